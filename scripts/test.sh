@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The project's test command (the README's second command): installs the Debian packages,
+# builds Release with unit tests into build/, then runs every suite:
+#   1. unit tests (ctest / GoogleTest)
+#   2. integration tests with confluent-kafka, kafka-python and kcat (pytest)
+#   3. integration tests with kafkajs (node's test runner)
+# Every suite runs even if an earlier one failed; the exit status is non-zero if any failed
+# or ran no test at all.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${FRESHET_BUILD_DIR:-$repo/build}"
+cd "$repo"
+
+bash scripts/install-deps.sh
+
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_TESTS=ON
+ninja -C "$build" -j"$(nproc)"
+
+export FRESHET_BIN="${FRESHET_BIN:-$build/freshet}"
+failed=()
+
+run_suite() {  # run_suite NAME COMMAND...: runs a suite, records it if it fails
+  local name="$1"; shift
+  echo "==== $name: $*"
+  local status=0
+  "$@" || status=$?
+  if [ "$status" -ne 0 ]; then
+    # pytest exits 5 and ctest (--no-tests=error) 8 when they ran no test: that is a failure.
+    echo "==== $name FAILED (exit status $status)"
+    failed+=("$name")
+  fi
+}
+
+run_suite "unit tests" ctest --test-dir "$build" --output-on-failure --no-tests=error -j"$(nproc)"
+
+run_suite "integration tests (python clients, kcat)" \
+  /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
+
+install_kafkajs() (  # kafkajs and its snappy codec, pinned by package-lock.json
+  cd "$repo/tests/integration/js" && npm ci --no-audit --no-fund --loglevel=error
+)
+kafkajs_tests() (
+  cd "$repo/tests/integration/js" && node --test ./*.test.js
+)
+if install_kafkajs; then
+  run_suite "integration tests (kafkajs)" kafkajs_tests
+else
+  echo "==== kafkajs install FAILED"
+  failed+=("kafkajs install")
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '==== failed suites: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "==== all suites passed"

@@ -1,0 +1,209 @@
+#include "cluster/broker_config.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "cluster/config_def.h"
+#include "cluster/topic_config.h"
+
+namespace freshet::cluster {
+
+namespace {
+using T = ConfigType;
+constexpr const char* kLongMax = "9223372036854775807";
+
+// Broker keys Freshet understands (beyond the topic-config synonyms), with
+// Apache Kafka's defaults; Freshet's embedded defaults differ only where a
+// developer's single node needs it (listeners, log.dirs, node.id).
+const ConfigDef kBrokerKeys[] = {
+    {"node.id", T::Int, "1", 0},
+    {"broker.id", T::Int, "-1", -1},
+    {"process.roles", T::List, "broker,controller", 0, 0, "broker|controller"},
+    {"cluster.id", T::String, ""},
+    {"listeners", T::String, "PLAINTEXT://127.0.0.1:9092"},
+    {"advertised.listeners", T::String, ""},
+    {"listener.security.protocol.map", T::String, ""},
+    {"inter.broker.listener.name", T::String, "PLAINTEXT"},
+    {"controller.listener.names", T::String, ""},
+    {"controller.quorum.voters", T::String, ""},
+    {"controller.quorum.bootstrap.servers", T::String, ""},
+    {"broker.rack", T::String, ""},
+    {"log.dirs", T::String, ""},
+    {"log.dir", T::String, "./freshet-data"},
+    {"metadata.log.dir", T::String, ""},
+    {"num.partitions", T::Int, "1", 1},
+    {"default.replication.factor", T::Short, "1", 1},
+    {"auto.create.topics.enable", T::Boolean, "true"},
+    {"delete.topic.enable", T::Boolean, "true"},
+    {"socket.request.max.bytes", T::Int, "104857600", 1},
+    {"socket.send.buffer.bytes", T::Int, "102400", -1},
+    {"socket.receive.buffer.bytes", T::Int, "102400", -1},
+    {"num.network.threads", T::Int, "3", 1},
+    {"num.io.threads", T::Int, "8", 1},
+    {"num.recovery.threads.per.data.dir", T::Int, "1", 1},
+    {"log.retention.hours", T::Int, "168"},
+    {"log.retention.minutes", T::Int, ""},
+    {"log.roll.hours", T::Int, "168", 1},
+    {"log.retention.check.interval.ms", T::Long, "300000", 1},
+    {"log.flush.scheduler.interval.ms", T::Long, kLongMax},
+    {"log.flush.offset.checkpoint.interval.ms", T::Int, "60000", 0},
+    {"offsets.topic.num.partitions", T::Int, "50", 1},
+    {"offsets.topic.replication.factor", T::Short, "3", 1},
+    {"offsets.retention.minutes", T::Int, "10080", 1},
+    {"transaction.state.log.num.partitions", T::Int, "50", 1},
+    {"transaction.state.log.replication.factor", T::Short, "3", 1},
+    {"transaction.state.log.min.isr", T::Int, "2", 1},
+    {"group.initial.rebalance.delay.ms", T::Int, "3000", 0},
+    {"group.min.session.timeout.ms", T::Int, "6000"},
+    {"group.max.session.timeout.ms", T::Int, "1800000"},
+    {"group.max.size", T::Int, "2147483647", 1},
+    {"replica.lag.time.max.ms", T::Long, "30000"},
+    {"fetch.max.bytes", T::Int, "57671680", 1024},
+    {"max.incremental.fetch.session.cache.slots", T::Int, "1000", 0},
+    {"queued.max.requests", T::Int, "500", 1},
+    {"replica.fetch.max.bytes", T::Int, "1048576", 0},
+    {"zookeeper.connect", T::String, ""},
+};
+
+const ConfigDef* find_broker_key(std::string_view name) {
+  for (const auto& d : kBrokerKeys)
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+// A topic config's broker synonym (log.retention.ms ...), if `name` is one.
+const TopicConfigDef* find_topic_synonym(std::string_view name) {
+  for (const auto& t : topic_config_defs())
+    if (t.broker_key && name == t.broker_key) return &t;
+  return nullptr;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return std::string(s);
+}
+}  // namespace
+
+std::map<std::string, std::string> BrokerConfig::parse_properties(std::string_view text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+    size_t sep = t.find_first_of("=:");
+    if (sep == std::string::npos) throw std::runtime_error(fmt::format("line {}: expected key=value, got '{}'", number, t));
+    out[trim(std::string_view(t).substr(0, sep))] = trim(std::string_view(t).substr(sep + 1));
+  }
+  return out;
+}
+
+BrokerConfig BrokerConfig::load(const std::optional<std::string>& properties_path, const std::vector<std::string>& overrides,
+                                std::vector<std::string>* unknown_keys) {
+  BrokerConfig config;
+  if (properties_path) {
+    std::ifstream file(*properties_path);
+    if (!file) throw std::runtime_error(fmt::format("cannot read config file {}", *properties_path));
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    try {
+      config.values_ = parse_properties(buffer.str());
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{}: {}", *properties_path, e.what()));
+    }
+  }
+  for (const auto& o : overrides) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::runtime_error(fmt::format("--set expects key=value, got '{}'", o));
+    config.values_[trim(std::string_view(o).substr(0, eq))] = trim(std::string_view(o).substr(eq + 1));
+  }
+  for (const auto& [key, value] : config.values_) {
+    const ConfigDef* def = find_broker_key(key);
+    if (const TopicConfigDef* synonym = find_topic_synonym(key)) {
+      ConfigDef renamed = synonym->def;
+      renamed.name = synonym->broker_key;
+      if (auto problem = validate_config_value(renamed, value)) throw std::runtime_error(*problem);
+      continue;
+    }
+    if (!def) {
+      if (unknown_keys) unknown_keys->push_back(key);
+      continue;
+    }
+    if (auto problem = validate_config_value(*def, value)) throw std::runtime_error(*problem);
+  }
+  // Kafka's coarser retention/roll keys feed the millisecond ones.
+  if (!config.is_set("log.retention.ms")) {
+    if (config.is_set("log.retention.minutes"))
+      config.values_["log.retention.ms"] = std::to_string(config.get_int("log.retention.minutes") * 60000);
+    else if (config.is_set("log.retention.hours"))
+      config.values_["log.retention.ms"] = std::to_string(config.get_int("log.retention.hours") * 3600000);
+  }
+  if (!config.is_set("log.roll.ms") && config.is_set("log.roll.hours"))
+    config.values_["log.roll.ms"] = std::to_string(config.get_int("log.roll.hours") * 3600000);
+  if (config.is_set("broker.id") && !config.is_set("node.id")) config.values_["node.id"] = config.get("broker.id");
+  if (config.listeners().empty()) throw std::runtime_error("listeners: no valid listener in '" + config.get("listeners") + "'");
+  return config;
+}
+
+std::vector<ConfigDef> BrokerConfig::known_keys() {
+  std::vector<ConfigDef> keys(std::begin(kBrokerKeys), std::end(kBrokerKeys));
+  for (const auto& t : topic_config_defs()) {
+    if (!t.broker_key || find_broker_key(t.broker_key)) continue;
+    ConfigDef renamed = t.def;
+    renamed.name = t.broker_key;
+    keys.push_back(renamed);
+  }
+  return keys;
+}
+
+std::string BrokerConfig::get(std::string_view key) const {
+  if (auto it = values_.find(std::string(key)); it != values_.end()) return it->second;
+  if (const ConfigDef* def = find_broker_key(key)) return def->default_value;
+  if (const TopicConfigDef* synonym = find_topic_synonym(key)) return synonym->def.default_value;
+  return "";
+}
+
+int64_t BrokerConfig::get_int(std::string_view key) const { return parse_int64(get(key)).value_or(0); }
+
+bool BrokerConfig::get_bool(std::string_view key) const { return parse_bool(get(key)).value_or(false); }
+
+std::vector<std::string> BrokerConfig::log_dirs() const {
+  auto dirs = split_list(get("log.dirs"));
+  if (dirs.empty()) dirs.push_back(get("log.dir"));
+  return dirs;
+}
+
+std::vector<ListenerAddress> BrokerConfig::listeners() const { return parse_listeners(get("listeners")); }
+
+std::vector<ListenerAddress> BrokerConfig::advertised_listeners() const {
+  auto advertised = parse_listeners(get("advertised.listeners"));
+  if (!advertised.empty()) return advertised;
+  advertised = listeners();
+  for (auto& l : advertised)
+    if (l.host.empty() || l.host == "0.0.0.0") l.host = "127.0.0.1";
+  return advertised;
+}
+
+std::vector<ListenerAddress> parse_listeners(std::string_view text) {
+  std::vector<ListenerAddress> out;
+  for (const auto& item : split_list(text)) {
+    size_t scheme = item.find("://");
+    if (scheme == std::string::npos) continue;
+    size_t colon = item.rfind(':');
+    if (colon == std::string::npos || colon < scheme + 3) continue;
+    auto port = parse_int64(std::string_view(item).substr(colon + 1));
+    if (!port || *port < 0 || *port > 65535) continue;
+    std::string host = item.substr(scheme + 3, colon - scheme - 3);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    out.push_back({item.substr(0, scheme), host, static_cast<uint16_t>(*port)});
+  }
+  return out;
+}
+
+}  // namespace freshet::cluster

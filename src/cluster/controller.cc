@@ -1,0 +1,210 @@
+#include "cluster/controller.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace freshet::cluster {
+
+using protocol::ErrorCode;
+
+namespace {
+TopicResult fail(ErrorCode error, std::string message) { return {error, std::move(message)}; }
+}  // namespace
+
+std::optional<std::string> invalid_topic_name_reason(std::string_view name) {
+  if (name.empty()) return "Topic name is illegal, it can't be empty";
+  if (name == "." || name == "..") return "Topic name cannot be \".\" or \"..\"";
+  if (name.size() > 249) return fmt::format("Topic name is illegal, it can't be longer than 249 characters, topic name: {}", name);
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok)
+      return fmt::format("Topic name {} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name);
+  }
+  return std::nullopt;
+}
+
+Controller::Controller(const BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image,
+                       Publisher publish)
+    : config_(config), log_(log), image_(std::move(image)), publish_(std::move(publish)) {}
+
+NewTopic Controller::default_topic(const std::string& name) const {
+  NewTopic topic;
+  topic.name = name;
+  return topic;
+}
+
+TopicResult Controller::check_replication(int32_t partitions, int16_t replication_factor) const {
+  if (partitions <= 0) return fail(ErrorCode::InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
+  if (replication_factor <= 0)
+    return fail(ErrorCode::InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
+  auto brokers = live_brokers();
+  if (static_cast<size_t>(replication_factor) > brokers.size())
+    return fail(ErrorCode::InvalidReplicationFactor,
+                fmt::format("Unable to replicate the partition {} time(s): The target replication factor of {} cannot be "
+                            "reached because only {} broker(s) are registered.",
+                            replication_factor, replication_factor, brokers.size()));
+  return {};
+}
+
+std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count) const {
+  std::vector<MetadataRecord> records;
+  auto brokers = live_brokers();
+  for (int32_t p = first; p < first + count; ++p) {
+    protocol::PartitionRecord record;
+    record.partition_id = p;
+    record.topic_id = topic_id;
+    record.replicas = brokers;
+    record.isr = brokers;
+    record.leader = brokers.front();
+    record.leader_epoch = 0;
+    record.partition_epoch = 0;
+    records.emplace_back(std::move(record));
+  }
+  return records;
+}
+
+TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) {
+  if (auto reason = invalid_topic_name_reason(topic.name)) return fail(ErrorCode::InvalidTopicException, *reason);
+  if (image_->topic(topic.name)) return fail(ErrorCode::TopicAlreadyExists, fmt::format("Topic '{}' already exists.", topic.name));
+  int32_t partitions = topic.partitions;
+  int16_t replication = topic.replication_factor;
+  if (!topic.assignments.empty()) {
+    if (partitions != -1 || replication != -1)
+      return fail(ErrorCode::InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+    partitions = static_cast<int32_t>(topic.assignments.size());
+    replication = static_cast<int16_t>(topic.assignments.front().size());
+    auto brokers = live_brokers();
+    for (const auto& replicas : topic.assignments) {
+      if (replicas.size() != static_cast<size_t>(replication))
+        return fail(ErrorCode::InvalidReplicaAssignment, "All partitions should have the same number of replicas.");
+      for (int32_t broker : replicas)
+        if (std::find(brokers.begin(), brokers.end(), broker) == brokers.end())
+          return fail(ErrorCode::InvalidReplicaAssignment, fmt::format("The manual partition assignment includes broker {}, but no broker with that id is registered.", broker));
+    }
+  }
+  if (partitions == -1) partitions = static_cast<int32_t>(config_.get_int("num.partitions"));
+  if (replication == -1) replication = static_cast<int16_t>(config_.get_int("default.replication.factor"));
+  if (auto result = check_replication(partitions, replication); result.error != ErrorCode::None) return result;
+  if (auto problem = validate_topic_configs(topic.configs)) return fail(ErrorCode::InvalidConfig, *problem);
+  if (validate_only) return {};
+
+  protocol::TopicRecord record;
+  record.name = topic.name;
+  record.topic_id = protocol::Uuid::random();
+  std::vector<MetadataRecord> records{record};
+  for (auto& p : partition_records(record.topic_id, 0, partitions)) records.push_back(std::move(p));
+  for (auto& c : config_diff(topic.name, {}, topic.configs)) records.push_back(std::move(c));
+  auto result = commit(std::move(records));
+  if (result.error == ErrorCode::None)
+    spdlog::info("created topic {} with {} partition(s), id {}", topic.name, partitions, record.topic_id.to_base64());
+  return result;
+}
+
+TopicResult Controller::delete_topic(const std::string& name) {
+  const TopicInfo* topic = image_->topic(name);
+  if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, "This server does not host this topic-partition.");
+  if (!config_.get_bool("delete.topic.enable")) return fail(ErrorCode::TopicDeletionDisabled, "Topic deletion is disabled.");
+  protocol::RemoveTopicRecord record;
+  record.topic_id = topic->id;
+  auto result = commit({record});
+  if (result.error == ErrorCode::None) spdlog::info("deleted topic {}", name);
+  return result;
+}
+
+TopicResult Controller::create_partitions(const std::string& name, int32_t total_count, bool validate_only) {
+  const TopicInfo* topic = image_->topic(name);
+  if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
+  auto current = static_cast<int32_t>(topic->partitions.size());
+  if (total_count < current)
+    return fail(ErrorCode::InvalidPartitions,
+                fmt::format("The topic {} currently has {} partition(s); {} would not be an increase.", name, current, total_count));
+  if (total_count == current)
+    return fail(ErrorCode::InvalidPartitions, fmt::format("Topic already has {} partition(s).", current));
+  if (validate_only) return {};
+  auto result = commit(partition_records(topic->id, current, total_count - current));
+  if (result.error == ErrorCode::None) spdlog::info("topic {} now has {} partitions", name, total_count);
+  return result;
+}
+
+std::vector<MetadataRecord> Controller::config_diff(const std::string& topic, const ConfigMap& before, const ConfigMap& after) const {
+  std::vector<MetadataRecord> records;
+  auto record = [&](const std::string& key, std::optional<std::string> value) {
+    protocol::ConfigRecord r;
+    r.resource_type = kTopicResource;
+    r.resource_name = topic;
+    r.name = key;
+    r.value = std::move(value);
+    records.emplace_back(std::move(r));
+  };
+  for (const auto& [key, value] : after)
+    if (auto it = before.find(key); it == before.end() || it->second != value) record(key, value);
+  for (const auto& [key, value] : before)
+    if (!after.count(key)) record(key, std::nullopt);
+  return records;
+}
+
+TopicResult Controller::replace_topic_configs(const std::string& name, const ConfigMap& configs, bool validate_only) {
+  const TopicInfo* topic = image_->topic(name);
+  if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
+  if (auto problem = validate_topic_configs(configs)) return fail(ErrorCode::InvalidConfig, *problem);
+  if (validate_only) return {};
+  return commit(config_diff(name, topic->configs, configs));
+}
+
+TopicResult Controller::alter_topic_configs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only) {
+  const TopicInfo* topic = image_->topic(name);
+  if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
+  ConfigMap after = topic->configs;
+  for (const auto& change : changes) {
+    const TopicConfigDef* def = find_topic_config(change.name);
+    if (!def) return fail(ErrorCode::InvalidConfig, fmt::format("Unknown topic config name: {}", change.name));
+    bool is_list = def->def.type == ConfigType::List;
+    switch (change.op) {
+      case ConfigOp::Set:
+        if (!change.value) return fail(ErrorCode::InvalidRequest, fmt::format("Null value not supported for {}", change.name));
+        after[change.name] = *change.value;
+        break;
+      case ConfigOp::Delete:
+        after.erase(change.name);
+        break;
+      case ConfigOp::Append:
+      case ConfigOp::Subtract: {
+        if (!is_list)
+          return fail(ErrorCode::InvalidConfig, fmt::format("Config value append/subtract is not allowed for config key {}", change.name));
+        auto current = after.count(change.name) ? after[change.name] : std::string(def->def.default_value);
+        auto items = split_list(current);
+        for (const auto& item : split_list(change.value.value_or(""))) {
+          auto it = std::find(items.begin(), items.end(), item);
+          if (change.op == ConfigOp::Append && it == items.end()) items.push_back(item);
+          if (change.op == ConfigOp::Subtract && it != items.end()) items.erase(it);
+        }
+        std::string joined;
+        for (const auto& item : items) joined += (joined.empty() ? "" : ",") + item;
+        after[change.name] = joined;
+        break;
+      }
+    }
+  }
+  if (auto problem = validate_topic_configs(after)) return fail(ErrorCode::InvalidConfig, *problem);
+  if (validate_only) return {};
+  return commit(config_diff(name, topic->configs, after));
+}
+
+TopicResult Controller::commit(std::vector<MetadataRecord> records) {
+  if (records.empty()) return {};
+  try {
+    log_.append(records);
+  } catch (const std::exception& e) {
+    spdlog::error("metadata log append failed: {}", e.what());
+    return fail(ErrorCode::KafkaStorageError, e.what());
+  }
+  auto next = std::make_shared<MetadataImage>(*image_);
+  for (const auto& r : records) next->apply(r);
+  image_ = next;
+  publish_(image_);
+  return {};
+}
+
+}  // namespace freshet::cluster

@@ -1,0 +1,79 @@
+// The controller: the only writer of cluster metadata. Validates topic
+// operations the way Kafka's controller does (names, partition counts,
+// replication factor against live brokers, configs), turns them into metadata
+// records, makes them durable in the metadata log, and publishes the next image.
+// Single-threaded: every call happens on the controller's shard.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/broker_config.h"
+#include "cluster/metadata_image.h"
+#include "cluster/metadata_log.h"
+#include "protocol/errors.h"
+
+namespace freshet::cluster {
+
+struct TopicResult {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  std::string message;  // empty when error is None
+};
+
+struct NewTopic {
+  std::string name;
+  int32_t partitions = -1;           // -1: num.partitions
+  int16_t replication_factor = -1;   // -1: default.replication.factor
+  std::vector<std::vector<int32_t>> assignments;  // manual replica lists, one per partition
+  ConfigMap configs;
+};
+
+enum class ConfigOp : int8_t { Set = 0, Delete = 1, Append = 2, Subtract = 3 };
+
+struct ConfigChange {
+  std::string name;
+  ConfigOp op = ConfigOp::Set;
+  std::optional<std::string> value;
+};
+
+class Controller {
+ public:
+  // Called with every new image after it is durable (on the controller shard).
+  using Publisher = std::function<void(std::shared_ptr<const MetadataImage>)>;
+
+  Controller(const BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish);
+
+  std::shared_ptr<const MetadataImage> image() const { return image_; }
+  std::vector<int32_t> live_brokers() const { return {config_.node_id()}; }
+
+  TopicResult create_topic(const NewTopic& topic, bool validate_only);
+  TopicResult delete_topic(const std::string& name);
+  TopicResult create_partitions(const std::string& name, int32_t total_count, bool validate_only);
+  // Replaces every dynamic config of the topic (AlterConfigs semantics).
+  TopicResult replace_topic_configs(const std::string& name, const ConfigMap& configs, bool validate_only);
+  // Applies SET/DELETE/APPEND/SUBTRACT (IncrementalAlterConfigs semantics).
+  TopicResult alter_topic_configs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only);
+
+  // The create-topic arguments auto-creation uses (Metadata/Produce with
+  // auto.create.topics.enable).
+  NewTopic default_topic(const std::string& name) const;
+
+ private:
+  TopicResult commit(std::vector<MetadataRecord> records);
+  TopicResult check_replication(int32_t partitions, int16_t replication_factor) const;
+  std::vector<MetadataRecord> partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count) const;
+  std::vector<MetadataRecord> config_diff(const std::string& topic, const ConfigMap& before, const ConfigMap& after) const;
+
+  const BrokerConfig& config_;
+  MetadataLog& log_;
+  std::shared_ptr<const MetadataImage> image_;
+  Publisher publish_;
+};
+
+// Kafka's topic name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
+std::optional<std::string> invalid_topic_name_reason(std::string_view name);
+
+}  // namespace freshet::cluster

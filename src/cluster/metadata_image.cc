@@ -1,0 +1,101 @@
+#include "cluster/metadata_image.h"
+
+namespace freshet::cluster {
+
+const TopicInfo* MetadataImage::topic(std::string_view name) const {
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : it->second.get();
+}
+
+const TopicInfo* MetadataImage::topic(const protocol::Uuid& id) const {
+  auto it = names_by_id_.find(id);
+  return it == names_by_id_.end() ? nullptr : topic(it->second);
+}
+
+// Copy-on-write: topics are shared between images until one changes.
+TopicInfo& MetadataImage::mutable_topic(const protocol::Uuid& id) {
+  auto& slot = topics_[names_by_id_.at(id)];
+  auto copy = std::make_shared<TopicInfo>(*slot);
+  slot = copy;
+  return *copy;
+}
+
+void MetadataImage::apply(const MetadataRecord& record) {
+  if (auto* t = std::get_if<protocol::TopicRecord>(&record)) {
+    auto info = std::make_shared<TopicInfo>();
+    info->name = t->name;
+    info->id = t->topic_id;
+    topics_[t->name] = info;
+    names_by_id_[t->topic_id] = t->name;
+  } else if (auto* p = std::get_if<protocol::PartitionRecord>(&record)) {
+    if (!names_by_id_.count(p->topic_id) || p->partition_id < 0) return;
+    TopicInfo& topic = mutable_topic(p->topic_id);
+    if (static_cast<size_t>(p->partition_id) >= topic.partitions.size()) topic.partitions.resize(p->partition_id + 1);
+    PartitionInfo& info = topic.partitions[p->partition_id];
+    info.partition = p->partition_id;
+    info.replicas = p->replicas;
+    info.isr = p->isr;
+    info.leader = p->leader;
+    info.leader_epoch = p->leader_epoch;
+    info.partition_epoch = p->partition_epoch;
+  } else if (auto* c = std::get_if<protocol::ConfigRecord>(&record)) {
+    ConfigMap* target = nullptr;
+    if (c->resource_type == kBrokerResource) {
+      target = &broker_configs_;
+    } else if (c->resource_type == kTopicResource && topics_.count(c->resource_name)) {
+      auto id = topics_.at(c->resource_name)->id;
+      target = &mutable_topic(id).configs;
+    }
+    if (!target) return;
+    if (c->value)
+      (*target)[c->name] = *c->value;
+    else
+      target->erase(c->name);
+  } else if (auto* r = std::get_if<protocol::RemoveTopicRecord>(&record)) {
+    auto it = names_by_id_.find(r->topic_id);
+    if (it == names_by_id_.end()) return;
+    topics_.erase(it->second);
+    names_by_id_.erase(it);
+  }
+}
+
+namespace {
+template <typename T>
+void encode_framed(protocol::Writer& w, const T& body) {
+  w.uvarint(1);
+  w.uvarint(T::kApiKey);
+  w.uvarint(static_cast<uint32_t>(T::kMaxVersion));
+  body.encode(w, T::kMaxVersion);
+}
+
+template <typename T>
+MetadataRecord decode_body(protocol::Reader& r, int16_t version) {
+  if (version < T::kMinVersion || version > T::kMaxVersion)
+    throw protocol::DecodeError("unsupported metadata record version " + std::to_string(version));
+  T body;
+  body.decode(r, version);
+  return body;
+}
+}  // namespace
+
+std::vector<uint8_t> encode_metadata_record(const MetadataRecord& record) {
+  protocol::Writer w;
+  std::visit([&](const auto& body) { encode_framed(w, body); }, record);
+  return w.take();
+}
+
+std::optional<MetadataRecord> decode_metadata_record(std::span<const uint8_t> bytes) {
+  protocol::Reader r(bytes);
+  if (r.uvarint() != 1) throw protocol::DecodeError("unknown metadata frame version");
+  uint32_t type = r.uvarint();
+  auto version = static_cast<int16_t>(r.uvarint());
+  switch (type) {
+    case protocol::TopicRecord::kApiKey: return decode_body<protocol::TopicRecord>(r, version);
+    case protocol::PartitionRecord::kApiKey: return decode_body<protocol::PartitionRecord>(r, version);
+    case protocol::ConfigRecord::kApiKey: return decode_body<protocol::ConfigRecord>(r, version);
+    case protocol::RemoveTopicRecord::kApiKey: return decode_body<protocol::RemoveTopicRecord>(r, version);
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace freshet::cluster

@@ -1,0 +1,75 @@
+// The cluster metadata image: an immutable snapshot of topics, partitions and
+// configs, built by applying metadata records (KRaft's TopicRecord,
+// PartitionRecord, ConfigRecord, RemoveTopicRecord) in log order. Readers on
+// any shard hold a shared_ptr to one image; writers build the next one.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "cluster/topic_config.h"
+#include "protocol/messages.h"
+
+namespace freshet::cluster {
+
+struct PartitionInfo {
+  int32_t partition = 0;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  int32_t leader = -1;
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+};
+
+struct TopicInfo {
+  std::string name;
+  protocol::Uuid id;
+  std::vector<PartitionInfo> partitions;  // index == partition id
+  ConfigMap configs;                      // dynamic overrides only
+};
+
+using MetadataRecord = std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord,
+                                    protocol::RemoveTopicRecord>;
+
+// ConfigRecord resource types (Kafka's ConfigResource.Type).
+constexpr int8_t kTopicResource = 2;
+constexpr int8_t kBrokerResource = 4;
+
+struct UuidHash {
+  size_t operator()(const protocol::Uuid& u) const { return std::hash<uint64_t>()(u.hi * 31 + u.lo); }
+};
+
+class MetadataImage {
+ public:
+  using TopicPtr = std::shared_ptr<const TopicInfo>;
+
+  const TopicInfo* topic(std::string_view name) const;
+  const TopicInfo* topic(const protocol::Uuid& id) const;
+  const std::map<std::string, TopicPtr, std::less<>>& topics() const { return topics_; }
+  // Broker-level dynamic configs (ConfigRecords for the broker resource).
+  const ConfigMap& broker_configs() const { return broker_configs_; }
+
+  // Applies one record; unknown topic ids in later records are ignored (a
+  // record for a topic removed earlier in the same log).
+  void apply(const MetadataRecord& record);
+
+ private:
+  TopicInfo& mutable_topic(const protocol::Uuid& id);
+
+  std::map<std::string, TopicPtr, std::less<>> topics_;
+  std::unordered_map<protocol::Uuid, std::string, UuidHash> names_by_id_;
+  ConfigMap broker_configs_;
+};
+
+// Metadata records framed as KRaft frames them inside record values:
+// uvarint frame version (1), uvarint record type, uvarint record version, body.
+std::vector<uint8_t> encode_metadata_record(const MetadataRecord& record);
+// Throws protocol::DecodeError for malformed bytes; returns nullopt for record
+// types this version does not apply (they are skipped on replay).
+std::optional<MetadataRecord> decode_metadata_record(std::span<const uint8_t> bytes);
+
+}  // namespace freshet::cluster

@@ -1,0 +1,68 @@
+// `freshet`: `freshet server` runs a node; every other subcommand is the
+// operator's CLI (src/cli/).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+
+#include "cli/commands.h"
+#include "server/broker.h"
+
+namespace {
+
+struct ServerOptions {
+  std::optional<std::string> config_path;
+  std::vector<std::string> overrides;
+  unsigned smp = 0;
+  std::string log_level = "info";
+};
+
+int run_server(const ServerOptions& options) {
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  std::vector<std::string> unknown;
+  auto config = freshet::cluster::BrokerConfig::load(options.config_path, options.overrides, &unknown);
+  for (const auto& key : unknown) spdlog::warn("unknown configuration key '{}' is ignored", key);
+
+  // Signals are taken synchronously by this thread; shard threads inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  unsigned smp = options.smp ? options.smp : std::max(1u, std::thread::hardware_concurrency());
+  freshet::server::Broker broker(std::move(config), smp);
+  broker.start();
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  broker.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Freshet: a Kafka-compatible event streaming platform"};
+  app.require_subcommand(1);
+
+  ServerOptions options;
+  auto* server = app.add_subcommand("server", "Run a node (single-node broker + controller by default)");
+  server->add_option("-c,--config", options.config_path, "Kafka-style server.properties file");
+  server->add_option("--set", options.overrides, "Override a config key: --set key=value (repeatable)");
+  server->add_option("--smp", options.smp, "Number of shards (reactor threads); default: all cores");
+  server->add_option("--log-level", options.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  server->callback([&] {
+    try {
+      run_server(options);
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      throw CLI::RuntimeError(1);
+    }
+  });
+
+  freshet::cli::add_client_commands(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,71 @@
+// Shard-per-core execution: a fixed set of reactor threads, each running one
+// asio::io_context. State owned by a shard (its partitions, its connections)
+// is touched only from that shard's thread, so the data path takes no locks.
+// Cross-shard work is message passing: `submit` runs a function on the owner
+// shard and delivers its result back on the caller's shard.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace freshet::net {
+
+class ShardSet {
+ public:
+  explicit ShardSet(unsigned count);
+  ~ShardSet();
+  ShardSet(const ShardSet&) = delete;
+  ShardSet& operator=(const ShardSet&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(contexts_.size()); }
+  asio::io_context& context(unsigned shard) { return *contexts_[shard]; }
+
+  static constexpr unsigned kNoShard = ~0u;
+  // Index of the shard whose thread is calling, or kNoShard from any other thread.
+  static unsigned current();
+
+  // Starts one thread per shard; returns immediately.
+  void start();
+  // Stops every reactor (pending handlers are dropped) and joins the threads.
+  void stop();
+
+  // Runs fn() on `shard`'s thread.
+  template <typename Fn>
+  void post(unsigned shard, Fn&& fn) {
+    asio::post(*contexts_[shard], std::forward<Fn>(fn));
+  }
+
+  // Runs fn() on `target`, then done(result) on the calling shard. Must be
+  // called from a shard thread. `done` always runs asynchronously.
+  template <typename Fn, typename Done>
+  void submit(unsigned target, Fn fn, Done done) {
+    unsigned origin = current();
+    post(target, [this, origin, fn = std::move(fn), done = std::move(done)]() mutable {
+      auto result = fn();
+      post(origin, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+    });
+  }
+
+  // Like submit, for work that completes later: fn(reply) runs on `target`
+  // and must call reply(result) exactly once, on `target`.
+  template <typename Result, typename Fn, typename Done>
+  void submit_async(unsigned target, Fn fn, Done done) {
+    unsigned origin = current();
+    post(target, [this, origin, fn = std::move(fn), done = std::move(done)]() mutable {
+      fn([this, origin, done = std::move(done)](Result result) mutable {
+        post(origin, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+      });
+    });
+  }
+
+ private:
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace freshet::net

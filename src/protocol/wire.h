@@ -1,0 +1,185 @@
+// Primitive Kafka wire encoding: big-endian integers, (unsigned) varints,
+// classic and compact strings/bytes/arrays, UUIDs and tagged-field helpers.
+//
+// Reader never reads past its span: every short or malformed input throws
+// DecodeError, which callers turn into a closed connection or an error code.
+// Writer appends to a growable buffer it owns.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace freshet::protocol {
+
+class DecodeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A 128-bit UUID as Kafka sends it: most significant 64 bits first.
+struct Uuid {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  bool is_zero() const { return hi == 0 && lo == 0; }
+  friend bool operator==(const Uuid&, const Uuid&) = default;
+  // Kafka's textual form: URL-safe base64 without padding (22 chars).
+  std::string to_base64() const;
+  static std::optional<Uuid> from_base64(std::string_view text);
+  static Uuid random();
+};
+
+// A record set as carried by Produce requests and Fetch responses: a view of
+// bytes, optionally kept alive by `owner` (decoded requests view their frame,
+// which outlives the handler; Fetch responses own what they read from disk).
+struct Records {
+  std::span<const uint8_t> bytes;
+  std::shared_ptr<const void> owner;
+  friend bool operator==(const Records& a, const Records& b) {
+    return a.bytes.size() == b.bytes.size() &&
+           (a.bytes.empty() || std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0);
+  }
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
+  // `owner` keeps `data` alive; Records decoded from this reader share it.
+  Reader(std::span<const uint8_t> data, std::shared_ptr<const void> owner)
+      : data_(data), owner_(std::move(owner)) {}
+
+  size_t remaining() const { return data_.size() - pos_; }
+  size_t position() const { return pos_; }
+  std::span<const uint8_t> rest() const { return data_.subspan(pos_); }
+
+  bool boolean() { return u8() != 0; }
+  int8_t i8() { return static_cast<int8_t>(u8()); }
+  uint8_t u8() {
+    need(1);
+    return data_[pos_++];
+  }
+  int16_t i16() { return static_cast<int16_t>(be<uint16_t>()); }
+  uint16_t u16() { return be<uint16_t>(); }
+  int32_t i32() { return static_cast<int32_t>(be<uint32_t>()); }
+  uint32_t u32() { return be<uint32_t>(); }
+  int64_t i64() { return static_cast<int64_t>(be<uint64_t>()); }
+  double f64();
+  Uuid uuid();
+
+  uint32_t uvarint();   // unsigned LEB128, at most 5 bytes
+  int32_t varint();     // zig-zag
+  uint64_t uvarlong();  // at most 10 bytes
+  int64_t varlong();    // zig-zag
+
+  // Classic (int16/int32 length) and compact (uvarint length+1) forms.
+  std::string string();
+  std::optional<std::string> nullable_string();
+  std::string compact_string();
+  std::optional<std::string> compact_nullable_string();
+  std::vector<uint8_t> bytes();
+  std::optional<std::vector<uint8_t>> nullable_bytes();
+  std::vector<uint8_t> compact_bytes();
+  std::optional<std::vector<uint8_t>> compact_nullable_bytes();
+  std::optional<Records> nullable_records();         // int32 length
+  std::optional<Records> compact_nullable_records();  // uvarint length+1
+
+  // Array lengths: -1 (null) comes back as nullopt; a length larger than the
+  // bytes left (each element needs >= 1 byte) throws.
+  std::optional<int32_t> array_length();
+  std::optional<int32_t> compact_array_length();
+
+  std::span<const uint8_t> raw(size_t n) {
+    need(n);
+    auto s = data_.subspan(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  void skip(size_t n) { raw(n); }
+  // A reader over the next `n` bytes (sharing the owner); this one moves past them.
+  Reader sub(size_t n) { return Reader(raw(n), owner_); }
+
+ private:
+  template <typename T>
+  T be() {
+    need(sizeof(T));
+    T v = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>((v << 8) | data_[pos_ + i]);
+    pos_ += sizeof(T);
+    return v;
+  }
+  void need(size_t n) const {
+    if (n > remaining()) throw DecodeError("truncated input");
+  }
+  std::span<const uint8_t> data_;
+  size_t pos_ = 0;
+  std::shared_ptr<const void> owner_;
+};
+
+class Writer {
+ public:
+  Writer() { buf_.reserve(256); }
+
+  size_t size() const { return buf_.size(); }
+  std::vector<uint8_t>& buffer() { return buf_; }
+  std::vector<uint8_t> take() { return std::move(buf_); }
+
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void i8(int8_t v) { u8(static_cast<uint8_t>(v)); }
+  void u8(uint8_t v) { buf_.push_back(v); }
+  void i16(int16_t v) { be(static_cast<uint16_t>(v)); }
+  void u16(uint16_t v) { be(v); }
+  void i32(int32_t v) { be(static_cast<uint32_t>(v)); }
+  void u32(uint32_t v) { be(v); }
+  void i64(int64_t v) { be(static_cast<uint64_t>(v)); }
+  void f64(double v);
+  void uuid(const Uuid& v) {
+    be(v.hi);
+    be(v.lo);
+  }
+
+  void uvarint(uint32_t v);
+  void varint(int32_t v);
+  void uvarlong(uint64_t v);
+  void varlong(int64_t v);
+
+  void string(std::string_view v);
+  void nullable_string(const std::optional<std::string>& v);
+  void compact_string(std::string_view v);
+  void compact_nullable_string(const std::optional<std::string>& v);
+  void bytes(std::span<const uint8_t> v);
+  void nullable_bytes(const std::optional<std::vector<uint8_t>>& v);
+  void compact_bytes(std::span<const uint8_t> v);
+  void compact_nullable_bytes(const std::optional<std::vector<uint8_t>>& v);
+  void nullable_records(const std::optional<Records>& v);
+  void compact_nullable_records(const std::optional<Records>& v);
+
+  void array_length(std::optional<int32_t> n) { i32(n ? *n : -1); }
+  void compact_array_length(std::optional<int32_t> n) { uvarint(n ? static_cast<uint32_t>(*n + 1) : 0); }
+
+  void raw(std::span<const uint8_t> v) { buf_.insert(buf_.end(), v.begin(), v.end()); }
+  // Overwrites 4 bytes at `pos` (used for length prefixes written last).
+  void put_i32_at(size_t pos, int32_t v) {
+    auto u = static_cast<uint32_t>(v);
+    for (int i = 3; i >= 0; --i, u >>= 8) buf_[pos + i] = static_cast<uint8_t>(u);
+  }
+
+ private:
+  template <typename T>
+  void be(T v) {
+    uint8_t tmp[sizeof(T)];
+    for (int i = sizeof(T) - 1; i >= 0; --i, v = static_cast<T>(v >> 8)) tmp[i] = static_cast<uint8_t>(v);
+    buf_.insert(buf_.end(), tmp, tmp + sizeof(T));
+  }
+  std::vector<uint8_t> buf_;
+};
+
+// Number of bytes uvarint(v) writes.
+size_t uvarint_size(uint64_t v);
+
+}  // namespace freshet::protocol

@@ -1,0 +1,33 @@
+#include "server/alter_configs_common.h"
+#include "server/controller_calls.h"
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+using protocol::AlterConfigsRequest;
+using protocol::AlterConfigsResponse;
+
+// Non-incremental: the request's configs replace every dynamic config of the
+// resource (a config left out returns to its default).
+void handle_alter_configs(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<AlterConfigsRequest>();
+  req->decode(body, request->version());
+  call_controller<AlterConfigsResponse>(
+      request->broker,
+      [req](cluster::Controller& controller) {
+        AlterConfigsResponse resp;
+        for (const auto& resource : req->resources) {
+          cluster::ConfigMap configs;
+          for (const auto& c : resource.configs)
+            if (c.value) configs[c.name] = *c.value;
+          auto outcome = alter_resource(resource.resource_type, [&] {
+            return controller.replace_topic_configs(resource.resource_name, configs, req->validate_only);
+          });
+          resp.responses.push_back(alter_result<AlterConfigsResponse::AlterConfigsResourceResponse>(resource, outcome));
+        }
+        return resp;
+      },
+      [request](AlterConfigsResponse resp) { request->reply(resp); });
+}
+
+}  // namespace freshet::server

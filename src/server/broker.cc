@@ -1,0 +1,184 @@
+#include "server/broker.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <mutex>
+
+#include "protocol/errors.h"
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::string_view kMetadataTopic = "__cluster_metadata";
+}
+
+Broker::Broker(cluster::BrokerConfig config, unsigned shard_count)
+    : config_(std::move(config)), shards_(shard_count), notifier_(shards_) {}
+
+Broker::~Broker() { shards_.stop(); }
+
+// meta.properties in Kafka's format carries the cluster id across restarts.
+void Broker::load_or_create_cluster_id(const std::string& log_dir) {
+  fs::path path = fs::path(log_dir) / "meta.properties";
+  if (fs::exists(path)) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto props = cluster::BrokerConfig::parse_properties(text.str());
+    if (props.count("cluster.id")) cluster_id_ = props["cluster.id"];
+    if (props.count("node.id") && props["node.id"] != std::to_string(node_id()))
+      throw std::runtime_error(fmt::format("{} belongs to node.id {}, but this node is node.id {}", path.string(),
+                                           props["node.id"], node_id()));
+  }
+  if (!cluster_id_.empty()) return;
+  cluster_id_ = config_.get("cluster.id");
+  if (cluster_id_.empty()) cluster_id_ = protocol::Uuid::random().to_base64();
+  std::ofstream out(path);
+  out << "#\n#Written by freshet\nversion=1\ncluster.id=" << cluster_id_ << "\nnode.id=" << node_id() << "\n";
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+unsigned Broker::shard_of(const cluster::TopicInfo& topic, int32_t partition) const {
+  return static_cast<unsigned>((std::hash<std::string>()(topic.name) + static_cast<size_t>(partition)) % shards_.size());
+}
+
+// Directories of partitions the metadata no longer has (a topic deleted while
+// a crash interrupted its removal) are deleted before serving.
+void Broker::delete_stray_partitions(const cluster::MetadataImage& image) {
+  for (const auto& tp : log_dir_->partitions()) {
+    const cluster::TopicInfo* topic = image.topic(tp.topic);
+    if (tp.topic == kMetadataTopic) continue;
+    if (topic && static_cast<size_t>(tp.partition) < topic->partitions.size()) continue;
+    spdlog::warn("deleting {}-{}: not in the cluster metadata", tp.topic, tp.partition);
+    log_dir_->delete_partition(tp, log_dir_->open_partition(tp, storage::LogConfig{}, {}));
+  }
+}
+
+void Broker::start() {
+  auto started = std::chrono::steady_clock::now();
+  std::string log_dir = config_.log_dirs().front();
+  log_dir_ = storage::LogDirectory::open(log_dir);
+  load_or_create_cluster_id(log_dir);
+  for (unsigned i = 0; i < shards_.size(); ++i)
+    managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dir_));
+
+  auto image = std::make_shared<cluster::MetadataImage>();
+  metadata_log_ = cluster::MetadataLog::open(fs::path(log_dir) / (std::string(kMetadataTopic) + "-0"), *image);
+  image_.store(image);
+  controller_ = std::make_unique<cluster::Controller>(config_, *metadata_log_, image,
+                                                      [this](auto next) { image_.store(std::move(next)); });
+  delete_stray_partitions(*image);
+
+  shards_.start();
+  // Recover every shard's partitions in parallel before serving anyone.
+  std::latch opened(shards_.size());
+  for (unsigned shard = 0; shard < shards_.size(); ++shard) {
+    shards_.post(shard, [this, shard, image, &opened] {
+      managers_[shard]->reconcile(*image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
+      opened.count_down();
+    });
+  }
+  opened.wait();
+
+  net::ConnectionLimits limits;
+  limits.max_request_bytes = static_cast<int32_t>(config_.get_int("socket.request.max.bytes"));
+  for (const auto& l : config_.listeners()) {
+    try {
+      listeners_.push_back(std::make_unique<net::Listener>(shards_, *this, limits, l.host, l.port));
+    } catch (const std::system_error& e) {
+      throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", l.host, l.port, e.code().message()));
+    }
+    listeners_.back()->start();
+  }
+  auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("freshet node {} ready in {} ms: cluster {}, {} shard(s), {} topic(s), data in {}, listening on {}",
+               node_id(), elapsed_ms, cluster_id_, shards_.size(), image->topics().size(), log_dir,
+               config_.get("listeners"));
+}
+
+void Broker::stop() {
+  for (auto& l : listeners_) l->stop();
+  std::mutex mutex;
+  std::vector<storage::PartitionCheckpoint> checkpoints;
+  std::latch closed(shards_.size());
+  for (unsigned shard = 0; shard < shards_.size(); ++shard) {
+    shards_.post(shard, [this, shard, &closed, &mutex, &checkpoints] {
+      auto closed_here = managers_[shard]->close_all();
+      std::lock_guard lock(mutex);
+      checkpoints.insert(checkpoints.end(), closed_here.begin(), closed_here.end());
+      closed.count_down();
+    });
+  }
+  closed.wait();
+  shards_.stop();
+  metadata_log_->close();
+  log_dir_->write_checkpoints(checkpoints);
+  log_dir_->mark_clean_shutdown();
+  spdlog::info("freshet node {} stopped cleanly", node_id());
+}
+
+void Broker::sync_partitions(std::function<void()> done) {
+  auto image = this->image();
+  auto remaining = std::make_shared<unsigned>(shards_.size());
+  for (unsigned shard = 0; shard < shards_.size(); ++shard) {
+    shards_.submit(
+        shard,
+        [this, shard, image] {
+          managers_[shard]->reconcile(*image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
+          return true;
+        },
+        [remaining, done](bool) {
+          if (--*remaining == 0) done();
+        });
+  }
+}
+
+namespace {
+// KIP-511: a client newer than us sends ApiVersions at a version we do not
+// know; answer at v0 with UNSUPPORTED_VERSION and our ranges so it can retry.
+std::vector<uint8_t> unsupported_api_versions_response(int32_t correlation_id) {
+  protocol::Writer w;
+  w.i32(0);
+  w.i32(correlation_id);
+  protocol::ApiVersionsResponse resp;
+  resp.error_code = protocol::code(protocol::ErrorCode::UnsupportedVersion);
+  for (const auto& api : served_apis()) {
+    protocol::ApiVersionsResponse::ApiVersion v;
+    v.api_key = api.api_key;
+    v.min_version = api.min_version;
+    v.max_version = api.max_version;
+    resp.api_keys.push_back(v);
+  }
+  resp.encode(w, 0);
+  return w.take();
+}
+}  // namespace
+
+void Broker::handle(const std::string& peer, std::shared_ptr<const std::vector<uint8_t>> frame, net::Responder respond) {
+  protocol::Reader reader(*frame);
+  int16_t api_key = reader.i16();
+  int16_t version = reader.i16();
+  const ServedApi* api = find_served_api(api_key);
+  if (!api) throw protocol::DecodeError(fmt::format("unknown API key {}", api_key));
+  if (version < api->min_version || version > api->max_version) {
+    if (api_key == static_cast<int16_t>(protocol::ApiKey::ApiVersions) && version > api->max_version) {
+      int32_t correlation_id = reader.i32();
+      return respond(unsupported_api_versions_response(correlation_id));
+    }
+    throw protocol::DecodeError(fmt::format("unsupported version {} of API {} ({}..{} served)", version,
+                                            protocol::find_api(api_key)->name, api->min_version, api->max_version));
+  }
+  protocol::Reader header_reader(*frame);
+  auto request = std::make_shared<Request>(Request{*this, net::ShardSet::current(), peer, {}, frame, std::move(respond)});
+  request->header.decode(header_reader, protocol::request_header_version(api_key, version));
+  api->handle(request, header_reader);
+}
+
+}  // namespace freshet::server

@@ -1,0 +1,72 @@
+// A Freshet node: configuration, the shards, the metadata image and its
+// controller, the partitions each shard owns, and the listeners. Implements
+// net::RequestHandler by decoding request headers and dispatching to the
+// per-API handlers.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/broker_config.h"
+#include "cluster/controller.h"
+#include "cluster/metadata_image.h"
+#include "cluster/metadata_log.h"
+#include "net/listener.h"
+#include "net/shard.h"
+#include "server/data_notifier.h"
+#include "server/partition_manager.h"
+
+namespace freshet::server {
+
+class Broker : public net::RequestHandler {
+ public:
+  Broker(cluster::BrokerConfig config, unsigned shard_count);
+  ~Broker() override;
+
+  // Recovers the logs, binds the listeners and starts serving. Throws with a
+  // readable message when the data dir or an address cannot be used.
+  void start();
+  // Clean shutdown: stops accepting, closes every log (marking it clean).
+  void stop();
+
+  const cluster::BrokerConfig& config() const { return config_; }
+  const std::string& cluster_id() const { return cluster_id_; }
+  int32_t node_id() const { return config_.node_id(); }
+  net::ShardSet& shards() { return shards_; }
+  std::shared_ptr<const cluster::MetadataImage> image() const { return image_.load(); }
+
+  // The shard owning a partition; stable for the life of the process.
+  unsigned shard_of(const cluster::TopicInfo& topic, int32_t partition) const;
+  // This shard's partitions; call only on `shard`'s thread.
+  PartitionManager& partitions(unsigned shard) { return *managers_[shard]; }
+  DataNotifier& notifier() { return notifier_; }
+  // Only on shard 0.
+  cluster::Controller& controller() { return *controller_; }
+  // Runs on shard 0 after the controller published an image: makes every
+  // shard open/remove its partitions, then calls done() on the caller's shard.
+  void sync_partitions(std::function<void()> done);
+
+  void handle(const std::string& peer, std::shared_ptr<const std::vector<uint8_t>> frame, net::Responder respond) override;
+
+ private:
+  void load_or_create_cluster_id(const std::string& log_dir);
+  void delete_stray_partitions(const cluster::MetadataImage& image);
+  bool owns(unsigned shard, const cluster::TopicInfo& topic, int32_t partition) const {
+    return shard_of(topic, partition) == shard;
+  }
+
+  cluster::BrokerConfig config_;
+  std::string cluster_id_;
+  net::ShardSet shards_;
+  std::atomic<std::shared_ptr<const cluster::MetadataImage>> image_;
+  std::unique_ptr<storage::LogDirectory> log_dir_;
+  std::unique_ptr<cluster::MetadataLog> metadata_log_;
+  std::unique_ptr<cluster::Controller> controller_;
+  std::vector<std::unique_ptr<PartitionManager>> managers_;
+  DataNotifier notifier_;
+  std::vector<std::unique_ptr<net::Listener>> listeners_;
+};
+
+}  // namespace freshet::server

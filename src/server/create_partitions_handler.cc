@@ -1,0 +1,29 @@
+#include "server/controller_calls.h"
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+using protocol::CreatePartitionsRequest;
+using protocol::CreatePartitionsResponse;
+
+void handle_create_partitions(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<CreatePartitionsRequest>();
+  req->decode(body, request->version());
+  call_controller<CreatePartitionsResponse>(
+      request->broker,
+      [req](cluster::Controller& controller) {
+        CreatePartitionsResponse resp;
+        for (const auto& t : req->topics) {
+          CreatePartitionsResponse::CreatePartitionsTopicResult result;
+          result.name = t.name;
+          auto outcome = controller.create_partitions(t.name, t.count, req->validate_only);
+          result.error_code = protocol::code(outcome.error);
+          if (!outcome.message.empty()) result.error_message = outcome.message;
+          resp.results.push_back(std::move(result));
+        }
+        return resp;
+      },
+      [request](CreatePartitionsResponse resp) { request->reply(resp); });
+}
+
+}  // namespace freshet::server

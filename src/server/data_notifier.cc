@@ -1,0 +1,33 @@
+#include "server/data_notifier.h"
+
+namespace freshet::server {
+
+DataNotifier::DataNotifier(net::ShardSet& shards) : shards_(shards) {
+  for (unsigned i = 0; i < shards.size(); ++i) per_shard_.push_back(std::make_unique<ShardWaiters>());
+}
+
+void DataNotifier::data_arrived() {
+  for (unsigned shard = 0; shard < per_shard_.size(); ++shard) {
+    if (!per_shard_[shard]->wake_pending.exchange(true, std::memory_order_acq_rel))
+      shards_.post(shard, [this, shard] { wake_all(shard); });
+  }
+}
+
+void DataNotifier::wake_all(unsigned shard) {
+  ShardWaiters& s = *per_shard_[shard];
+  s.wake_pending.store(false, std::memory_order_release);
+  auto waiters = std::move(s.waiters);
+  s.waiters.clear();
+  for (auto& [id, wake] : waiters) wake();
+}
+
+uint64_t DataNotifier::wait(unsigned shard, std::function<void()> wake) {
+  ShardWaiters& s = *per_shard_[shard];
+  uint64_t id = s.next_id++;
+  s.waiters.emplace(id, std::move(wake));
+  return id;
+}
+
+void DataNotifier::cancel(unsigned shard, uint64_t id) { per_shard_[shard]->waiters.erase(id); }
+
+}  // namespace freshet::server

@@ -1,0 +1,41 @@
+// Wakes long-polling Fetch requests when data arrives. A fetch waiting on a
+// shard registers a one-shot waiter there; any append on any shard wakes all
+// waiters of every shard (one coalesced post per shard), and each woken fetch
+// re-reads its partitions and waits again if it still lacks min_bytes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "net/shard.h"
+
+namespace freshet::server {
+
+class DataNotifier {
+ public:
+  explicit DataNotifier(net::ShardSet& shards);
+
+  // Any shard thread, after making new data readable.
+  void data_arrived();
+  // On `shard`'s thread. `wake` runs once, on that thread, unless cancelled.
+  uint64_t wait(unsigned shard, std::function<void()> wake);
+  void cancel(unsigned shard, uint64_t id);
+
+ private:
+  struct ShardWaiters {
+    std::atomic<bool> wake_pending{false};
+    std::map<uint64_t, std::function<void()>> waiters;  // touched only on the shard
+    uint64_t next_id = 0;
+  };
+
+  void wake_all(unsigned shard);
+
+  net::ShardSet& shards_;
+  std::vector<std::unique_ptr<ShardWaiters>> per_shard_;
+};
+
+}  // namespace freshet::server

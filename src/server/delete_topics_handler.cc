@@ -1,0 +1,46 @@
+#include "server/controller_calls.h"
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+using protocol::DeleteTopicsRequest;
+using protocol::DeleteTopicsResponse;
+
+// v0-5 name topics; v6 names or ids.
+void handle_delete_topics(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<DeleteTopicsRequest>();
+  req->decode(body, request->version());
+  for (const auto& name : req->topic_names) {
+    DeleteTopicsRequest::DeleteTopicState state;
+    state.name = name;
+    req->topics.push_back(state);
+  }
+  call_controller<DeleteTopicsResponse>(
+      request->broker,
+      [req](cluster::Controller& controller) {
+        DeleteTopicsResponse resp;
+        for (const auto& t : req->topics) {
+          DeleteTopicsResponse::DeletableTopicResult result;
+          auto image = controller.image();
+          const cluster::TopicInfo* topic = t.name ? image->topic(*t.name) : image->topic(t.topic_id);
+          result.name = t.name;
+          result.topic_id = t.topic_id;
+          cluster::TopicResult outcome;
+          if (!topic) {
+            outcome = {t.name ? protocol::ErrorCode::UnknownTopicOrPartition : protocol::ErrorCode::UnknownTopicId,
+                       "This server does not host this topic."};
+          } else {
+            result.name = topic->name;
+            result.topic_id = topic->id;
+            outcome = controller.delete_topic(topic->name);
+          }
+          result.error_code = protocol::code(outcome.error);
+          if (!outcome.message.empty()) result.error_message = outcome.message;
+          resp.responses.push_back(std::move(result));
+        }
+        return resp;
+      },
+      [request](DeleteTopicsResponse resp) { request->reply(resp); });
+}
+
+}  // namespace freshet::server

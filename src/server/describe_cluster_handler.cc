@@ -1,0 +1,25 @@
+#include "server/broker.h"
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+void handle_describe_cluster(const RequestPtr& request, protocol::Reader& body) {
+  protocol::DescribeClusterRequest req;
+  req.decode(body, request->version());
+  Broker& broker = request->broker;
+  protocol::DescribeClusterResponse resp;
+  resp.cluster_id = broker.cluster_id();
+  resp.controller_id = broker.node_id();
+  resp.endpoint_type = req.endpoint_type;
+  for (const auto& l : broker.config().advertised_listeners()) {
+    protocol::DescribeClusterResponse::DescribeClusterBroker b;
+    b.broker_id = broker.node_id();
+    b.host = l.host;
+    b.port = l.port;
+    resp.brokers.push_back(std::move(b));
+    break;
+  }
+  request->reply(resp);
+}
+
+}  // namespace freshet::server

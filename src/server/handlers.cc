@@ -1,0 +1,48 @@
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+namespace {
+using protocol::ApiKey;
+
+// Entries advertise the generated codec's full version range (from Kafka 3.9's
+// schemas) unless a lower bound is noted.
+constexpr std::pair<ApiKey, HandlerFn> kHandlers[] = {
+    {ApiKey::Produce, handle_produce},
+    {ApiKey::Fetch, handle_fetch},
+    {ApiKey::ListOffsets, handle_list_offsets},
+    {ApiKey::Metadata, handle_metadata},
+    {ApiKey::OffsetForLeaderEpoch, handle_offset_for_leader_epoch},
+    {ApiKey::ApiVersions, handle_api_versions},
+    {ApiKey::CreateTopics, handle_create_topics},
+    {ApiKey::DeleteTopics, handle_delete_topics},
+    {ApiKey::DescribeConfigs, handle_describe_configs},
+    {ApiKey::AlterConfigs, handle_alter_configs},
+    {ApiKey::DescribeLogDirs, handle_describe_log_dirs},
+    {ApiKey::CreatePartitions, handle_create_partitions},
+    {ApiKey::IncrementalAlterConfigs, handle_incremental_alter_configs},
+    {ApiKey::DescribeCluster, handle_describe_cluster},
+};
+
+std::vector<ServedApi> build_table() {
+  std::vector<ServedApi> table;
+  for (auto [key, fn] : kHandlers) {
+    const protocol::ApiInfo* info = protocol::find_api(static_cast<int16_t>(key));
+    table.push_back({info->key, info->min_version, info->max_version, fn});
+  }
+  return table;
+}
+}  // namespace
+
+std::span<const ServedApi> served_apis() {
+  static const std::vector<ServedApi> table = build_table();
+  return table;
+}
+
+const ServedApi* find_served_api(int16_t api_key) {
+  for (const auto& api : served_apis())
+    if (api.api_key == api_key) return &api;
+  return nullptr;
+}
+
+}  // namespace freshet::server

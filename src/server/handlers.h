@@ -1,0 +1,41 @@
+// The Kafka APIs this broker serves: one handler function per API, each in
+// its own <api>_handler.cc. A handler decodes its request from `body` (a
+// DecodeError closes the connection), does its work — hopping to the shards
+// that own the partitions involved — and answers through the Request.
+#pragma once
+
+#include <span>
+
+#include "server/request.h"
+
+namespace freshet::server {
+
+using HandlerFn = void (*)(const RequestPtr& request, protocol::Reader& body);
+
+struct ServedApi {
+  int16_t api_key;
+  int16_t min_version;
+  int16_t max_version;
+  HandlerFn handle;
+};
+
+// Every API served, with the version range advertised in ApiVersions.
+std::span<const ServedApi> served_apis();
+const ServedApi* find_served_api(int16_t api_key);
+
+void handle_api_versions(const RequestPtr&, protocol::Reader&);
+void handle_metadata(const RequestPtr&, protocol::Reader&);
+void handle_produce(const RequestPtr&, protocol::Reader&);
+void handle_fetch(const RequestPtr&, protocol::Reader&);
+void handle_list_offsets(const RequestPtr&, protocol::Reader&);
+void handle_offset_for_leader_epoch(const RequestPtr&, protocol::Reader&);
+void handle_create_topics(const RequestPtr&, protocol::Reader&);
+void handle_delete_topics(const RequestPtr&, protocol::Reader&);
+void handle_create_partitions(const RequestPtr&, protocol::Reader&);
+void handle_describe_configs(const RequestPtr&, protocol::Reader&);
+void handle_alter_configs(const RequestPtr&, protocol::Reader&);
+void handle_incremental_alter_configs(const RequestPtr&, protocol::Reader&);
+void handle_describe_cluster(const RequestPtr&, protocol::Reader&);
+void handle_describe_log_dirs(const RequestPtr&, protocol::Reader&);
+
+}  // namespace freshet::server

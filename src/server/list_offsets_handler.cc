@@ -1,0 +1,106 @@
+#include "protocol/errors.h"
+#include "server/handlers.h"
+#include "server/partition_query.h"
+
+namespace freshet::server {
+
+namespace {
+using protocol::ErrorCode;
+using protocol::ListOffsetsRequest;
+using protocol::ListOffsetsResponse;
+
+// Special timestamps of ListOffsets (Kafka's ListOffsetsRequest constants).
+constexpr int64_t kLatest = -1;
+constexpr int64_t kEarliest = -2;
+constexpr int64_t kMaxTimestamp = -3;
+constexpr int64_t kEarliestLocal = -4;
+constexpr int64_t kLatestTiered = -5;
+
+struct OffsetAnswer {
+  ErrorCode error = ErrorCode::None;
+  int64_t timestamp = -1;
+  int64_t offset = -1;
+  int32_t leader_epoch = -1;
+};
+
+OffsetAnswer lookup(Partition* partition, int64_t timestamp, int32_t current_leader_epoch) {
+  OffsetAnswer answer;
+  if (!partition) return {ErrorCode::UnknownTopicOrPartition};
+  if (current_leader_epoch >= 0 && current_leader_epoch < partition->leader_epoch()) return {ErrorCode::FencedLeaderEpoch};
+  if (current_leader_epoch > partition->leader_epoch()) return {ErrorCode::UnknownLeaderEpoch};
+  answer.leader_epoch = partition->leader_epoch();
+  auto& log = partition->log();
+  switch (timestamp) {
+    case kLatest: answer.offset = partition->high_watermark(); break;
+    case kEarliest:
+    case kEarliestLocal: answer.offset = partition->log_start_offset(); break;
+    case kLatestTiered: break;  // no tiered storage: nothing is tiered
+    case kMaxTimestamp: {
+      auto found = log.max_timestamp_offset();
+      if (found) {
+        answer.timestamp = found->timestamp;
+        answer.offset = found->offset;
+      }
+      break;
+    }
+    default: {
+      if (timestamp < 0) return {ErrorCode::InvalidRequest};
+      auto found = log.offset_for_timestamp(timestamp);
+      if (found) {
+        answer.timestamp = found->timestamp;
+        answer.offset = found->offset;
+      }
+      break;
+    }
+  }
+  return answer;
+}
+}  // namespace
+
+void handle_list_offsets(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<ListOffsetsRequest>();
+  req->decode(body, request->version());
+  auto image = request->broker.image();
+  auto resp = std::make_shared<ListOffsetsResponse>();
+  std::vector<PartitionRef> refs;
+  std::vector<std::pair<size_t, size_t>> slots;  // (topic, partition) index of each ref
+  for (size_t t = 0; t < req->topics.size(); ++t) {
+    const auto& lt = req->topics[t];
+    ListOffsetsResponse::ListOffsetsTopicResponse topic_resp;
+    topic_resp.name = lt.name;
+    const cluster::TopicInfo* topic = image->topic(lt.name);
+    for (size_t p = 0; p < lt.partitions.size(); ++p) {
+      ListOffsetsResponse::ListOffsetsPartitionResponse part;
+      part.partition_index = lt.partitions[p].partition_index;
+      int32_t index = lt.partitions[p].partition_index;
+      if (!topic || index < 0 || static_cast<size_t>(index) >= topic->partitions.size()) {
+        part.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
+      } else {
+        refs.push_back({topic->id, index});
+        slots.emplace_back(t, p);
+      }
+      topic_resp.partitions.push_back(std::move(part));
+    }
+    resp->topics.push_back(std::move(topic_resp));
+  }
+  query_partitions<OffsetAnswer>(
+      request->broker, *image, std::move(refs),
+      [req, slots](size_t i, Partition* partition) {
+        const auto& asked = req->topics[slots[i].first].partitions[slots[i].second];
+        return lookup(partition, asked.timestamp, asked.current_leader_epoch);
+      },
+      [request, resp, slots](std::vector<OffsetAnswer> answers) {
+        for (size_t i = 0; i < answers.size(); ++i) {
+          auto& part = resp->topics[slots[i].first].partitions[slots[i].second];
+          const auto& a = answers[i];
+          part.error_code = protocol::code(a.error);
+          part.timestamp = a.timestamp;
+          part.offset = a.offset;
+          part.leader_epoch = a.leader_epoch;
+          if (a.error == ErrorCode::None && a.offset >= 0) part.old_style_offsets = {a.offset};
+        }
+        request->reply(*resp);
+      });
+}
+
+}  // namespace freshet::server

@@ -1,0 +1,92 @@
+#include "cluster/controller.h"
+#include "protocol/errors.h"
+#include "server/broker.h"
+#include "server/handlers.h"
+#include "server/controller_calls.h"
+
+namespace freshet::server {
+
+namespace {
+using protocol::ErrorCode;
+using protocol::MetadataResponse;
+
+MetadataResponse::MetadataResponseTopic describe_topic(const cluster::TopicInfo& topic) {
+  MetadataResponse::MetadataResponseTopic out;
+  out.name = topic.name;
+  out.topic_id = topic.id;
+  out.is_internal = is_internal_topic(topic.name);
+  for (const auto& p : topic.partitions) {
+    MetadataResponse::MetadataResponsePartition part;
+    part.partition_index = p.partition;
+    part.leader_id = p.leader;
+    part.leader_epoch = p.leader_epoch;
+    part.replica_nodes = p.replicas;
+    part.isr_nodes = p.isr;
+    out.partitions.push_back(std::move(part));
+  }
+  return out;
+}
+
+MetadataResponse::MetadataResponseTopic missing_topic(const std::optional<std::string>& name, const protocol::Uuid& id,
+                                                      ErrorCode error) {
+  MetadataResponse::MetadataResponseTopic out;
+  out.name = name.value_or("");
+  out.topic_id = id;
+  out.error_code = protocol::code(error);
+  return out;
+}
+
+void respond(const RequestPtr& request, const protocol::MetadataRequest& req) {
+  Broker& broker = request->broker;
+  auto image = broker.image();
+  MetadataResponse resp;
+  for (const auto& l : broker.config().advertised_listeners()) {
+    MetadataResponse::MetadataResponseBroker b;
+    b.node_id = broker.node_id();
+    b.host = l.host;
+    b.port = l.port;
+    resp.brokers.push_back(std::move(b));
+    break;  // one advertised endpoint per listener name; PLAINTEXT only for now
+  }
+  resp.cluster_id = broker.cluster_id();
+  resp.controller_id = broker.node_id();
+  bool all_topics = !req.topics || (request->version() == 0 && req.topics->empty());
+  if (all_topics) {
+    for (const auto& [name, topic] : image->topics()) resp.topics.push_back(describe_topic(*topic));
+  } else {
+    for (const auto& t : *req.topics) {
+      const cluster::TopicInfo* topic = t.name ? image->topic(*t.name) : image->topic(t.topic_id);
+      if (topic)
+        resp.topics.push_back(describe_topic(*topic));
+      else if (t.name && cluster::invalid_topic_name_reason(*t.name))
+        resp.topics.push_back(missing_topic(t.name, t.topic_id, ErrorCode::InvalidTopicException));
+      else
+        resp.topics.push_back(missing_topic(t.name, t.topic_id, t.name ? ErrorCode::UnknownTopicOrPartition : ErrorCode::UnknownTopicId));
+    }
+  }
+  request->reply(resp);
+}
+
+// Names asked for that do not exist yet and may be auto-created.
+std::vector<std::string> topics_to_create(const RequestPtr& request, const protocol::MetadataRequest& req) {
+  std::vector<std::string> names;
+  if (!req.topics || !req.allow_auto_topic_creation || !request->broker.config().get_bool("auto.create.topics.enable"))
+    return names;
+  auto image = request->broker.image();
+  for (const auto& t : *req.topics)
+    if (t.name && !image->topic(*t.name) && !cluster::invalid_topic_name_reason(*t.name) && !is_internal_topic(*t.name))
+      names.push_back(*t.name);
+  return names;
+}
+}  // namespace
+
+void handle_metadata(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<protocol::MetadataRequest>();
+  req->decode(body, request->version());
+  if (request->version() < 4) req->allow_auto_topic_creation = true;
+  auto names = topics_to_create(request, *req);
+  if (names.empty()) return respond(request, *req);
+  create_topics_with_defaults(request->broker, names, [request, req] { respond(request, *req); });
+}
+
+}  // namespace freshet::server

@@ -1,0 +1,82 @@
+// A partition this node leads (single node: every partition): its log, the
+// produce policy of its topic, the high watermark, and the acks=all waiters.
+// Lives on exactly one shard and is touched only there.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "protocol/errors.h"
+#include "protocol/wire.h"
+#include "server/data_notifier.h"
+#include "server/flusher.h"
+#include "server/produce_policy.h"
+#include "storage/partition_log.h"
+
+namespace freshet::server {
+
+struct AppendOutcome {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  std::string message;
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  int64_t log_append_time_ms = -1;
+  int64_t log_start_offset = -1;
+};
+
+struct ReadOutcome {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  int64_t high_watermark = -1;
+  int64_t log_start_offset = -1;
+  std::optional<protocol::Records> records;
+};
+
+class Partition : public std::enable_shared_from_this<Partition> {
+ public:
+  Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log, ProducePolicy policy,
+            DataNotifier& notifier, Flusher& flusher);
+
+  const std::string& topic() const { return topic_; }
+  int32_t index() const { return index_; }
+  int32_t leader_epoch() const { return leader_epoch_; }
+  storage::PartitionLog& log() { return *log_; }
+  // Hands the log over for deletion; the partition is unusable afterwards.
+  std::unique_ptr<storage::PartitionLog> release_log() { return std::move(log_); }
+  const ProducePolicy& policy() const { return policy_; }
+  void update(ProducePolicy policy, const storage::LogConfig& log_config);
+
+  // Validates and appends a Produce request's record set for this partition.
+  AppendOutcome append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms);
+  // Calls done(true) once everything up to `offset` is on disk (fdatasync),
+  // done(false) if syncing failed. Runs on this partition's shard.
+  void await_durable(int64_t offset, std::function<void(bool)> done);
+
+  // Reads whole batches from `offset`, at most max_bytes unless the first
+  // batch alone is larger (then that batch), never past the high watermark.
+  ReadOutcome read(int64_t offset, int32_t max_bytes);
+
+  int64_t high_watermark() const { return log_->log_end_offset(); }
+  int64_t log_start_offset() const { return log_->log_start_offset(); }
+
+ private:
+  struct DurabilityWaiter {
+    int64_t offset;
+    std::function<void(bool)> done;
+  };
+  void start_flush();
+  void flushed(const storage::FlushTarget& target, bool ok);
+
+  std::string topic_;
+  int32_t index_;
+  int32_t leader_epoch_ = 0;
+  std::unique_ptr<storage::PartitionLog> log_;
+  ProducePolicy policy_;
+  DataNotifier& notifier_;
+  Flusher& flusher_;
+  std::deque<DurabilityWaiter> durability_waiters_;  // ascending offsets
+  bool flush_in_flight_ = false;
+};
+
+}  // namespace freshet::server

@@ -1,0 +1,114 @@
+#include "protocol/errors.h"
+#include "server/broker.h"
+#include "server/clock.h"
+#include "server/fan_out.h"
+#include "server/handlers.h"
+
+namespace freshet::server {
+
+namespace {
+using protocol::ErrorCode;
+using protocol::ProduceRequest;
+using protocol::ProduceResponse;
+
+struct ProduceItem {
+  size_t topic_index;
+  size_t partition_index;
+  protocol::Uuid topic_id;
+  int32_t partition;
+  std::optional<protocol::Records> records;
+  AppendOutcome outcome;
+};
+
+// Appends the shard's items; with acks=all answers once all are durable.
+void produce_on_shard(Broker& broker, int16_t acks, int16_t version, unsigned shard, std::vector<ProduceItem> items,
+                      std::function<void(std::vector<ProduceItem>)> reply) {
+  auto now = now_ms();
+  auto shared = std::make_shared<std::vector<ProduceItem>>(std::move(items));
+  auto pending = std::make_shared<size_t>(1);  // one for this loop
+  auto finish_one = [shared, pending, reply] {
+    if (--*pending == 0) reply(std::move(*shared));
+  };
+  for (auto& item : *shared) {
+    auto partition = broker.partitions(shard).find(item.topic_id, item.partition);
+    if (!partition) {
+      item.outcome.error = ErrorCode::UnknownTopicOrPartition;
+      continue;
+    }
+    if (acks == -1 && partition->policy().min_insync_replicas > 1) {
+      item.outcome.error = ErrorCode::NotEnoughReplicas;
+      item.outcome.message = "The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of " +
+                             std::to_string(partition->policy().min_insync_replicas);
+      continue;
+    }
+    item.outcome = partition->append(item.records, version, now);
+    item.records.reset();
+    if (acks != -1 || item.outcome.error != ErrorCode::None) continue;
+    ++*pending;
+    partition->await_durable(item.outcome.last_offset, [&item, finish_one](bool ok) {
+      if (!ok) {
+        item.outcome.error = ErrorCode::KafkaStorageError;
+        item.outcome.message = "fdatasync failed";
+      }
+      finish_one();
+    });
+  }
+  finish_one();
+}
+
+ProduceResponse::PartitionProduceResponse to_response(int32_t index, const AppendOutcome& outcome) {
+  ProduceResponse::PartitionProduceResponse r;
+  r.index = index;
+  r.error_code = protocol::code(outcome.error);
+  r.base_offset = outcome.base_offset;
+  r.log_append_time_ms = outcome.log_append_time_ms;
+  r.log_start_offset = outcome.log_start_offset;
+  if (!outcome.message.empty()) r.error_message = outcome.message;
+  return r;
+}
+}  // namespace
+
+void handle_produce(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<ProduceRequest>();
+  req->decode(body, request->version());
+  Broker& broker = request->broker;
+  int16_t acks = req->acks;
+
+  auto resp = std::make_shared<ProduceResponse>();
+  std::vector<std::vector<ProduceItem>> by_shard(broker.shards().size());
+  auto image = broker.image();
+  for (size_t t = 0; t < req->topic_data.size(); ++t) {
+    const auto& topic_data = req->topic_data[t];
+    ProduceResponse::TopicProduceResponse topic_resp;
+    topic_resp.name = topic_data.name;
+    const cluster::TopicInfo* topic = image->topic(topic_data.name);
+    for (size_t p = 0; p < topic_data.partition_data.size(); ++p) {
+      const auto& data = topic_data.partition_data[p];
+      AppendOutcome rejected;
+      if (acks != 0 && acks != 1 && acks != -1)
+        rejected.error = ErrorCode::InvalidRequiredAcks;
+      else if (!topic || data.index < 0 || static_cast<size_t>(data.index) >= topic->partitions.size())
+        rejected.error = ErrorCode::UnknownTopicOrPartition;
+      topic_resp.partition_responses.push_back(to_response(data.index, rejected));
+      if (rejected.error != ErrorCode::None) continue;
+      by_shard[broker.shard_of(*topic, data.index)].push_back(ProduceItem{t, p, topic->id, data.index, data.records, {}});
+    }
+    resp->responses.push_back(std::move(topic_resp));
+  }
+  // acks=0: the client expects no response at all.
+  if (acks == 0) request->no_reply();
+  fan_out<ProduceItem>(
+      broker.shards(), std::move(by_shard),
+      [&broker, acks, request](unsigned shard, std::vector<ProduceItem> items, auto reply) {
+        produce_on_shard(broker, acks, request->version(), shard, std::move(items), std::move(reply));
+      },
+      [resp](std::vector<ProduceItem>& items) {
+        for (const auto& item : items)
+          resp->responses[item.topic_index].partition_responses[item.partition_index] = to_response(item.partition, item.outcome);
+      },
+      [request, resp, acks] {
+        if (acks != 0) request->reply(*resp);
+      });
+}
+
+}  // namespace freshet::server

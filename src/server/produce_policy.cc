@@ -1,0 +1,43 @@
+#include "server/produce_policy.h"
+
+#include <algorithm>
+
+namespace freshet::server {
+
+namespace {
+std::string effective(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view name) {
+  return cluster::effective_topic_config(*cluster::find_topic_config(name), topic.configs, broker).value;
+}
+int64_t effective_int(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view name) {
+  return cluster::parse_int64(effective(topic, broker, name)).value_or(0);
+}
+}  // namespace
+
+ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker) {
+  ProducePolicy policy;
+  policy.max_message_bytes = static_cast<int32_t>(effective_int(topic, broker, "max.message.bytes"));
+  std::string compression = effective(topic, broker, "compression.type");
+  if (compression == "uncompressed")
+    policy.recompress_to = protocol::Compression::None;
+  else if (compression != "producer")
+    policy.recompress_to = protocol::compression_from_name(compression);
+  policy.log_append_time = effective(topic, broker, "message.timestamp.type") == "LogAppendTime";
+  // message.timestamp.difference.max.ms bounds both directions (deprecated
+  // by KIP-937's before/after keys, which win when tighter).
+  int64_t difference = effective_int(topic, broker, "message.timestamp.difference.max.ms");
+  policy.timestamp_before_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.before.max.ms"));
+  policy.timestamp_after_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.after.max.ms"));
+  policy.min_insync_replicas = static_cast<int32_t>(effective_int(topic, broker, "min.insync.replicas"));
+  return policy;
+}
+
+storage::LogConfig resolve_log_config(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker) {
+  storage::LogConfig config;
+  config.segment_bytes = static_cast<uint64_t>(effective_int(topic, broker, "segment.bytes"));
+  config.segment_ms = effective_int(topic, broker, "segment.ms");
+  config.index_interval_bytes = static_cast<uint32_t>(effective_int(topic, broker, "index.interval.bytes"));
+  config.segment_index_bytes = static_cast<uint32_t>(effective_int(topic, broker, "segment.index.bytes"));
+  return config;
+}
+
+}  // namespace freshet::server

@@ -1,0 +1,27 @@
+// The topic settings the produce path enforces, resolved once per metadata
+// image from topic overrides, broker settings and Kafka's defaults.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "cluster/broker_config.h"
+#include "cluster/metadata_image.h"
+#include "protocol/compression.h"
+#include "storage/log_config.h"
+
+namespace freshet::server {
+
+struct ProducePolicy {
+  int32_t max_message_bytes = 1048588;
+  std::optional<protocol::Compression> recompress_to;  // nullopt: keep the producer's codec
+  bool log_append_time = false;
+  int64_t timestamp_before_max_ms = INT64_MAX;  // how far in the past a CreateTime may be
+  int64_t timestamp_after_max_ms = INT64_MAX;   // how far in the future
+  int32_t min_insync_replicas = 1;
+};
+
+ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker);
+storage::LogConfig resolve_log_config(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker);
+
+}  // namespace freshet::server

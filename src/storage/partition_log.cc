@@ -1,0 +1,249 @@
+// PartitionLog: appends, reads, lookups, truncation and flushing. Opening,
+// recovery, close and deletion are in partition_log_open.cc.
+#include "storage/partition_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cassert>
+#include <stdexcept>
+#include <string>
+
+#include "protocol/batch_records.h"
+#include "storage/segment.h"
+
+namespace freshet::storage {
+
+namespace {
+// Cap on a batch's decompressed records when a timestamp lookup looks inside it.
+constexpr size_t kMaxUncompressedBatchBytes = 256 * 1024 * 1024;
+
+// The header of a whole batch handed to append; throws std::invalid_argument otherwise.
+protocol::RecordBatchHeader whole_batch_header(std::span<const uint8_t> batch) {
+  auto header = protocol::parse_batch_header(batch);
+  if (!header || header->batch_length < 0 || header->total_size() != batch.size() || header->last_offset_delta < 0)
+    throw std::invalid_argument("PartitionLog: append needs exactly one whole record batch");
+  return *header;
+}
+
+struct WholeBatches {
+  size_t bytes = 0;
+  int64_t next_offset = 0;  // after the last one; unchanged when none
+};
+
+// The leading whole batches of `bytes` that all end below max_offset.
+WholeBatches whole_batches_below(std::span<const uint8_t> bytes, int64_t max_offset, int64_t next_offset) {
+  WholeBatches found{0, next_offset};
+  while (bytes.size() - found.bytes >= protocol::kRecordBatchHeaderSize) {
+    auto header = protocol::parse_batch_header(bytes.subspan(found.bytes));
+    if (header->batch_length < 0 || header->total_size() < protocol::kRecordBatchHeaderSize ||
+        header->total_size() > bytes.size() - found.bytes || header->last_offset() >= max_offset)
+      break;
+    found.bytes += header->total_size();
+    found.next_offset = header->last_offset() + 1;
+  }
+  return found;
+}
+}  // namespace
+
+void FlushTarget::sync() const {
+  for (const auto& file : files) file->sync();
+}
+
+Segment& PartitionLog::active() { return *segments_.back(); }
+
+size_t PartitionLog::segment_index_for(int64_t offset) const {
+  auto after = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                                [](int64_t o, const std::unique_ptr<Segment>& s) { return o < s->base_offset(); });
+  return after == segments_.begin() ? 0 : static_cast<size_t>(after - segments_.begin()) - 1;
+}
+
+AppendResult PartitionLog::append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms) {
+  protocol::RecordBatchHeader header = whole_batch_header(batch);
+  protocol::set_base_offset(batch, log_end_offset_);
+  protocol::set_partition_leader_epoch(batch, leader_epoch);
+  header.base_offset = log_end_offset_;
+  header.partition_leader_epoch = leader_epoch;
+  return append_batch(batch, header, now_ms);
+}
+
+AppendResult PartitionLog::append_as_follower(std::span<const uint8_t> batch, int64_t now_ms) {
+  protocol::RecordBatchHeader header = whole_batch_header(batch);
+  if (header.base_offset < log_end_offset_)
+    throw std::invalid_argument("PartitionLog: replicated batch at offset " + std::to_string(header.base_offset) +
+                                " is below the log end offset " + std::to_string(log_end_offset_));
+  return append_batch(batch, header, now_ms);
+}
+
+AppendResult PartitionLog::append_batch(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header,
+                                        int64_t now_ms) {
+  assert(!closed_);
+  if (active().should_roll(config_, batch.size(), header.last_offset(), header.max_timestamp, now_ms)) {
+    active().seal();
+    segments_.push_back(Segment::create(dir_, log_end_offset_, config_, now_ms));
+    sync_dir_later(dir_handle_);
+  }
+  auto latest = epochs_.latest_epoch();
+  if (header.partition_leader_epoch >= 0 && (!latest || header.partition_leader_epoch > *latest)) {
+    epochs_.assign(header.partition_leader_epoch, header.base_offset);
+    persist_epochs();
+  }
+  active().append(batch, header);
+  log_end_offset_ = header.last_offset() + 1;
+  return {header.base_offset, header.last_offset()};
+}
+
+ReadResult PartitionLog::read(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset) {
+  assert(!closed_);
+  ReadResult result;
+  result.next_offset = offset;
+  if (offset < log_start_offset_ || offset > log_end_offset_) {
+    result.status = ReadStatus::kOffsetOutOfRange;
+    return result;
+  }
+  max_offset = std::min(max_offset, log_end_offset_);
+  if (offset >= max_offset) return result;
+
+  // The first batch holding an offset >= `offset` (a segment may end before it).
+  size_t index = segment_index_for(offset);
+  std::optional<BatchLocation> first = segments_[index]->find_offset(offset);
+  while (!first && index + 1 < segments_.size()) first = segments_[++index]->find_offset(offset);
+  if (!first || first->header.last_offset() >= max_offset) return result;
+
+  size_t budget = static_cast<size_t>(std::max(max_bytes, 0));
+  if (min_one_batch) budget = std::max(budget, first->header.total_size());
+  uint64_t available = segments_[index]->size_bytes() - first->position;
+  for (size_t i = index + 1; i < segments_.size() && available < budget; ++i) available += segments_[i]->size_bytes();
+  size_t capacity = static_cast<size_t>(std::min<uint64_t>(budget, available));
+  if (capacity < first->header.total_size()) return result;
+
+  // One read per segment touched, then cut after the last whole batch allowed.
+  std::shared_ptr<uint8_t[]> buffer(new uint8_t[capacity]);
+  size_t used = 0;
+  uint64_t position = first->position;
+  for (size_t i = index; i < segments_.size() && used < capacity; ++i, position = 0) {
+    Segment& segment = *segments_[i];
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(capacity - used, segment.size_bytes() - position));
+    segment.read({buffer.get() + used, chunk}, position);
+    WholeBatches whole = whole_batches_below({buffer.get() + used, chunk}, max_offset, result.next_offset);
+    used += whole.bytes;
+    result.next_offset = whole.next_offset;
+    // Go on to the next segment only when this one was used up to its end.
+    if (whole.bytes < chunk || position + chunk < segment.size_bytes()) break;
+  }
+  result.records.bytes = {buffer.get(), used};
+  result.records.owner = std::move(buffer);
+  return result;
+}
+
+TimestampOffset PartitionLog::locate_record(Segment& segment, const BatchLocation& batch, int64_t timestamp_ms) {
+  const protocol::RecordBatchHeader& h = batch.header;
+  int32_t epoch = std::max(h.partition_leader_epoch, -1);
+  std::vector<uint8_t> bytes(h.total_size());
+  segment.read(bytes, batch.position);
+  try {
+    for (const auto& record : protocol::decode_records(bytes, kMaxUncompressedBatchBytes)) {
+      int64_t offset = h.base_offset + record.offset_delta;
+      int64_t timestamp = h.log_append_time() ? h.max_timestamp : h.base_timestamp + record.timestamp_delta;
+      if (timestamp >= timestamp_ms && offset >= log_start_offset_) return {timestamp, offset, epoch};
+    }
+  } catch (const protocol::DecodeError& e) {
+    spdlog::warn("{}: cannot decode the batch at offset {}: {}", dir_.string(), h.base_offset, e.what());
+  }
+  return {h.max_timestamp, std::max(h.base_offset, log_start_offset_), epoch};
+}
+
+std::optional<TimestampOffset> PartitionLog::offset_for_timestamp(int64_t timestamp_ms) {
+  assert(!closed_);
+  for (size_t i = segment_index_for(log_start_offset_); i < segments_.size(); ++i) {
+    Segment& segment = *segments_[i];
+    segment.load();
+    if (segment.max_timestamp().timestamp < timestamp_ms) continue;
+    if (auto batch = segment.find_timestamp(timestamp_ms, log_start_offset_))
+      return locate_record(segment, *batch, timestamp_ms);
+  }
+  return std::nullopt;
+}
+
+std::optional<TimestampOffset> PartitionLog::max_timestamp_offset() {
+  assert(!closed_);
+  Segment* best = nullptr;
+  for (size_t i = segment_index_for(log_start_offset_); i < segments_.size(); ++i) {
+    Segment& segment = *segments_[i];
+    segment.load();
+    if (segment.max_timestamp().timestamp >= 0 &&
+        (!best || segment.max_timestamp().timestamp > best->max_timestamp().timestamp))
+      best = &segment;
+  }
+  if (!best) return std::nullopt;
+  int64_t max_timestamp = best->max_timestamp().timestamp;
+  auto batch = best->find_timestamp(max_timestamp, log_start_offset_);
+  if (!batch) return std::nullopt;
+  return locate_record(*best, *batch, max_timestamp);
+}
+
+uint64_t PartitionLog::size_bytes() const {
+  uint64_t total = 0;
+  for (const auto& segment : segments_) total += segment->size_bytes();
+  return total;
+}
+
+std::pair<int32_t, int64_t> PartitionLog::end_offset_for_epoch(int32_t epoch) const {
+  return epochs_.end_offset_for(epoch, log_end_offset_);
+}
+
+void PartitionLog::truncate_to(int64_t offset) {
+  assert(!closed_);
+  if (offset >= log_end_offset_) return;
+  int64_t now_ms = wall_clock_ms();
+  ++generation_;
+  if (offset <= segments_.front()->base_offset()) {
+    drop_segments_from(0);
+    segments_.push_back(Segment::create(dir_, offset, config_, now_ms));
+    log_start_offset_ = offset;
+  } else {
+    drop_segments_from(segment_index_for(offset) + 1);
+    active().truncate_to(offset, now_ms);
+  }
+  log_end_offset_ = active().next_offset();
+  log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
+  recovery_point_ = std::min(recovery_point_, log_end_offset_);
+  if (epochs_.truncate_from_end(log_end_offset_)) persist_epochs();
+}
+
+void PartitionLog::collect_unflushed_files(std::vector<std::shared_ptr<FileHandle>>& out,
+                                           bool with_active_indexes) const {
+  // From the segment holding recovery_point - 1: when the recovery point sits
+  // exactly on a segment boundary, that segment's indexes were written at its
+  // roll, possibly after its data was synced.
+  size_t first = segment_index_for(std::max<int64_t>(recovery_point_ - 1, 0));
+  for (size_t i = first; i < segments_.size(); ++i)
+    segments_[i]->collect_handles(out, i + 1 < segments_.size() || with_active_indexes);
+}
+
+FlushTarget PartitionLog::flush_target() {
+  assert(!closed_);
+  FlushTarget target;
+  target.offset = log_end_offset_;
+  target.generation = generation_;
+  target.files = std::move(pending_syncs_);
+  pending_syncs_.clear();
+  if (recovery_point_ < log_end_offset_) collect_unflushed_files(target.files, /*with_active_indexes=*/false);
+  return target;
+}
+
+void PartitionLog::mark_flushed(const FlushTarget& done) {
+  if (done.generation != generation_) return;  // a truncation happened meanwhile
+  recovery_point_ = std::max(recovery_point_, std::min(done.offset, log_end_offset_));
+}
+
+void PartitionLog::sync_dir_later(const std::shared_ptr<FileHandle>& dir) {
+  if (std::find(pending_syncs_.begin(), pending_syncs_.end(), dir) == pending_syncs_.end()) pending_syncs_.push_back(dir);
+}
+
+void PartitionLog::persist_epochs() {
+  epochs_.persist();
+  sync_dir_later(dir_handle_);
+}
+
+}  // namespace freshet::storage

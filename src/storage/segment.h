@@ -1,0 +1,120 @@
+// One segment of a partition log: <base>.log (record batches back to back),
+// <base>.index and <base>.timeindex (sparse, Kafka's formats).
+//
+// Appends are one pwrite at the end of the .log (page cache; no user-space
+// buffer, so acks=1 data survives a crash of the process). Index entries are
+// kept in memory and written to their files when the segment is sealed (rolled
+// or closed); a crash before that is repaired by recovery, which rebuilds the
+// indexes of every segment past the recovery point.
+//
+// A segment opened from disk does not read its indexes until first used
+// (load()), so a partition with many segments opens in a few syscalls per
+// segment. Owner thread only; the log handle may be synced from any thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "protocol/record_batch.h"
+#include "storage/batch_scanner.h"
+#include "storage/file_handle.h"
+#include "storage/log_config.h"
+#include "storage/offset_index.h"
+#include "storage/time_index.h"
+
+namespace freshet::storage {
+
+class Segment {
+ public:
+  // Creates the (empty) files of a new segment.
+  static std::unique_ptr<Segment> create(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config,
+                                         int64_t now_ms);
+  // Opens an existing segment's .log; nothing else is read until load().
+  static std::unique_ptr<Segment> open(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config,
+                                       int64_t now_ms);
+
+  int64_t base_offset() const { return base_offset_; }
+  uint64_t size_bytes() const { return size_bytes_; }
+
+  // Reads the indexes and scans the tail after the last index entry (a few KB)
+  // to learn next_offset() and the max timestamp. Missing or inconsistent
+  // indexes or a malformed tail are repaired with recover().
+  void load();
+
+  // Rebuilds the indexes from the .log, validating every batch (header sanity,
+  // CRC, offsets ascending and within int32 of the base offset), and truncates
+  // the .log at the first invalid batch. `on_batch` sees every valid batch in
+  // order. Returns the number of bytes dropped.
+  uint64_t recover(const std::function<void(const protocol::RecordBatchHeader&)>& on_batch);
+
+  // --- valid after load() / recover() / create()
+  // Offset after the last batch (base_offset() when empty).
+  int64_t next_offset() const { return next_offset_; }
+  // The largest batch max_timestamp and the last offset of the batch where it
+  // first appeared; {-1, base_offset()} when empty.
+  TimeIndexEntry max_timestamp() const { return max_timestamp_; }
+
+  // True when a batch of `batch_bytes` ending at `last_offset` with
+  // `max_timestamp` must go to a new segment: config.segment_bytes would be
+  // exceeded, config.segment_ms has passed since the first batch's timestamp
+  // (or since creation when it has none), an index is full, or the offset
+  // would not fit the indexes' int32 relative offsets. An empty segment never
+  // rolls. The index settings are the segment's own (fixed at creation).
+  bool should_roll(const LogConfig& config, size_t batch_bytes, int64_t last_offset, int64_t max_timestamp,
+                   int64_t now_ms);
+
+  // Appends a batch whose header already carries its assigned offsets.
+  void append(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header);
+
+  // The first batch whose last offset >= offset; nullopt when none.
+  std::optional<BatchLocation> find_offset(int64_t offset);
+  // The first batch with max_timestamp >= timestamp_ms and last offset >=
+  // min_offset; nullopt when none.
+  std::optional<BatchLocation> find_timestamp(int64_t timestamp_ms, int64_t min_offset);
+  // Reads `out.size()` bytes at `position` (must be within the segment).
+  void read(std::span<uint8_t> out, uint64_t position) const;
+
+  // Removes the batch holding `offset` (or the first one after it) and all
+  // later ones. next_offset() becomes min(offset, that batch's base offset).
+  void truncate_to(int64_t offset, int64_t now_ms);
+
+  // The segment stops receiving appends (roll or close): appends the final
+  // time index entry (the max timestamp) and writes both index files.
+  void seal();
+  // Appends the handles to sync for this segment's data: the .log, plus (when
+  // `with_indexes`) the index files seal() or recover() wrote.
+  void collect_handles(std::vector<std::shared_ptr<FileHandle>>& out, bool with_indexes) const;
+  // Deletes the segment's files (open handles stay valid until dropped).
+  void remove_files();
+
+ private:
+  Segment(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config, int64_t now_ms,
+          std::shared_ptr<FileHandle> log);
+  // Scans [start, size) to advance next_offset_ and max_timestamp_; false at a malformed tail.
+  bool scan_tail(uint64_t start, std::optional<int64_t> expected_first_last_offset);
+  // Updates size, offsets, max timestamp and index entries for a batch written at `position`.
+  void record_batch(const protocol::RecordBatchHeader& header, uint64_t position);
+
+  std::filesystem::path log_path_;
+  int64_t base_offset_;
+  uint32_t index_interval_bytes_;
+  std::shared_ptr<FileHandle> log_;
+  uint64_t size_bytes_ = 0;
+  OffsetIndex offset_index_;
+  TimeIndex time_index_;
+  bool loaded_ = false;
+
+  int64_t next_offset_;
+  TimeIndexEntry max_timestamp_;
+  uint64_t bytes_since_last_index_entry_ = 0;
+  // max_timestamp of the first batch, read lazily for segment.ms rolls.
+  std::optional<int64_t> rolling_timestamp_;
+  int64_t created_ms_;
+};
+
+}  // namespace freshet::storage

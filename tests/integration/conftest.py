@@ -1,0 +1,52 @@
+"""Fixtures that start real `freshet server` processes for the integration tests.
+
+- `broker`: one running broker per test. Parametrize it indirectly with a dict of options:
+      @pytest.mark.parametrize("broker", [{"smp": 2, "settings": {"num.partitions": 3}}],
+                               indirect=True)
+  (see helpers.SMP_1_AND_2 for the usual one- and two-shard pair).
+- `broker_factory`: `broker_factory(settings=None, smp=None, config_file=None)` starts another
+  broker; every broker is killed at teardown.
+A broker that exits although the test did not stop or kill it fails the test at teardown, and
+the broker's log is attached to the report of every failing test.
+"""
+import pytest
+
+from freshet_broker import Broker
+
+DEFAULT_SMP = 1
+
+
+@pytest.fixture
+def broker_factory(request, tmp_path_factory):
+    brokers = []
+    request.node.freshet_brokers = brokers
+
+    def start(settings=None, smp=DEFAULT_SMP, config_file=None):
+        workdir = tmp_path_factory.mktemp("freshet")
+        b = Broker(str(workdir), settings=settings, smp=smp, config_file=config_file)
+        brokers.append(b)
+        return b.start()
+
+    yield start
+    crashed = [b for b in brokers if b.crashed()]
+    for b in brokers:
+        b.close()
+    if crashed:
+        pytest.fail("broker crashed during the test: " + "; ".join(
+            f"{b} exit code {b.proc.returncode}" for b in crashed), pytrace=False)
+
+
+@pytest.fixture
+def broker(request, broker_factory):
+    options = dict(getattr(request, "param", None) or {})
+    return broker_factory(settings=options.get("settings"), smp=options.get("smp", DEFAULT_SMP),
+                          config_file=options.get("config_file"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for b in getattr(item, "freshet_brokers", []):
+            report.sections.append((f"freshet log {b.bootstrap} ({b.log_path})", b.log_tail()))

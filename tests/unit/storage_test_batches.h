@@ -1,0 +1,80 @@
+// Helpers for the storage tests: temporary directories and record batches.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/record_batch.h"
+#include "protocol/record_batch_builder.h"
+
+namespace freshet::storage::testing {
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "freshet-storage-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A valid v2 batch (base offset 0) of `records` records with `value_bytes`-byte
+// values and CreateTime timestamps first_timestamp_ms, +1, +2, ...
+inline std::vector<uint8_t> make_batch(int records, size_t value_bytes, int64_t first_timestamp_ms,
+                                       protocol::Compression compression = protocol::Compression::None) {
+  protocol::RecordBatchOptions options;
+  options.compression = compression;
+  protocol::RecordBatchBuilder builder(options);
+  std::vector<uint8_t> value(value_bytes, 'v');
+  for (int i = 0; i < records; ++i)
+    builder.append(first_timestamp_ms + i, std::nullopt, std::span<const uint8_t>(value));
+  return builder.build();
+}
+
+// A batch whose records carry the given timestamps (in that order).
+inline std::vector<uint8_t> make_batch_with_timestamps(const std::vector<int64_t>& timestamps) {
+  protocol::RecordBatchBuilder builder({});
+  std::vector<uint8_t> value{1, 2, 3};
+  for (int64_t ts : timestamps) builder.append(ts, std::nullopt, std::span<const uint8_t>(value));
+  return builder.build();
+}
+
+// The headers of the whole batches in `bytes`, in order.
+inline std::vector<protocol::RecordBatchHeader> headers_of(std::span<const uint8_t> bytes) {
+  std::vector<protocol::RecordBatchHeader> headers;
+  while (bytes.size() >= protocol::kRecordBatchHeaderSize) {
+    auto header = *protocol::parse_batch_header(bytes);
+    if (header.total_size() > bytes.size()) break;
+    headers.push_back(header);
+    bytes = bytes.subspan(header.total_size());
+  }
+  return headers;
+}
+
+inline std::vector<uint8_t> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline std::string read_text(const std::filesystem::path& path) {
+  auto bytes = read_file(path);
+  return {bytes.begin(), bytes.end()};
+}
+
+inline void append_to_file(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace freshet::storage::testing
