@@ -148,9 +148,9 @@ void handle_consumer_error(const rd_kafka_message_t& message, const std::string&
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
     case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
       throw CommandError(fmt::format(
-          "topic '{}' partition {}: the start offset is out of range: {} ({}); try -o beginning "
-          "or -o end",
-          topic, message.partition, error_detail(err, detail), kafka_error_name(err)));
+          "topic '{}' partition {}: offset {} is out of range ({}); try -o beginning or -o end",
+          topic, message.partition, message.offset,
+          kafka_error_name(RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)));
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
@@ -182,6 +182,8 @@ void consume(const ConsumeOptions& options) {
                  {"enable.auto.commit", "false"},
                  {"enable.auto.offset.store", "false"},
                  {"enable.partition.eof", options.exit_at_end ? "true" : "false"},
+                 // The end of a partition shows as an empty long poll: keep it short with -e.
+                 {"fetch.wait.max.ms", options.exit_at_end ? "100" : "500"},
                  {"auto.offset.reset", "error"},
                  {"allow.auto.create.topics", "false"}});
   const TopicInfo topic = describe_topic(client, options.topic);

@@ -62,7 +62,8 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++tally->delivered;
   } else {
-    tally->fail(message->err, rd_kafka_message_errstr(message));
+    // (rd_kafka_message_errstr() is for consumed messages only: it would return the payload.)
+    tally->fail(message->err, "");
   }
 }
 

@@ -23,7 +23,7 @@ bool wanted(const DescribeConfigsRequest::DescribeConfigsResource& resource, std
 
 bool is_sensitive(const cluster::ConfigDef& def) { return def.type == cluster::ConfigType::Password; }
 
-void describe_topic(Broker& broker, const DescribeConfigsRequest& req, int16_t version,
+void describe_topic(Broker& broker, const DescribeConfigsRequest& req,
                     const DescribeConfigsRequest::DescribeConfigsResource& resource, DescribeConfigsResponse::DescribeConfigsResult& out) {
   auto image = broker.image();
   const cluster::TopicInfo* topic = image->topic(resource.resource_name);
@@ -84,10 +84,11 @@ void handle_describe_configs(const RequestPtr& request, protocol::Reader& body) 
   DescribeConfigsResponse resp;
   for (const auto& resource : req.resources) {
     DescribeConfigsResponse::DescribeConfigsResult result;
+    result.error_message = std::nullopt;  // Kafka sends null on success
     result.resource_type = resource.resource_type;
     result.resource_name = resource.resource_name;
     if (resource.resource_type == kTopic)
-      describe_topic(request->broker, req, request->version(), resource, result);
+      describe_topic(request->broker, req, resource, result);
     else if (resource.resource_type == kBroker)
       describe_broker(request->broker, req, resource, result);
     else {

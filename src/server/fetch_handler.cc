@@ -5,7 +5,9 @@
 
 #include "protocol/errors.h"
 #include "server/broker.h"
+#include "server/clock.h"
 #include "server/fan_out.h"
+#include "server/fetch_session.h"
 #include "server/handlers.h"
 
 namespace freshet::server {
@@ -25,6 +27,18 @@ struct FetchItem {
   ReadOutcome outcome;
 };
 
+// The node's fetch sessions, shared by all shards and sized on first use.
+// TODO(lead): own this in Broker next to the other node-wide services.
+FetchSessionCache& session_cache(Broker& broker) {
+  static FetchSessionCache cache(
+      static_cast<size_t>(std::max<int64_t>(0, broker.config().get_int("max.incremental.fetch.session.cache.slots"))));
+  return cache;
+}
+
+SessionPartitionKey session_key(const FetchRequest::FetchTopic& topic, int32_t partition, bool by_id) {
+  return by_id ? SessionPartitionKey{topic.topic_id, {}, partition} : SessionPartitionKey{{}, topic.topic, partition};
+}
+
 // One Fetch request from first read to response: reads every partition on
 // its owner shard, and while fewer than min_bytes are available waits for new
 // data or max_wait_ms, whichever comes first.
@@ -37,15 +51,117 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
         deadline_(std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req_.max_wait_ms))) {}
 
   void start() {
+    if (!open_session()) return;
     build_skeleton();
     attempt();
   }
 
  private:
+  bool by_id() const { return request_->version() >= 13; }
+
+  // Decides from the session id and epoch how to serve this fetch; for an
+  // incremental fetch, replaces the listed topics by the session's partitions.
+  // Returns false after answering a session error.
+  bool open_session() {
+    std::vector<SessionPartition> listed;
+    for (const auto& ft : req_.topics) {
+      for (const auto& fp : ft.partitions)
+        listed.push_back({session_key(ft, fp.partition, by_id()), fp.fetch_offset, fp.partition_max_bytes, -1, -1});
+    }
+    std::vector<SessionPartitionKey> forgotten;
+    for (const auto& topic : req_.forgotten_topics_data) {
+      FetchRequest::FetchTopic named{topic.topic, topic.topic_id, {}};
+      for (int32_t partition : topic.partitions) forgotten.push_back(session_key(named, partition, by_id()));
+    }
+    plan_ = session_cache(request_->broker).plan(req_.session_id, req_.session_epoch, by_id(), listed, forgotten, now_ms());
+    switch (plan_.kind) {
+      case FetchPlan::Kind::kError: {
+        FetchResponse resp;
+        resp.error_code = protocol::code(plan_.error);
+        request_->reply(resp);
+        return false;
+      }
+      case FetchPlan::Kind::kIncremental:
+        req_.topics = topics_of(plan_.partitions);
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  // A session's partitions as request topics; consecutive partitions of one
+  // topic share an entry.
+  static std::vector<FetchRequest::FetchTopic> topics_of(const std::vector<SessionPartition>& partitions) {
+    std::vector<FetchRequest::FetchTopic> topics;
+    for (const auto& sp : partitions) {
+      if (topics.empty() || topics.back().topic != sp.key.topic || !(topics.back().topic_id == sp.key.topic_id))
+        topics.push_back({sp.key.topic, sp.key.topic_id, {}});
+      FetchRequest::FetchPartition fp;
+      fp.partition = sp.key.partition;
+      fp.fetch_offset = sp.fetch_offset;
+      fp.partition_max_bytes = sp.max_bytes;
+      topics.back().partitions.push_back(fp);
+    }
+    return topics;
+  }
+
+  // Every answered partition in request order, as the session cache sees it.
+  std::vector<PartitionAnswer> answers() const {
+    std::vector<PartitionAnswer> result;
+    for (const auto& topic : resp_.responses) {
+      for (const auto& data : topic.partitions)
+        result.push_back({data.error_code, data.high_watermark, data.log_start_offset,
+                          data.records && !data.records->bytes.empty()});
+    }
+    return result;
+  }
+
+  // Applies the session to the filled response: creates the session of a
+  // full fetch, or keeps only the partitions with news for an incremental one
+  // (or only the session error, when another fetch moved the session on).
+  void close_session() {
+    FetchSessionCache& cache = session_cache(request_->broker);
+    if (plan_.kind == FetchPlan::Kind::kNewSession) {
+      std::vector<SessionPartition> partitions;
+      auto sent = answers();
+      size_t i = 0;
+      for (const auto& ft : req_.topics) {
+        for (const auto& fp : ft.partitions) {
+          const PartitionAnswer& answer = sent[i++];
+          partitions.push_back({session_key(ft, fp.partition, by_id()), fp.fetch_offset, fp.partition_max_bytes,
+                                answer.error_code != 0 ? -1 : answer.high_watermark, answer.log_start_offset});
+        }
+      }
+      resp_.session_id = cache.create(by_id(), std::move(partitions), now_ms());
+      return;
+    }
+    if (plan_.kind != FetchPlan::Kind::kIncremental) return;
+    std::vector<bool> send;
+    protocol::ErrorCode error = cache.answered(plan_, answers(), send);
+    resp_.session_id = plan_.session_id;
+    if (error != protocol::ErrorCode::None) {
+      resp_.error_code = protocol::code(error);
+      resp_.responses.clear();
+      return;
+    }
+    size_t i = 0;
+    std::vector<FetchResponse::FetchableTopicResponse> kept;
+    for (auto& topic : resp_.responses) {
+      std::vector<FetchResponse::PartitionData> partitions;
+      for (auto& data : topic.partitions) {
+        if (send[i++]) partitions.push_back(std::move(data));
+      }
+      if (partitions.empty()) continue;
+      topic.partitions = std::move(partitions);
+      kept.push_back(std::move(topic));
+    }
+    resp_.responses = std::move(kept);
+  }
+
   void build_skeleton() {
     Broker& broker = request_->broker;
     auto image = broker.image();
-    bool by_id = request_->version() >= 13;
+    bool by_id = this->by_id();
     by_shard_.resize(broker.shards().size());
     int32_t request_max = req_.max_bytes > 0 ? req_.max_bytes : INT32_MAX;
     for (size_t t = 0; t < req_.topics.size(); ++t) {
@@ -153,12 +269,14 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       total += size;
       data.records = std::move(item.outcome.records);
     }
+    close_session();
     request_->reply(resp_);
   }
 
   RequestPtr request_;
   FetchRequest req_;
   FetchResponse resp_;
+  FetchPlan plan_;
   std::vector<std::vector<FetchItem>> by_shard_;
   std::vector<FetchItem> results_;
   bool has_error_ = false;
@@ -171,12 +289,6 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
 void handle_fetch(const RequestPtr& request, protocol::Reader& body) {
   FetchRequest req;
   req.decode(body, request->version());
-  if (req.session_id != 0) {
-    // Fetch sessions are not kept yet: an incremental fetch names an unknown session.
-    FetchResponse resp;
-    resp.error_code = protocol::code(ErrorCode::FetchSessionIdNotFound);
-    return request->reply(resp);
-  }
   std::make_shared<FetchOperation>(request, std::move(req))->start();
 }
 

@@ -86,7 +86,9 @@ class PartitionLog {
   // Appends one batch the caller has validated (magic 2, CRC, size): assigns
   // its offsets by rewriting base_offset (to the log end offset) and
   // partition_leader_epoch in the header, rolling the segment first when
-  // segment.bytes / segment.ms / a full index say so. O(1): one write().
+  // segment.bytes / segment.ms / a full index say so. O(1): one write()
+  // (plus, when the leader epoch changes, a rewrite of the epoch checkpoint).
+  // `now_ms` is wall-clock time, for segment.ms of batches without timestamps.
   AppendResult append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms);
   // Appends a batch replicated from a leader as is (offsets and epoch kept);
   // its base offset must be >= log_end_offset().
@@ -115,6 +117,8 @@ class PartitionLog {
 
   // Removes every batch from the one holding `offset` on (a follower diverging
   // from its leader). Below the first segment the log restarts empty at `offset`.
+  // The recovery point drops with the log end: the caller should checkpoint it
+  // (LogDirectory::write_checkpoints) before relying on the truncation.
   void truncate_to(int64_t offset);
 
   // Group commit: take a target on the owner thread, sync() it on another,

@@ -6,6 +6,7 @@ normalised into `Record` so tests can compare clients with each other.
 """
 import dataclasses
 import json
+import logging
 import os
 import re
 import socket
@@ -80,8 +81,14 @@ class Record:
 
 # ---------------------------------------------------------------- confluent-kafka (librdkafka)
 
+# librdkafka's own log lines go through Python logging: pytest shows them for failing tests
+# only, instead of printing them whenever a client outlives its broker.
+RDKAFKA_LOGGER = logging.getLogger("librdkafka")
+
+
 def rdkafka_conf(broker, **extra):
     conf = {
+        "logger": RDKAFKA_LOGGER,
         "bootstrap.servers": broker.bootstrap,
         "broker.address.family": "v4",
         "socket.timeout.ms": CLIENT_TIMEOUT_MS,
@@ -119,7 +126,13 @@ def consumer(broker, **extra):
 
 
 def admin(broker):
-    return AdminClient(rdkafka_conf(broker))
+    """One AdminClient per broker, kept alive with it: a client destroyed while its
+    futures are pending fails them with _DESTROY (librdkafka terminates the handle)."""
+    client = getattr(broker, "_admin_client", None)
+    if client is None:
+        client = AdminClient(rdkafka_conf(broker))
+        broker._admin_client = client
+    return client
 
 
 def create_topic(broker, name=None, partitions=1, config=None, replication_factor=1):
@@ -274,14 +287,14 @@ def kp_conf(broker, **extra):
 
 def kp_producer(broker, **extra):
     from kafka import KafkaProducer
-    return KafkaProducer(**kp_conf(broker, linger_ms=5, max_block_ms=10000, **extra))
+    return KafkaProducer(**kp_conf(broker, **{"linger_ms": 5, "max_block_ms": 10000, **extra}))
 
 
 def kp_consumer(broker, **extra):
     """A kafka-python consumer without a group (group_id=None): assign()/seek() only."""
     from kafka import KafkaConsumer
-    return KafkaConsumer(**kp_conf(broker, group_id=None, enable_auto_commit=False,
-                                   fetch_max_wait_ms=100, **extra))
+    return KafkaConsumer(**kp_conf(broker, **{"group_id": None, "enable_auto_commit": False,
+                                              "fetch_max_wait_ms": 100, **extra}))
 
 
 def kp_admin(broker):
@@ -314,6 +327,7 @@ def kp_consume(broker, topic, partition=0, offset=0, count=1, timeout_s=OP_TIMEO
 
 
 def kp_poll(c, count, timeout_s=OP_TIMEOUT_S):
+    """The next `count` records polled from kafka-python consumer `c`."""
     records = []
     deadline = time.monotonic() + timeout_s
     while len(records) < count:
@@ -321,7 +335,7 @@ def kp_poll(c, count, timeout_s=OP_TIMEOUT_S):
             f"timed out after {timeout_s}s: got {len(records)} records of {count}"
         for batch in c.poll(timeout_ms=200).values():
             records.extend(record_from_kafka_python(r) for r in batch)
-    return records
+    return records[:count]
 
 
 # ---------------------------------------------------------------- kcat
@@ -371,19 +385,44 @@ def kcat_query_offsets(broker, topic, partition, timestamp):
 
 # ---------------------------------------------------------------- raw protocol requests
 
-def send_raw(broker, request, correlation_id=7, client_id="itest-raw", timeout_s=OP_TIMEOUT_S):
-    """Sends one kafka-python protocol Request object on a fresh socket and returns the
-    decoded response (non-flexible versions only)."""
-    from kafka.protocol.api import RequestHeader
-    body = RequestHeader(request, correlation_id=correlation_id, client_id=client_id).encode() \
-        + request.encode()
-    with socket.create_connection(("127.0.0.1", broker.port), timeout=timeout_s) as s:
-        s.sendall(struct.pack(">i", len(body)) + body)
-        size = struct.unpack(">i", recv_exact(s, 4))[0]
-        payload = recv_exact(s, size)
-    got = struct.unpack(">i", payload[:4])[0]
-    assert got == correlation_id, f"correlation id {got}, expected {correlation_id}"
-    return request.RESPONSE_TYPE.decode(payload[4:])
+class RawConnection:
+    """One socket to the broker carrying kafka-python protocol Request objects (non-flexible
+    versions only), answered in order; use as a context manager."""
+
+    def __init__(self, broker, client_id="itest-raw", timeout_s=OP_TIMEOUT_S):
+        self.sock = socket.create_connection(("127.0.0.1", broker.port), timeout=timeout_s)
+        self.client_id = client_id
+        self.correlation_id = 0
+
+    def request(self, request):
+        """Sends `request` and returns its decoded response."""
+        from kafka.protocol.api import RequestHeader
+        self.correlation_id += 1
+        # kafka-python's encode() holds its object weakly: keep the header in a variable.
+        request_header = RequestHeader(request, correlation_id=self.correlation_id,
+                                       client_id=self.client_id)
+        body = request_header.encode() + request.encode()
+        self.sock.sendall(struct.pack(">i", len(body)) + body)
+        size = struct.unpack(">i", recv_exact(self.sock, 4))[0]
+        payload = recv_exact(self.sock, size)
+        got = struct.unpack(">i", payload[:4])[0]
+        assert got == self.correlation_id, f"correlation id {got}, expected {self.correlation_id}"
+        return request.RESPONSE_TYPE.decode(payload[4:])
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def send_raw(broker, request):
+    """Sends one request on a fresh connection and returns the decoded response."""
+    with RawConnection(broker) as conn:
+        return conn.request(request)
 
 
 def recv_exact(sock, n):

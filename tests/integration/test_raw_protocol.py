@@ -83,8 +83,8 @@ def test_pipelined_requests_are_answered_in_order(broker):
             body = header(18, 0, i)  # ApiVersions v0: empty body
         else:
             req = MetadataRequest[1](topics=None)
-            body = RequestHeader(req, correlation_id=i, client_id="itest-pipe").encode() + \
-                req.encode()
+            req_header = RequestHeader(req, correlation_id=i, client_id="itest-pipe")
+            body = req_header.encode() + req.encode()
         requests.append(frame(body))
     with socket.create_connection(("127.0.0.1", broker.port), timeout=10) as s:
         s.sendall(b"".join(requests))

@@ -113,6 +113,7 @@ def test_kill9_during_acks_all_load_loses_no_acknowledged_record(broker):
     assert killed_at is not None, f"only {len(acked)} records acknowledged within 60 s"
     p.flush(15)
     assert len(acked) >= 5000
+    assert failed, "records sent after the kill must fail: the kill did not interrupt the load"
     broker.start()
     records = consume_all(broker, name, partitions, timeout_s=60)
     stored = {(r.partition, r.offset): r.value for r in records}

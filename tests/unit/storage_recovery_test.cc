@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <random>
 
 #include "storage/log_file_names.h"
 #include "storage/partition_log.h"
@@ -124,6 +125,42 @@ TEST_F(RecoveryTest, CorruptionInAnOlderSegmentDropsTheSegmentsAfterIt) {
   EXPECT_EQ(log->segment_count(), 1u);
   EXPECT_EQ(log->log_end_offset(), 2 * 3);
   EXPECT_EQ(read_all(*log), concat(batches, 2));
+}
+
+TEST_F(RecoveryTest, AnyDamageLeavesAValidPrefix) {
+  auto log = open_unclean();
+  auto batches = fill(*log, 30);
+  log.reset();
+  auto original = st::read_file(dir() / segment_file_name(0, kLogFileSuffix));
+  std::mt19937 rng(5);
+  for (int round = 0; round < 40; ++round) {
+    // Every segment but the first is removed; the first gets cut short and/or a byte flipped.
+    std::filesystem::remove_all(dir());
+    log = open_unclean();
+    log.reset();
+    auto damaged = original;
+    damaged.resize(rng() % (original.size() + 1));
+    if (!damaged.empty() && rng() % 2) {
+      // Flip a byte the CRC or the framing protects: not base_offset nor
+      // partition_leader_epoch, which the CRC leaves out (the log rewrites them).
+      size_t position = rng() % damaged.size();
+      size_t batch_start = 0;
+      for (size_t i = 0; batch_start + batches[i].size() <= position; ++i) batch_start += batches[i].size();
+      size_t in_batch = position - batch_start;
+      bool unprotected = in_batch < 8 || (in_batch >= 12 && in_batch < 16);
+      if (!unprotected) damaged[position] ^= static_cast<uint8_t>(1 + rng() % 255);
+    }
+    std::filesystem::remove(dir() / segment_file_name(0, kLogFileSuffix));
+    st::append_to_file(dir() / segment_file_name(0, kLogFileSuffix), damaged);
+
+    log = open_unclean();
+    auto kept = read_all(*log);
+    size_t whole = 0;
+    while (whole < batches.size() && concat(batches, whole + 1).size() <= kept.size()) ++whole;
+    ASSERT_EQ(kept, concat(batches, whole)) << "round " << round;
+    EXPECT_EQ(log->log_end_offset(), static_cast<int64_t>(whole) * 3);
+    log.reset();
+  }
 }
 
 TEST_F(RecoveryTest, SegmentsBelowTheRecoveryPointAreNotScanned) {

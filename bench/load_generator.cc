@@ -1,0 +1,251 @@
+// `freshet_load`: a librdkafka load generator for a Kafka-compatible broker, in the
+// spirit of rdkafka_performance. Modes (see load_options.h):
+//   produce  N records of BYTES to partition 0 as fast as possible;
+//   consume  N records of partition 0 from the beginning (legacy simple consumer);
+//   latency  produce at a fixed rate and report produce -> delivery-report latency.
+// Each mode prints one line of key=value figures, MB = 10^6 bytes of payload.
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "load_options.h"
+
+namespace freshet::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "freshet_load: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
+  char error[512];
+  if (rd_kafka_conf_set(conf, key, value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+    die(std::string("config ") + key + "=" + value + ": " + error);
+  }
+}
+
+// Counters and (for latency mode) per-record latencies, filled by the delivery
+// report callback, which runs on the thread calling rd_kafka_poll/flush.
+struct DeliveryStats {
+  int64_t delivered = 0;
+  int64_t failed = 0;
+  std::string first_error;
+  int64_t last_report_ns = 0;
+  bool record_latency = false;
+  std::vector<int64_t> latencies_ns;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* stats = static_cast<DeliveryStats*>(opaque);
+  int64_t now = now_ns();
+  stats->last_report_ns = now;
+  if (message->err) {
+    if (stats->failed++ == 0) stats->first_error = rd_kafka_err2str(message->err);
+    return;
+  }
+  ++stats->delivered;
+  if (stats->record_latency) {
+    stats->latencies_ns.push_back(now - reinterpret_cast<int64_t>(message->_private));
+  }
+}
+
+// A producer with the options' acks/linger/batch/compression and a queue large
+// enough that the application, not the queue, limits the send rate.
+rd_kafka_t* make_producer(const LoadOptions& options, DeliveryStats* stats) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", options.brokers);
+  set(conf, "acks", options.acks);
+  set(conf, "linger.ms", std::to_string(options.linger_ms));
+  set(conf, "batch.size", std::to_string(options.batch_size_bytes));
+  set(conf, "compression.codec", options.compression);
+  set(conf, "queue.buffering.max.messages", "10000000");
+  set(conf, "queue.buffering.max.kbytes", "2097151");
+  set(conf, "message.timeout.ms", "120000");
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, stats);
+  char error[512];
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (!producer) die(std::string("rd_kafka_new: ") + error);
+  return producer;
+}
+
+// Enqueues one record for partition 0, polling while the local queue is full.
+// `payload` is not copied: it must outlive the delivery report.
+void produce_one(rd_kafka_t* producer, rd_kafka_topic_t* topic, const std::vector<char>& payload,
+                 void* opaque) {
+  while (rd_kafka_produce(topic, 0, 0, const_cast<char*>(payload.data()), payload.size(), nullptr, 0,
+                          opaque) == -1) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(err));
+    rd_kafka_poll(producer, 1);
+  }
+}
+
+// Waits for every outstanding delivery report; dies if they do not come.
+void flush_all(rd_kafka_t* producer) {
+  if (rd_kafka_flush(producer, 180000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    die("flush timed out with " + std::to_string(rd_kafka_outq_len(producer)) + " records in flight");
+  }
+}
+
+void print_errors(const DeliveryStats& stats) {
+  if (stats.failed) std::fprintf(stderr, "freshet_load: first delivery error: %s\n", stats.first_error.c_str());
+}
+
+int run_produce(const LoadOptions& options) {
+  DeliveryStats stats;
+  rd_kafka_t* producer = make_producer(options, &stats);
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, options.topic.c_str(), nullptr);
+  std::vector<char> payload(options.size_bytes, 'x');
+
+  int64_t start_ns = now_ns();
+  for (int64_t i = 0; i < options.records; ++i) {
+    produce_one(producer, topic, payload, nullptr);
+    if ((i & 1023) == 0) rd_kafka_poll(producer, 0);
+  }
+  flush_all(producer);
+  double seconds = (stats.last_report_ns - start_ns) / 1e9;
+
+  std::printf("mode=produce topic=%s records=%" PRId64 " size_bytes=%" PRId64
+              " acks=%s linger_ms=%d compression=%s seconds=%.3f msgs_per_s=%.0f mb_per_s=%.1f"
+              " delivered=%" PRId64 " delivery_errors=%" PRId64 "\n",
+              options.topic.c_str(), options.records, options.size_bytes, options.acks.c_str(),
+              options.linger_ms, options.compression.c_str(), seconds, stats.delivered / seconds,
+              stats.delivered * static_cast<double>(options.size_bytes) / 1e6 / seconds, stats.delivered,
+              stats.failed);
+  print_errors(stats);
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_destroy(producer);
+  return stats.failed ? 1 : 0;
+}
+
+// Reads `records` records of partition 0 from the first offset with the legacy
+// consumer (no consumer group, no offset commits), prefetching aggressively.
+int run_consume(const LoadOptions& options) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", options.brokers);
+  set(conf, "queued.min.messages", "1000000");
+  set(conf, "queued.max.messages.kbytes", "2097151");
+  set(conf, "fetch.max.bytes", "104857600");
+  set(conf, "fetch.message.max.bytes", "4194304");  // per partition
+  set(conf, "fetch.wait.max.ms", "100");
+  set(conf, "enable.auto.commit", "false");
+  set(conf, "enable.auto.offset.store", "false");
+  char error[512];
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (!consumer) die(std::string("rd_kafka_new: ") + error);
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(consumer, options.topic.c_str(), nullptr);
+
+  int64_t start_ns = now_ns();
+  if (rd_kafka_consume_start(topic, 0, RD_KAFKA_OFFSET_BEGINNING) == -1) {
+    die(std::string("consume_start: ") + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  constexpr int kBatch = 10000;
+  std::vector<rd_kafka_message_t*> batch(kBatch);
+  int64_t received = 0;
+  int64_t bytes = 0;
+  int64_t errors = 0;
+  int64_t idle_ms = 0;
+  constexpr int kPollMs = 1000;
+  constexpr int64_t kGiveUpIdleMs = 30000;
+  while (received < options.records) {
+    ssize_t n = rd_kafka_consume_batch(topic, 0, kPollMs, batch.data(), kBatch);
+    if (n < 0) die(std::string("consume_batch: ") + rd_kafka_err2str(rd_kafka_last_error()));
+    idle_ms = n == 0 ? idle_ms + kPollMs : 0;
+    if (idle_ms >= kGiveUpIdleMs) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* message = batch[i];
+      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++received;
+        bytes += message->len;
+      } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (errors++ == 0) std::fprintf(stderr, "freshet_load: consume error: %s\n", rd_kafka_message_errstr(message));
+      }
+      rd_kafka_message_destroy(message);
+    }
+  }
+  double seconds = (now_ns() - start_ns) / 1e9;
+  rd_kafka_consume_stop(topic, 0);
+
+  std::printf("mode=consume topic=%s records=%" PRId64 " seconds=%.3f msgs_per_s=%.0f mb_per_s=%.1f"
+              " consume_errors=%" PRId64 "\n",
+              options.topic.c_str(), received, seconds, received / seconds, bytes / 1e6 / seconds, errors);
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_destroy(consumer);
+  return received == options.records && errors == 0 ? 0 : 1;
+}
+
+double percentile_ms(const std::vector<int64_t>& sorted_ns, double fraction) {
+  if (sorted_ns.empty()) return 0;
+  size_t index = std::min(sorted_ns.size() - 1, static_cast<size_t>(fraction * sorted_ns.size()));
+  return sorted_ns[index] / 1e6;
+}
+
+// Produces `rate_per_s` records per second for `seconds`, each carrying its send
+// time as the message opaque; latency = delivery report time - send time, i.e.
+// produce -> broker ack as seen by the client (includes linger.ms).
+int run_latency(const LoadOptions& options) {
+  DeliveryStats stats;
+  stats.record_latency = true;
+  int64_t total = options.rate_per_s * options.seconds;
+  stats.latencies_ns.reserve(total);
+  rd_kafka_t* producer = make_producer(options, &stats);
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, options.topic.c_str(), nullptr);
+  std::vector<char> payload(options.size_bytes, 'x');
+
+  // Warm up the connection and metadata so the first records do not pay for them.
+  produce_one(producer, topic, payload, reinterpret_cast<void*>(now_ns()));
+  flush_all(producer);
+  stats = DeliveryStats{};
+  stats.record_latency = true;
+  stats.latencies_ns.reserve(total);
+
+  int64_t start_ns = now_ns();
+  int64_t sent = 0;
+  while (sent < total) {
+    int64_t due = std::min(total, (now_ns() - start_ns) * options.rate_per_s / 1000000000 + 1);
+    for (; sent < due; ++sent) produce_one(producer, topic, payload, reinterpret_cast<void*>(now_ns()));
+    rd_kafka_poll(producer, 0);
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  double send_seconds = (now_ns() - start_ns) / 1e9;
+  flush_all(producer);
+
+  std::sort(stats.latencies_ns.begin(), stats.latencies_ns.end());
+  std::printf("mode=latency topic=%s records=%" PRId64 " size_bytes=%" PRId64
+              " acks=%s linger_ms=%d target_rate=%" PRId64 " achieved_rate=%.0f"
+              " p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f delivery_errors=%" PRId64 "\n",
+              options.topic.c_str(), sent, options.size_bytes, options.acks.c_str(), options.linger_ms,
+              options.rate_per_s, sent / send_seconds, percentile_ms(stats.latencies_ns, 0.50),
+              percentile_ms(stats.latencies_ns, 0.99), percentile_ms(stats.latencies_ns, 0.999),
+              percentile_ms(stats.latencies_ns, 1.0), stats.failed);
+  print_errors(stats);
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_destroy(producer);
+  return stats.failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace freshet::bench
+
+int main(int argc, char** argv) {
+  using namespace freshet::bench;
+  LoadOptions options = parse_load_options(argc, argv);
+  if (options.mode == "produce") return run_produce(options);
+  if (options.mode == "consume") return run_consume(options);
+  return run_latency(options);
+}

@@ -1,0 +1,26 @@
+// Command-line options of `freshet_load`, the librdkafka load generator.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace freshet::bench {
+
+struct LoadOptions {
+  std::string mode;  // "produce", "consume" or "latency"
+  std::string brokers = "127.0.0.1:9092";
+  std::string topic;
+  int64_t records = 1000000;   // produce / consume: how many records
+  int64_t size_bytes = 100;    // produce / latency: payload size of each record
+  std::string acks = "1";      // produce / latency: "0", "1" or "all"
+  int linger_ms = -1;          // -1: the mode's default (produce 5, latency 0)
+  int64_t batch_size_bytes = 1000000;
+  std::string compression = "none";
+  int64_t rate_per_s = 10000;  // latency: records produced per second
+  int64_t seconds = 10;        // latency: how long to produce
+};
+
+// Parses `argv` ("MODE --flag value ..."). Prints usage and exits(2) on bad input.
+LoadOptions parse_load_options(int argc, char** argv);
+
+}  // namespace freshet::bench

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Broker benchmark: builds freshet and freshet_load (Release) into build-bench/,
+# starts a single-node broker on a free port with a fresh log dir, runs the
+# produce / consume / latency phases with freshet_load and prints a summary.
+# Record counts can be overridden: RECORDS_100B, RECORDS_1K, LATENCY_RATE, LATENCY_SECONDS, SMP.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$root/build-bench"
+records_100b="${RECORDS_100B:-2000000}"
+records_1k="${RECORDS_1K:-500000}"
+latency_rate="${LATENCY_RATE:-10000}"
+latency_seconds="${LATENCY_SECONDS:-10}"
+smp="${SMP:-2}"
+
+now_ms() { date +%s%3N; }
+
+echo "== building freshet and freshet_load (Release) in $build"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
+ninja -C "$build" -j2 freshet freshet_load >/dev/null
+
+port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+brokers="127.0.0.1:$port"
+data_dir="$(mktemp -d /tmp/freshet-bench.XXXXXX)"
+broker_log="$build/broker-bench.log"
+broker_pid=""
+
+cleanup() {
+  if [[ -n "$broker_pid" ]] && kill -0 "$broker_pid" 2>/dev/null; then
+    kill "$broker_pid"
+    wait "$broker_pid" 2>/dev/null || true
+  fi
+  rm -rf "$data_dir"
+}
+trap cleanup EXIT
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
+echo "== starting broker on $brokers (--smp $smp), log: $broker_log"
+start_ms="$(now_ms)"
+"$build/freshet" server --set "listeners=PLAINTEXT://$brokers" --set "log.dirs=$data_dir" \
+  --smp "$smp" >"$broker_log" 2>&1 &
+broker_pid=$!
+until port_open; do
+  kill -0 "$broker_pid" 2>/dev/null || { echo "broker exited during start-up:"; cat "$broker_log"; exit 1; }
+  sleep 0.002
+done
+ready_ms=$(( $(now_ms) - start_ms ))
+echo "broker accepting connections after ${ready_ms} ms"
+
+topics=(bench-100b-acks1 bench-1k-acks1 bench-100b-acksall bench-latency)
+"$build/freshet" topic create -b "$brokers" -p 1 "${topics[@]}"
+
+load() {
+  # A failing phase (e.g. delivery errors) still prints its line; keep going.
+  "$build/freshet_load" "$@" --brokers "$brokers" | tee -a "$build/freshet-load-results.txt" | tail -1 || true
+}
+: >"$build/freshet-load-results.txt"
+
+echo "== produce 100 B acks=1";   r_p100="$(load produce --topic bench-100b-acks1 --records "$records_100b" --size 100 --acks 1)"; echo "$r_p100"
+echo "== produce 1 KiB acks=1";   r_p1k="$(load produce --topic bench-1k-acks1 --records "$records_1k" --size 1024 --acks 1)"; echo "$r_p1k"
+echo "== produce 100 B acks=all"; r_pall="$(load produce --topic bench-100b-acksall --records "$records_100b" --size 100 --acks all)"; echo "$r_pall"
+echo "== consume 100 B";          r_c100="$(load consume --topic bench-100b-acks1 --records "$records_100b")"; echo "$r_c100"
+echo "== latency ${latency_rate} msgs/s"
+r_lat="$(load latency --topic bench-latency --rate "$latency_rate" --seconds "$latency_seconds" --size 100 --acks 1)"; echo "$r_lat"
+
+peak_rss_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$broker_pid/status")"
+log_problems="$(grep -ciE '\[(warning|error|critical)\]' "$broker_log" || true)"
+
+# field LINE KEY: the value of KEY=value in a freshet_load result line.
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+
+echo
+echo "== summary (MB = 10^6 payload bytes; latency = produce -> delivery report, acks=1, linger.ms=0)"
+printf '%-26s %12s %10s %10s\n' phase msgs/s MB/s errors
+printf '%-26s %12s %10s %10s\n' "produce 100 B acks=1"   "$(field "$r_p100" msgs_per_s)" "$(field "$r_p100" mb_per_s)" "$(field "$r_p100" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "produce 1 KiB acks=1"   "$(field "$r_p1k" msgs_per_s)"  "$(field "$r_p1k" mb_per_s)"  "$(field "$r_p1k" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "produce 100 B acks=all" "$(field "$r_pall" msgs_per_s)" "$(field "$r_pall" mb_per_s)" "$(field "$r_pall" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "consume 100 B"          "$(field "$r_c100" msgs_per_s)" "$(field "$r_c100" mb_per_s)" "$(field "$r_c100" consume_errors)"
+printf 'latency @ %s msgs/s (achieved %s): p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms, errors %s\n' \
+  "$latency_rate" "$(field "$r_lat" achieved_rate)" "$(field "$r_lat" p50_ms)" "$(field "$r_lat" p99_ms)" \
+  "$(field "$r_lat" p999_ms)" "$(field "$r_lat" max_ms)" "$(field "$r_lat" delivery_errors)"
+echo "broker time-to-ready: ${ready_ms} ms from exec to port accepting (broker log: $(grep -o 'ready in [0-9]* ms' "$broker_log" || echo 'no ready line'))"
+echo "broker peak RSS (VmHWM): $(( peak_rss_kb / 1024 )) MiB"
+echo "broker log lines at warning level or above: ${log_problems} (see $broker_log)"
