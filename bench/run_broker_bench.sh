@@ -7,8 +7,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-bench"
-records_100b="${RECORDS_100B:-2000000}"
-records_1k="${RECORDS_1K:-500000}"
+records_100b="${RECORDS_100B:-10000000}"
+records_1k="${RECORDS_1K:-2000000}"
 latency_rate="${LATENCY_RATE:-10000}"
 latency_seconds="${LATENCY_SECONDS:-10}"
 smp="${SMP:-2}"
@@ -18,6 +18,8 @@ now_ms() { date +%s%3N; }
 echo "== building freshet and freshet_load (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
 ninja -C "$build" -j2 freshet freshet_load >/dev/null
+freshet="$build/freshet"
+freshet_load="$build/bench/freshet_load"
 
 port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 brokers="127.0.0.1:$port"
@@ -38,7 +40,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
 echo "== starting broker on $brokers (--smp $smp), log: $broker_log"
 start_ms="$(now_ms)"
-"$build/freshet" server --set "listeners=PLAINTEXT://$brokers" --set "log.dirs=$data_dir" \
+"$freshet" server --set "listeners=PLAINTEXT://$brokers" --set "log.dirs=$data_dir" \
   --smp "$smp" >"$broker_log" 2>&1 &
 broker_pid=$!
 until port_open; do
@@ -49,11 +51,11 @@ ready_ms=$(( $(now_ms) - start_ms ))
 echo "broker accepting connections after ${ready_ms} ms"
 
 topics=(bench-100b-acks1 bench-1k-acks1 bench-100b-acksall bench-latency)
-"$build/freshet" topic create -b "$brokers" -p 1 "${topics[@]}"
+"$freshet" topic create -b "$brokers" -p 1 "${topics[@]}"
 
 load() {
   # A failing phase (e.g. delivery errors) still prints its line; keep going.
-  "$build/freshet_load" "$@" --brokers "$brokers" | tee -a "$build/freshet-load-results.txt" | tail -1 || true
+  "$freshet_load" "$@" --brokers "$brokers" | tee -a "$build/freshet-load-results.txt" | tail -1 || true
 }
 : >"$build/freshet-load-results.txt"
 

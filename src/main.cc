@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <thread>
 
@@ -18,8 +20,19 @@ struct ServerOptions {
   std::string log_level = "info";
 };
 
+// Every segment keeps its .log open (as in Kafka): allow as many files as the
+// hard limit does.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int run_server(const ServerOptions& options) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
+  raise_open_file_limit();
   std::vector<std::string> unknown;
   auto config = freshet::cluster::BrokerConfig::load(options.config_path, options.overrides, &unknown);
   for (const auto& key : unknown) spdlog::warn("unknown configuration key '{}' is ignored", key);

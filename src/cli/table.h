@@ -19,7 +19,6 @@ class Table {
   static Table headless(size_t columns);
 
   void add_row(std::vector<std::string> cells);
-  size_t row_count() const { return rows_.size(); }
 
   // Every row on its own line, cells left-aligned in columns two spaces apart; widths count
   // UTF-8 code points. No trailing spaces.

@@ -7,7 +7,11 @@ DataNotifier::DataNotifier(net::ShardSet& shards) : shards_(shards) {
 }
 
 void DataNotifier::data_arrived() {
+  generation_.fetch_add(1);
   for (unsigned shard = 0; shard < per_shard_.size(); ++shard) {
+    // Skipping a shard with no waiter loses no wake-up: a waiter registering
+    // concurrently sees the new generation (both sides are seq_cst).
+    if (per_shard_[shard]->waiting.load() == 0) continue;
     if (!per_shard_[shard]->wake_pending.exchange(true, std::memory_order_acq_rel))
       shards_.post(shard, [this, shard] { wake_all(shard); });
   }
@@ -18,6 +22,7 @@ void DataNotifier::wake_all(unsigned shard) {
   s.wake_pending.store(false, std::memory_order_release);
   auto waiters = std::move(s.waiters);
   s.waiters.clear();
+  s.waiting.store(0, std::memory_order_release);
   for (auto& [id, wake] : waiters) wake();
 }
 
@@ -25,9 +30,14 @@ uint64_t DataNotifier::wait(unsigned shard, std::function<void()> wake) {
   ShardWaiters& s = *per_shard_[shard];
   uint64_t id = s.next_id++;
   s.waiters.emplace(id, std::move(wake));
+  s.waiting.store(s.waiters.size());
   return id;
 }
 
-void DataNotifier::cancel(unsigned shard, uint64_t id) { per_shard_[shard]->waiters.erase(id); }
+void DataNotifier::cancel(unsigned shard, uint64_t id) {
+  ShardWaiters& s = *per_shard_[shard];
+  s.waiters.erase(id);
+  s.waiting.store(s.waiters.size(), std::memory_order_release);
+}
 
 }  // namespace freshet::server

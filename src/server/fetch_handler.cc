@@ -195,6 +195,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
   void attempt() {
     auto self = shared_from_this();
     Broker& broker = request_->broker;
+    generation_at_read_ = broker.notifier().generation();
     fan_out<FetchItem>(
         broker.shards(), by_shard_,
         [&broker](unsigned shard, std::vector<FetchItem> items, auto reply) {
@@ -235,6 +236,11 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       self->waiter_.reset();
       self->timer_.cancel();
     });
+    if (broker.notifier().generation() != generation_at_read_) {  // data arrived while reading
+      broker.notifier().cancel(request_->shard, *waiter_);
+      waiter_.reset();
+      return attempt();
+    }
     timer_.expires_at(deadline_);
     timer_.async_wait([self](asio::error_code) {
       if (self->waiter_) {  // deadline passed before data arrived
@@ -283,6 +289,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::optional<uint64_t> waiter_;
+  uint64_t generation_at_read_ = 0;
 };
 }  // namespace
 

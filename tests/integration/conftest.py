@@ -4,8 +4,8 @@
       @pytest.mark.parametrize("broker", [{"smp": 2, "settings": {"num.partitions": 3}}],
                                indirect=True)
   (see helpers.SMP_1_AND_2 for the usual one- and two-shard pair).
-- `broker_factory`: `broker_factory(settings=None, smp=None, config_file=None)` starts another
-  broker; every broker is killed at teardown.
+- `broker_factory`: `broker_factory(settings=None, smp=1, config_file=None,
+  embedded_defaults=False)` starts another broker; every broker is killed at teardown.
 A broker that exits although the test did not stop or kill it fails the test at teardown, and
 the broker's log is attached to the report of every failing test.
 """
@@ -21,9 +21,10 @@ def broker_factory(request, tmp_path_factory):
     brokers = []
     request.node.freshet_brokers = brokers
 
-    def start(settings=None, smp=DEFAULT_SMP, config_file=None):
+    def start(settings=None, smp=DEFAULT_SMP, config_file=None, embedded_defaults=False):
         workdir = tmp_path_factory.mktemp("freshet")
-        b = Broker(str(workdir), settings=settings, smp=smp, config_file=config_file)
+        b = Broker(str(workdir), settings=settings, smp=smp, config_file=config_file,
+                   embedded_defaults=embedded_defaults)
         brokers.append(b)
         return b.start()
 

@@ -42,15 +42,19 @@ class Broker:
     """One broker process. start() may be called again after stop()/kill(): same port, same data.
 
     `settings` are extra `--set key=value` overrides; `smp` is passed as `--smp N` when given;
-    `config_file` as `--config PATH`.
+    `config_file` as `--config PATH`. With `embedded_defaults` the broker gets no listener or
+    data dir at all and must use its defaults: 127.0.0.1:9092 and ./freshet-data (the workdir
+    is its current directory).
     """
 
-    def __init__(self, workdir, settings=None, smp=None, config_file=None, port=None):
+    def __init__(self, workdir, settings=None, smp=None, config_file=None, port=None,
+                 embedded_defaults=False):
         self.freshet_bin = freshet_bin()
-        self.port = port or free_port()
+        self.embedded_defaults = embedded_defaults
+        self.port = 9092 if embedded_defaults else (port or free_port())
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.workdir = workdir
-        self.data_dir = os.path.join(workdir, "data")
+        self.data_dir = os.path.join(workdir, "freshet-data" if embedded_defaults else "data")
         self.log_path = os.path.join(workdir, "broker.log")
         self.settings = dict(settings or {})
         self.smp = smp
@@ -59,14 +63,16 @@ class Broker:
         self.starts = 0
         # Set while the test itself stops or kills the broker; any other exit is a crash.
         self.exit_expected = False
-        os.makedirs(self.data_dir, exist_ok=True)
+        if not embedded_defaults:
+            os.makedirs(self.data_dir, exist_ok=True)
 
     def command(self):
         cmd = [self.freshet_bin, "server"]
         if self.config_file:
             cmd += ["--config", self.config_file]
-        cmd += ["--set", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                "--set", f"log.dirs={self.data_dir}"]
+        if not self.embedded_defaults:
+            cmd += ["--set", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "--set", f"log.dirs={self.data_dir}"]
         for key, value in self.settings.items():
             cmd += ["--set", f"{key}={value}"]
         if self.smp is not None:

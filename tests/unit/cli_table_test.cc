@@ -13,7 +13,6 @@ TEST(Table, AlignsColumnsTwoSpacesApartWithoutTrailingSpaces) {
             "NAME    PARTITIONS  REPLICAS\n"
             "orders  3           1\n"
             "a       12\n");
-  EXPECT_EQ(table.row_count(), 3u);
 }
 
 TEST(Table, HeaderOnly) {

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cluster/controller.h"
+
+namespace freshet::cluster {
+namespace {
+
+using protocol::ErrorCode;
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("freshet-controller-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    open();
+  }
+  void TearDown() override {
+    controller_.reset();
+    log_->close();
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() {
+    auto image = std::make_shared<MetadataImage>();
+    log_ = MetadataLog::open(dir_, *image);
+    controller_ = std::make_unique<Controller>(config_, *log_, image, [this](auto next) { published_ = next; });
+  }
+  void reopen() {
+    controller_.reset();
+    log_->close();
+    open();
+  }
+  NewTopic topic(std::string name, int32_t partitions = -1) {
+    NewTopic t;
+    t.name = std::move(name);
+    t.partitions = partitions;
+    return t;
+  }
+
+  BrokerConfig config_ = BrokerConfig::load(std::nullopt, {"num.partitions=2"}, nullptr);
+  std::filesystem::path dir_;
+  std::unique_ptr<MetadataLog> log_;
+  std::unique_ptr<Controller> controller_;
+  std::shared_ptr<const MetadataImage> published_;
+};
+
+TEST_F(ControllerTest, CreatedTopicsSurviveReopen) {
+  auto t = topic("orders", 3);
+  t.configs["retention.ms"] = "1000";
+  ASSERT_EQ(controller_->create_topic(t, false).error, ErrorCode::None);
+  ASSERT_EQ(controller_->create_topic(topic("defaults"), false).error, ErrorCode::None);
+  ASSERT_EQ(published_, controller_->image());
+  auto id = controller_->image()->topic("orders")->id;
+
+  reopen();
+  const TopicInfo* orders = controller_->image()->topic("orders");
+  ASSERT_NE(orders, nullptr);
+  EXPECT_EQ(orders->id, id);
+  EXPECT_EQ(orders->partitions.size(), 3u);
+  EXPECT_EQ(orders->configs.at("retention.ms"), "1000");
+  EXPECT_EQ(controller_->image()->topic("defaults")->partitions.size(), 2u);  // num.partitions
+}
+
+TEST_F(ControllerTest, RefusesWhatKafkaRefuses) {
+  ASSERT_EQ(controller_->create_topic(topic("a"), false).error, ErrorCode::None);
+  EXPECT_EQ(controller_->create_topic(topic("a"), false).error, ErrorCode::TopicAlreadyExists);
+  EXPECT_EQ(controller_->create_topic(topic("bad name"), false).error, ErrorCode::InvalidTopicException);
+  EXPECT_EQ(controller_->create_topic(topic("zero", 0), false).error, ErrorCode::InvalidPartitions);
+  auto replicated = topic("replicated");
+  replicated.replication_factor = 3;
+  EXPECT_EQ(controller_->create_topic(replicated, false).error, ErrorCode::InvalidReplicationFactor);
+  auto badconfig = topic("badconfig");
+  badconfig.configs["retention.ms"] = "soon";
+  EXPECT_EQ(controller_->create_topic(badconfig, false).error, ErrorCode::InvalidConfig);
+  EXPECT_EQ(controller_->create_partitions("a", 1, false).error, ErrorCode::InvalidPartitions);
+  EXPECT_EQ(controller_->create_partitions("a", 2, false).error, ErrorCode::InvalidPartitions);
+  EXPECT_EQ(controller_->create_partitions("missing", 5, false).error, ErrorCode::UnknownTopicOrPartition);
+  EXPECT_EQ(controller_->delete_topic("missing").error, ErrorCode::UnknownTopicOrPartition);
+}
+
+TEST_F(ControllerTest, ValidateOnlyChangesNothing) {
+  EXPECT_EQ(controller_->create_topic(topic("dry"), true).error, ErrorCode::None);
+  EXPECT_EQ(controller_->image()->topic("dry"), nullptr);
+}
+
+TEST_F(ControllerTest, PartitionsGrowAndTopicsGoAway) {
+  ASSERT_EQ(controller_->create_topic(topic("grow", 1), false).error, ErrorCode::None);
+  ASSERT_EQ(controller_->create_partitions("grow", 4, false).error, ErrorCode::None);
+  ASSERT_EQ(controller_->delete_topic("grow").error, ErrorCode::None);
+  ASSERT_EQ(controller_->create_topic(topic("grow", 2), false).error, ErrorCode::None);
+  reopen();
+  EXPECT_EQ(controller_->image()->topic("grow")->partitions.size(), 2u);
+}
+
+TEST_F(ControllerTest, IncrementalConfigOperations) {
+  ASSERT_EQ(controller_->create_topic(topic("cfg"), false).error, ErrorCode::None);
+  std::vector<ConfigChange> changes{{"retention.ms", ConfigOp::Set, "5000"},
+                                    {"cleanup.policy", ConfigOp::Append, "compact"}};
+  ASSERT_EQ(controller_->alter_topic_configs("cfg", changes, false).error, ErrorCode::None);
+  EXPECT_EQ(controller_->image()->topic("cfg")->configs.at("cleanup.policy"), "delete,compact");
+  ASSERT_EQ(controller_->alter_topic_configs("cfg", {{"cleanup.policy", ConfigOp::Subtract, "delete"}}, false).error,
+            ErrorCode::None);
+  EXPECT_EQ(controller_->image()->topic("cfg")->configs.at("cleanup.policy"), "compact");
+  ASSERT_EQ(controller_->alter_topic_configs("cfg", {{"retention.ms", ConfigOp::Delete, std::nullopt}}, false).error,
+            ErrorCode::None);
+  EXPECT_FALSE(controller_->image()->topic("cfg")->configs.count("retention.ms"));
+  EXPECT_EQ(controller_->alter_topic_configs("cfg", {{"retention.ms", ConfigOp::Append, "1"}}, false).error,
+            ErrorCode::InvalidConfig);
+  ASSERT_EQ(controller_->replace_topic_configs("cfg", {{"segment.bytes", "1048576"}}, false).error, ErrorCode::None);
+  reopen();
+  const auto& configs = controller_->image()->topic("cfg")->configs;
+  EXPECT_EQ(configs.size(), 1u);
+  EXPECT_EQ(configs.at("segment.bytes"), "1048576");
+}
+
+}  // namespace
+}  // namespace freshet::cluster
