@@ -20,7 +20,10 @@ constexpr std::string_view kMetadataTopic = "__cluster_metadata";
 }
 
 Broker::Broker(cluster::BrokerConfig config, unsigned shard_count)
-    : config_(std::move(config)), shards_(shard_count), notifier_(shards_) {}
+    : config_(std::move(config)),
+      shards_(shard_count),
+      notifier_(shards_),
+      fetch_sessions_(static_cast<size_t>(std::max<int64_t>(0, config_.get_int("max.incremental.fetch.session.cache.slots")))) {}
 
 Broker::~Broker() { shards_.stop(); }
 

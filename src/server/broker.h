@@ -16,6 +16,7 @@
 #include "net/listener.h"
 #include "net/shard.h"
 #include "server/data_notifier.h"
+#include "server/fetch_session.h"
 #include "server/partition_manager.h"
 
 namespace freshet::server {
@@ -42,6 +43,8 @@ class Broker : public net::RequestHandler {
   // This shard's partitions; call only on `shard`'s thread.
   PartitionManager& partitions(unsigned shard) { return *managers_[shard]; }
   DataNotifier& notifier() { return notifier_; }
+  // KIP-227 incremental fetch sessions, shared by every shard.
+  FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   // Only on shard 0.
   cluster::Controller& controller() { return *controller_; }
   // Runs on shard 0 after the controller published an image: makes every
@@ -66,6 +69,7 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<cluster::Controller> controller_;
   std::vector<std::unique_ptr<PartitionManager>> managers_;
   DataNotifier notifier_;
+  FetchSessionCache fetch_sessions_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
 };
 

@@ -27,14 +27,6 @@ struct FetchItem {
   ReadOutcome outcome;
 };
 
-// The node's fetch sessions, shared by all shards and sized on first use.
-// TODO(lead): own this in Broker next to the other node-wide services.
-FetchSessionCache& session_cache(Broker& broker) {
-  static FetchSessionCache cache(
-      static_cast<size_t>(std::max<int64_t>(0, broker.config().get_int("max.incremental.fetch.session.cache.slots"))));
-  return cache;
-}
-
 SessionPartitionKey session_key(const FetchRequest::FetchTopic& topic, int32_t partition, bool by_id) {
   return by_id ? SessionPartitionKey{topic.topic_id, {}, partition} : SessionPartitionKey{{}, topic.topic, partition};
 }
@@ -73,7 +65,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       FetchRequest::FetchTopic named{topic.topic, topic.topic_id, {}};
       for (int32_t partition : topic.partitions) forgotten.push_back(session_key(named, partition, by_id()));
     }
-    plan_ = session_cache(request_->broker).plan(req_.session_id, req_.session_epoch, by_id(), listed, forgotten, now_ms());
+    plan_ = request_->broker.fetch_sessions().plan(req_.session_id, req_.session_epoch, by_id(), listed, forgotten, now_ms());
     switch (plan_.kind) {
       case FetchPlan::Kind::kError: {
         FetchResponse resp;
@@ -120,7 +112,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
   // full fetch, or keeps only the partitions with news for an incremental one
   // (or only the session error, when another fetch moved the session on).
   void close_session() {
-    FetchSessionCache& cache = session_cache(request_->broker);
+    FetchSessionCache& cache = request_->broker.fetch_sessions();
     if (plan_.kind == FetchPlan::Kind::kNewSession) {
       std::vector<SessionPartition> partitions;
       auto sent = answers();

@@ -35,6 +35,10 @@ std::unique_ptr<Segment> Segment::create(const std::filesystem::path& dir, int64
                                          const LogConfig& config, int64_t now_ms) {
   auto log = FileHandle::open(dir / segment_file_name(base_offset, kLogFileSuffix), /*create=*/true);
   log->truncate(0);
+  // Every segment has its three files from the start, as in Kafka; the
+  // indexes are filled when the segment is sealed.
+  for (auto suffix : {kOffsetIndexFileSuffix, kTimeIndexFileSuffix})
+    FileHandle::open(dir / segment_file_name(base_offset, suffix), /*create=*/true)->truncate(0);
   std::unique_ptr<Segment> segment(new Segment(dir, base_offset, config, now_ms, std::move(log)));
   segment->loaded_ = true;
   return segment;

@@ -1,7 +1,10 @@
 """Incremental fetch sessions (KIP-227) over the raw wire: Fetch v12 requests encoded by hand on
-one connection. A full fetch with epoch 0 opens a session; incremental fetches carry the next
+one connection (v13 names topics by id). A full fetch with epoch 0 opens a session; incremental fetches carry the next
 epoch, list only changed partitions and get back only partitions with news; forgotten topics
 leave the session; bad ids and epochs get their session errors; epoch -1 closes the session."""
+import base64
+import os
+import re
 import socket
 import struct
 import threading
@@ -15,6 +18,7 @@ FETCH = 1
 VERSION = 12  # flexible, topics by name
 FETCH_SESSION_ID_NOT_FOUND = 70
 INVALID_FETCH_SESSION_EPOCH = 71
+FETCH_SESSION_TOPIC_ID_ERROR = 106
 
 
 def uvarint(n):
@@ -40,18 +44,23 @@ def compact_array(items):
 TAGS = b"\x00"  # no tagged fields
 
 
+def topic_field(topic):
+    """A topic as the request names it: 16 id bytes (v13+) or a name (v12)."""
+    return topic if isinstance(topic, bytes) else compact_string(topic)
+
+
 def fetch_request(session_id, epoch, partitions=(), forgotten=(), max_wait_ms=0):
-    """Fetch v12 body. partitions: [(topic, partition, fetch_offset)]; forgotten: [(topic,
-    partition)]."""
+    """Fetch v12/v13 body. partitions: [(topic, partition, fetch_offset)]; forgotten: [(topic,
+    partition)]; topics are names (v12) or id bytes (v13)."""
     by_topic = {}
     for topic, partition, offset in partitions:
         by_topic.setdefault(topic, []).append(
             struct.pack(">iiqiqi", partition, -1, offset, -1, -1, 1 << 20) + TAGS)
-    topics = [compact_string(t) + compact_array(ps) + TAGS for t, ps in by_topic.items()]
+    topics = [topic_field(t) + compact_array(ps) + TAGS for t, ps in by_topic.items()]
     gone = {}
     for topic, partition in forgotten:
         gone.setdefault(topic, []).append(struct.pack(">i", partition))
-    forgotten_topics = [compact_string(t) + compact_array(ps) + TAGS for t, ps in gone.items()]
+    forgotten_topics = [topic_field(t) + compact_array(ps) + TAGS for t, ps in gone.items()]
     return (struct.pack(">iiiibii", -1, max_wait_ms, 1, 1 << 24, 0, session_id, epoch)
             + compact_array(topics) + compact_array(forgotten_topics) + compact_string("") + TAGS)
 
@@ -89,16 +98,21 @@ class Reader:
         return value
 
 
-def parse_fetch_response(payload):
+def parse_fetch_response(payload, version):
     """{error, session_id, partitions: {(topic, partition): (error, high_watermark,
-    log_start_offset, record_bytes)}} of a Fetch v12 response (header v1 included)."""
+    log_start_offset, record_bytes)}} of a Fetch v12/v13 response (header v1 included); topic
+    is a name (v12) or id bytes (v13)."""
     r = Reader(payload)
     r.take(">i")  # correlation id
     r.skip_tags()
     _, error, session_id = r.take(">ihi")
     partitions = {}
     for _ in range(r.uvarint() - 1):
-        topic = r.bytes().decode()
+        if version >= 13:
+            topic = r.data[r.pos:r.pos + 16]
+            r.pos += 16
+        else:
+            topic = r.bytes().decode()
         for _ in range(r.uvarint() - 1):
             index, p_error, hw, _, log_start = r.take(">ihqqq")
             for _ in range(max(r.uvarint() - 1, 0)):  # aborted transactions
@@ -114,22 +128,22 @@ def parse_fetch_response(payload):
 
 
 class FetchClient:
-    """One connection sending Fetch v12 requests."""
+    """One connection sending Fetch v12 (or v13) requests."""
 
     def __init__(self, broker):
         self.sock = socket.create_connection(("127.0.0.1", broker.port), timeout=15)
         self.correlation_id = 0
 
-    def fetch(self, session_id, epoch, partitions=(), forgotten=(), max_wait_ms=0):
+    def fetch(self, session_id, epoch, partitions=(), forgotten=(), max_wait_ms=0, version=VERSION):
         self.correlation_id += 1
         client_id = b"itest-sessions"
-        header = struct.pack(">hhih", FETCH, VERSION, self.correlation_id, len(client_id)) + client_id + TAGS
+        header = struct.pack(">hhih", FETCH, version, self.correlation_id, len(client_id)) + client_id + TAGS
         body = header + fetch_request(session_id, epoch, partitions, forgotten, max_wait_ms)
         self.sock.sendall(struct.pack(">i", len(body)) + body)
         size = struct.unpack(">i", recv_exact(self.sock, 4))[0]
         payload = recv_exact(self.sock, size)
         assert struct.unpack(">i", payload[:4])[0] == self.correlation_id
-        return parse_fetch_response(payload)
+        return parse_fetch_response(payload, version)
 
     def close(self):
         self.sock.close()
@@ -251,3 +265,24 @@ def test_long_poll_wakes_for_new_data_in_the_session(broker, client):
         late.join()
     assert time.monotonic() - started < 8, "the long poll must end when data arrives"
     assert list(woke["partitions"]) == [(name, 0)]
+
+
+def topic_id(broker, name):
+    """The 16 bytes of a topic's id, from its partition.metadata file (base64 url-safe)."""
+    with open(os.path.join(broker.data_dir, f"{name}-0", "partition.metadata")) as f:
+        text = re.search(r"topic_id: (\S{22})", f.read()).group(1)
+    return base64.urlsafe_b64decode(text + "==")
+
+
+def test_sessions_by_topic_id_with_v13(broker, client):
+    name = two_partitions_with_data(broker)
+    tid = topic_id(broker, name)
+    full = client.fetch(0, 0, [(tid, 0, 0), (tid, 1, 0)], version=13)
+    assert full["error"] == 0 and full["session_id"] != 0
+    assert set(full["partitions"]) == {(tid, 0), (tid, 1)}
+    session = full["session_id"]
+    assert client.fetch(session, 1, [(tid, 0, 2), (tid, 1, 2)], version=13)["partitions"] == {}
+    produce_ok(broker, name, [{"value": b"new", "partition": 0}])
+    assert list(client.fetch(session, 2, version=13)["partitions"]) == [(tid, 0)]
+    # A session opened by topic id cannot continue with topic names.
+    assert client.fetch(session, 3, version=12)["error"] == FETCH_SESSION_TOPIC_ID_ERROR
