@@ -150,15 +150,8 @@ std::vector<uint8_t> unsupported_api_versions_response(int32_t correlation_id) {
   protocol::Writer w;
   w.i32(0);
   w.i32(correlation_id);
-  protocol::ApiVersionsResponse resp;
+  protocol::ApiVersionsResponse resp = api_versions_response();
   resp.error_code = protocol::code(protocol::ErrorCode::UnsupportedVersion);
-  for (const auto& api : served_apis()) {
-    protocol::ApiVersionsResponse::ApiVersion v;
-    v.api_key = api.api_key;
-    v.min_version = api.min_version;
-    v.max_version = api.max_version;
-    resp.api_keys.push_back(v);
-  }
   resp.encode(w, 0);
   return w.take();
 }

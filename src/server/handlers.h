@@ -22,6 +22,8 @@ struct ServedApi {
 // Every API served, with the version range advertised in ApiVersions.
 std::span<const ServedApi> served_apis();
 const ServedApi* find_served_api(int16_t api_key);
+// The ApiVersions answer listing served_apis() (also KIP-511's fallback).
+protocol::ApiVersionsResponse api_versions_response();
 
 void handle_api_versions(const RequestPtr&, protocol::Reader&);
 void handle_metadata(const RequestPtr&, protocol::Reader&);

@@ -26,8 +26,7 @@ struct OffsetAnswer {
 OffsetAnswer lookup(Partition* partition, int64_t timestamp, int32_t current_leader_epoch) {
   OffsetAnswer answer;
   if (!partition) return {ErrorCode::UnknownTopicOrPartition};
-  if (current_leader_epoch >= 0 && current_leader_epoch < partition->leader_epoch()) return {ErrorCode::FencedLeaderEpoch};
-  if (current_leader_epoch > partition->leader_epoch()) return {ErrorCode::UnknownLeaderEpoch};
+  if (auto error = partition->check_leader_epoch(current_leader_epoch); error != ErrorCode::None) return {error};
   answer.leader_epoch = partition->leader_epoch();
   auto& log = partition->log();
   switch (timestamp) {

@@ -17,12 +17,8 @@ EpochEndOffset end_offset(Partition* partition, const OffsetForLeaderEpochReques
     out.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
     return out;
   }
-  if (asked.current_leader_epoch >= 0 && asked.current_leader_epoch < partition->leader_epoch()) {
-    out.error_code = protocol::code(ErrorCode::FencedLeaderEpoch);
-    return out;
-  }
-  if (asked.current_leader_epoch > partition->leader_epoch()) {
-    out.error_code = protocol::code(ErrorCode::UnknownLeaderEpoch);
+  if (auto error = partition->check_leader_epoch(asked.current_leader_epoch); error != ErrorCode::None) {
+    out.error_code = protocol::code(error);
     return out;
   }
   auto [epoch, offset] = partition->log().end_offset_for_epoch(asked.leader_epoch);

@@ -17,6 +17,12 @@ void Partition::update(ProducePolicy policy, const storage::LogConfig& log_confi
   log_->set_config(log_config);
 }
 
+protocol::ErrorCode Partition::check_leader_epoch(int32_t current_leader_epoch) const {
+  if (current_leader_epoch >= 0 && current_leader_epoch < leader_epoch_) return protocol::ErrorCode::FencedLeaderEpoch;
+  if (current_leader_epoch > leader_epoch_) return protocol::ErrorCode::UnknownLeaderEpoch;
+  return protocol::ErrorCode::None;
+}
+
 AppendOutcome Partition::append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms) {
   AppendOutcome out;
   auto validated = validate_produce_records(records, produce_version, policy_, now_ms);

@@ -41,6 +41,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
   int32_t leader_epoch() const { return leader_epoch_; }
+  // KIP-320: a client's current_leader_epoch (-1: unknown) against ours:
+  // older -> FENCED_LEADER_EPOCH, newer -> UNKNOWN_LEADER_EPOCH.
+  protocol::ErrorCode check_leader_epoch(int32_t current_leader_epoch) const;
   storage::PartitionLog& log() { return *log_; }
   // Hands the log over for deletion; the partition is unusable afterwards.
   std::unique_ptr<storage::PartitionLog> release_log() { return std::move(log_); }

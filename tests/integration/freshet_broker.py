@@ -87,7 +87,7 @@ class Broker:
                                    "(build it, or set FRESHET_BIN)")
         cmd = self.command()
         with open(self.log_path, "ab") as log:
-            log.write(f"==== start #{self.starts + 1}: {' '.join(cmd)}\n".encode())
+            log.write(f"---- freshet start #{self.starts + 1}: {' '.join(cmd)}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, cwd=self.workdir)

@@ -95,7 +95,6 @@ def rdkafka_conf(broker, **extra):
         "api.version.request.timeout.ms": CLIENT_TIMEOUT_MS,
         "reconnect.backoff.ms": 50,
         "reconnect.backoff.max.ms": 500,
-        "retry.backoff.ms": 50,
     }
     conf.update({k.replace("_", "."): v for k, v in extra.items()})
     return conf
@@ -104,7 +103,7 @@ def rdkafka_conf(broker, **extra):
 def producer(broker, **extra):
     """A confluent Producer; pass librdkafka properties with '_' for '.' (acks="all")."""
     conf = rdkafka_conf(broker, **{"message.timeout.ms": 10000, "request.timeout.ms": 5000,
-                                   "linger.ms": 5})
+                                   "linger.ms": 5, "retry.backoff.ms": 50})
     conf.update({k.replace("_", "."): v for k, v in extra.items()})
     return Producer(conf)
 

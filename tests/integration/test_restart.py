@@ -70,7 +70,7 @@ def test_restart_keeps_topics_configs_and_records(broker, how):
     # Appends continue at the old end.
     assert produce_ok(broker, topics[0], [{"value": b"after", "partition": 0}]) == [(0, 51)]
     # And a second restart still sees everything.
-    broker.stop()
+    assert broker.stop() == 0, "SIGTERM must shut down cleanly with exit code 0"
     broker.start()
     assert [r.value for r in consume_all(broker, topics[0], 3) if r.offset == 51] == [b"after"]
 
