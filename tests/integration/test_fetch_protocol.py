@@ -3,7 +3,6 @@ response byte limits (at least one batch always comes back, KIP-74), long-poll m
 min.bytes, and incremental fetch sessions (KIP-227) — sent with kafka-python's Fetch v7 codec."""
 import time
 
-import pytest
 from kafka.protocol.fetch import FetchRequest
 from kafka.record import MemoryRecords
 
