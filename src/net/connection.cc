@@ -80,7 +80,7 @@ void Connection::complete(uint64_t sequence, ResponseBytes bytes) {
   slot.ready = true;
   if (bytes) {
     auto size = static_cast<uint32_t>(bytes->size() - 4);
-    for (int i = 3; i >= 0; --i, size >>= 8) (*bytes)[i] = static_cast<uint8_t>(size);
+    for (int i = 3; i >= 0; --i, size >>= 8) bytes->bytes[i] = static_cast<uint8_t>(size);
   }
   slot.bytes = std::move(bytes);
   write_ready();
@@ -89,22 +89,30 @@ void Connection::complete(uint64_t sequence, ResponseBytes bytes) {
 // Writes every response at the head of the queue that is complete, in one
 // gathered write; requests without a response just leave the queue.
 void Connection::write_ready() {
-  if (writing_ || closed_) return;
-  std::vector<asio::const_buffer> buffers;
+  if (write_in_flight_ || closed_) return;
   while (!slots_.empty() && slots_.front().ready) {
-    if (slots_.front().bytes) writing_buffers_.push_back(std::move(*slots_.front().bytes));
+    if (slots_.front().bytes) writing_.push_back(std::move(*slots_.front().bytes));
     slots_.pop_front();
   }
   if (read_paused_ && slots_.size() < limits_.max_in_flight_requests) {
     read_paused_ = false;
     read_size();
   }
-  if (writing_buffers_.empty()) return;
-  for (auto& b : writing_buffers_) buffers.emplace_back(asio::buffer(b));
-  writing_ = true;
+  if (writing_.empty()) return;
+  std::vector<asio::const_buffer> buffers;
+  for (const auto& message : writing_) {
+    size_t copied = 0;
+    for (const auto& [position, records] : message.externals) {
+      buffers.emplace_back(asio::buffer(message.bytes.data() + copied, position - copied));
+      buffers.emplace_back(asio::buffer(records.bytes.data(), records.bytes.size()));
+      copied = position;
+    }
+    buffers.emplace_back(asio::buffer(message.bytes.data() + copied, message.bytes.size() - copied));
+  }
+  write_in_flight_ = true;
   asio::async_write(socket_, buffers, [self = shared_from_this()](asio::error_code ec, size_t) {
-    self->writing_ = false;
-    self->writing_buffers_.clear();
+    self->write_in_flight_ = false;
+    self->writing_.clear();
     if (ec) return self->close("");
     self->write_ready();
   });

@@ -19,9 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "protocol/wire.h"
+
 namespace freshet::net {
 
-using ResponseBytes = std::optional<std::vector<uint8_t>>;
+// A response's bytes, large record sets referenced rather than copied.
+using ResponseBytes = std::optional<protocol::EncodedMessage>;
 using Responder = std::function<void(ResponseBytes)>;
 
 struct ConnectionLimits {
@@ -65,10 +68,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint8_t size_buf_[4];
   std::deque<Slot> slots_;  // in request order
   uint64_t next_sequence_ = 0;
-  bool writing_ = false;
+  bool write_in_flight_ = false;
   bool read_paused_ = false;
   bool closed_ = false;
-  std::vector<std::vector<uint8_t>> writing_buffers_;
+  std::vector<protocol::EncodedMessage> writing_;  // kept alive until written
 };
 
 }  // namespace freshet::net

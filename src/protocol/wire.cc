@@ -302,20 +302,38 @@ void Writer::compact_nullable_bytes(const std::optional<std::vector<uint8_t>>& v
   }
 }
 
+void Writer::records_body(const Records& records) {
+  if (records.owner && records.bytes.size() >= kExternalRecordsMinBytes)
+    externals_.emplace_back(buf_.size(), records);
+  else
+    raw(records.bytes);
+}
+
 void Writer::nullable_records(const std::optional<Records>& v) {
-  if (v) {
-    bytes(v->bytes);
-  } else {
-    i32(-1);
-  }
+  if (!v) return i32(-1);
+  i32(static_cast<int32_t>(v->bytes.size()));
+  records_body(*v);
 }
 
 void Writer::compact_nullable_records(const std::optional<Records>& v) {
-  if (v) {
-    compact_bytes(v->bytes);
-  } else {
-    uvarint(0);
+  if (!v) return uvarint(0);
+  uvarint(static_cast<uint32_t>(v->bytes.size() + 1));
+  records_body(*v);
+}
+
+std::vector<uint8_t> Writer::take() {
+  if (externals_.empty()) return std::move(buf_);
+  EncodedMessage message = take_message();
+  std::vector<uint8_t> out;
+  out.reserve(message.size());
+  size_t copied = 0;
+  for (const auto& [position, records] : message.externals) {
+    out.insert(out.end(), message.bytes.begin() + copied, message.bytes.begin() + position);
+    out.insert(out.end(), records.bytes.begin(), records.bytes.end());
+    copied = position;
   }
+  out.insert(out.end(), message.bytes.begin() + copied, message.bytes.end());
+  return out;
 }
 
 size_t uvarint_size(uint64_t v) {

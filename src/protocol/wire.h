@@ -121,13 +121,34 @@ class Reader {
   std::shared_ptr<const void> owner_;
 };
 
+// An encoding whose large record sets are referenced rather than copied:
+// `bytes` with each external record set inserted at its position (ascending),
+// so a Fetch response is written straight from the buffers storage read.
+struct EncodedMessage {
+  std::vector<uint8_t> bytes;
+  std::vector<std::pair<size_t, Records>> externals;
+  size_t size() const {
+    size_t total = bytes.size();
+    for (const auto& [position, records] : externals) total += records.bytes.size();
+    return total;
+  }
+};
+
 class Writer {
  public:
+  // Record sets at least this large and kept alive by an owner are referenced
+  // by take_message() instead of copied.
+  static constexpr size_t kExternalRecordsMinBytes = 16 * 1024;
+
   Writer() { buf_.reserve(256); }
 
+  // Bytes in the buffer; external record sets are not counted.
   size_t size() const { return buf_.size(); }
   std::vector<uint8_t>& buffer() { return buf_; }
-  std::vector<uint8_t> take() { return std::move(buf_); }
+  // The encoding as one buffer (external record sets copied in).
+  std::vector<uint8_t> take();
+  // The encoding with external record sets left in place.
+  EncodedMessage take_message() { return {std::move(buf_), std::move(externals_)}; }
 
   void boolean(bool v) { u8(v ? 1 : 0); }
   void i8(int8_t v) { u8(static_cast<uint8_t>(v)); }
@@ -176,7 +197,11 @@ class Writer {
     for (int i = sizeof(T) - 1; i >= 0; --i, v = static_cast<T>(v >> 8)) tmp[i] = static_cast<uint8_t>(v);
     buf_.insert(buf_.end(), tmp, tmp + sizeof(T));
   }
+  // Writes a record set's bytes (its length prefix already written).
+  void records_body(const Records& records);
+
   std::vector<uint8_t> buf_;
+  std::vector<std::pair<size_t, Records>> externals_;
 };
 
 // Number of bytes uvarint(v) writes.

@@ -146,14 +146,14 @@ void Broker::sync_partitions(std::function<void()> done) {
 namespace {
 // KIP-511: a client newer than us sends ApiVersions at a version we do not
 // know; answer at v0 with UNSUPPORTED_VERSION and our ranges so it can retry.
-std::vector<uint8_t> unsupported_api_versions_response(int32_t correlation_id) {
+protocol::EncodedMessage unsupported_api_versions_response(int32_t correlation_id) {
   protocol::Writer w;
   w.i32(0);
   w.i32(correlation_id);
   protocol::ApiVersionsResponse resp = api_versions_response();
   resp.error_code = protocol::code(protocol::ErrorCode::UnsupportedVersion);
   resp.encode(w, 0);
-  return w.take();
+  return w.take_message();
 }
 }  // namespace
 

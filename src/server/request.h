@@ -31,7 +31,7 @@ struct Request {
     protocol::Writer w;
     write_response_header(w);
     body.encode(w, version());
-    respond(w.take());
+    respond(w.take_message());
   }
   void no_reply() const { respond(std::nullopt); }
 

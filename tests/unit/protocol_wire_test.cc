@@ -185,3 +185,40 @@ TEST(WireTest, RandomUuidsAreVersion4AndRoundTrip) {
 
 }  // namespace
 }  // namespace freshet::protocol
+
+namespace freshet::protocol {
+namespace {
+
+// Large owned record sets are referenced by take_message() and copied by
+// take(); both spell the same bytes.
+TEST(WriterExternalRecords, ReferencedWhenLargeAndOwned) {
+  auto data = std::make_shared<std::vector<uint8_t>>(Writer::kExternalRecordsMinBytes, uint8_t{7});
+  Records large{std::span<const uint8_t>(*data), data};
+  Records small{std::span<const uint8_t>(*data).first(10), data};
+
+  auto encode = [&](Writer& w) {
+    w.i32(42);
+    w.nullable_records(large);
+    w.compact_nullable_records(small);
+    w.i16(-1);
+  };
+  Writer referencing;
+  encode(referencing);
+  EncodedMessage message = referencing.take_message();
+  ASSERT_EQ(message.externals.size(), 1u);
+  EXPECT_EQ(message.externals[0].first, 8u);  // after the int32 and the length prefix
+
+  Writer copying;
+  encode(copying);
+  std::vector<uint8_t> flat = copying.take();
+  EXPECT_EQ(flat.size(), message.size());
+
+  Reader r(flat);
+  EXPECT_EQ(r.i32(), 42);
+  EXPECT_EQ(r.nullable_records()->bytes.size(), data->size());
+  EXPECT_EQ(r.compact_nullable_records()->bytes.size(), 10u);
+  EXPECT_EQ(r.i16(), -1);
+}
+
+}  // namespace
+}  // namespace freshet::protocol
