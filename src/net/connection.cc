@@ -34,7 +34,7 @@ void Connection::close(const std::string& reason) {
 
 void Connection::read_size() {
   if (closed_) return;
-  if (slots_.size() >= limits_.max_in_flight_requests) {
+  if (!can_read_more()) {
     read_paused_ = true;  // resumed by write_ready() once responses drain
     return;
   }
@@ -61,7 +61,8 @@ void Connection::read_body(int32_t size) {
 
 void Connection::dispatch(std::shared_ptr<std::vector<uint8_t>> frame) {
   uint64_t sequence = next_sequence_++;
-  slots_.push_back(Slot{sequence});
+  slots_.push_back(Slot{sequence, frame->size(), false, std::nullopt});
+  in_flight_bytes_ += frame->size();
   std::weak_ptr<Connection> weak = weak_from_this();
   try {
     handler_.handle(peer_, frame, [weak, sequence](ResponseBytes bytes) {
@@ -92,9 +93,10 @@ void Connection::write_ready() {
   if (write_in_flight_ || closed_) return;
   while (!slots_.empty() && slots_.front().ready) {
     if (slots_.front().bytes) writing_.push_back(std::move(*slots_.front().bytes));
+    in_flight_bytes_ -= slots_.front().request_bytes;
     slots_.pop_front();
   }
-  if (read_paused_ && slots_.size() < limits_.max_in_flight_requests) {
+  if (read_paused_ && can_read_more()) {
     read_paused_ = false;
     read_size();
   }

@@ -29,7 +29,8 @@ using Responder = std::function<void(ResponseBytes)>;
 
 struct ConnectionLimits {
   int32_t max_request_bytes = 100 * 1024 * 1024;  // socket.request.max.bytes
-  size_t max_in_flight_requests = 256;            // reading pauses beyond this
+  size_t max_in_flight_requests = 256;            // reading pauses beyond this...
+  size_t max_in_flight_bytes = 8 * 1024 * 1024;   // ...or beyond this many request bytes (one request always fits)
 };
 
 class RequestHandler {
@@ -51,6 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   struct Slot {
     uint64_t sequence;
+    size_t request_bytes;
     bool ready = false;
     ResponseBytes bytes;
   };
@@ -68,6 +70,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint8_t size_buf_[4];
   std::deque<Slot> slots_;  // in request order
   uint64_t next_sequence_ = 0;
+  size_t in_flight_bytes_ = 0;  // request bytes of slots_
+  bool can_read_more() const {
+    return slots_.empty() || (slots_.size() < limits_.max_in_flight_requests && in_flight_bytes_ < limits_.max_in_flight_bytes);
+  }
   bool write_in_flight_ = false;
   bool read_paused_ = false;
   bool closed_ = false;
