@@ -21,6 +21,11 @@ namespace freshet::cluster {
 struct TopicResult {
   protocol::ErrorCode error = protocol::ErrorCode::None;
   std::string message;  // empty when error is None
+
+  // The message as Kafka responses carry it: null when there is none.
+  std::optional<std::string> message_or_null() const {
+    return message.empty() ? std::nullopt : std::optional<std::string>(message);
+  }
 };
 
 struct NewTopic {

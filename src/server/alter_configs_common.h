@@ -26,7 +26,7 @@ Result alter_result(const Resource& resource, const cluster::TopicResult& outcom
   result.resource_type = resource.resource_type;
   result.resource_name = resource.resource_name;
   result.error_code = protocol::code(outcome.error);
-  result.error_message = outcome.message.empty() ? std::nullopt : std::optional<std::string>(outcome.message);
+  result.error_message = outcome.message_or_null();
   return result;
 }
 

@@ -18,7 +18,7 @@ void handle_create_partitions(const RequestPtr& request, protocol::Reader& body)
           result.name = t.name;
           auto outcome = controller.create_partitions(t.name, t.count, req->validate_only);
           result.error_code = protocol::code(outcome.error);
-          result.error_message = outcome.message.empty() ? std::nullopt : std::optional<std::string>(outcome.message);
+          result.error_message = outcome.message_or_null();
           resp.results.push_back(std::move(result));
         }
         return resp;

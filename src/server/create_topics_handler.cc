@@ -58,7 +58,7 @@ void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
           else
             outcome = controller.create_topic(to_new_topic(t), req->validate_only);
           result.error_code = protocol::code(outcome.error);
-          result.error_message = outcome.message.empty() ? std::nullopt : std::optional<std::string>(outcome.message);
+          result.error_message = outcome.message_or_null();
           resp.topics.push_back(std::move(result));
         }
         return resp;

@@ -35,7 +35,7 @@ void handle_delete_topics(const RequestPtr& request, protocol::Reader& body) {
             outcome = controller.delete_topic(topic->name);
           }
           result.error_code = protocol::code(outcome.error);
-          if (!outcome.message.empty()) result.error_message = outcome.message;
+          result.error_message = outcome.message_or_null();
           resp.responses.push_back(std::move(result));
         }
         return resp;
