@@ -3,6 +3,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <compare>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,5 +58,89 @@ std::vector<ConfigEntry> describe_topic_configs(Client& client, const std::strin
 // Throws CommandError on any error.
 void alter_topic_configs(Client& client, const std::string& topic,
                          const std::map<std::string, std::string>& configs, bool validate_only);
+
+// ---- consumer groups ---------------------------------------------------------------------------
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+// An offset of one partition: committed, to commit, or looked up.
+struct PartitionOffset {
+  TopicPartition partition;
+  int64_t offset = -1;  // -1: none (nothing committed, no record at the timestamp)
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+// A consumer group as ListGroups reports it. librdkafka lists only groups of protocol type
+// "consumer" and "simple" ones (empty protocol type: offsets committed without joining).
+struct GroupListing {
+  std::string group;
+  rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+  bool simple = false;
+
+  std::string protocol_type() const { return simple ? "" : "consumer"; }
+};
+
+struct GroupMember {
+  std::string member_id;
+  std::optional<std::string> instance_id;  // group.instance.id of a static member
+  std::string client_id;
+  std::string host;
+  std::vector<TopicPartition> assignment;  // sorted; empty until the group is Stable
+};
+
+// DescribeGroups' answer for one group. An unknown group is described as Dead (Kafka's way),
+// not as an error.
+struct GroupDescription {
+  std::string group;
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string message;  // the error's description, may be empty
+  rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+  bool simple = false;
+  std::string assignor;  // the consumer protocol's partition assignor, e.g. "range"
+  int32_t coordinator_id = -1;
+  std::string coordinator_host;
+  uint16_t coordinator_port = 0;
+  std::vector<GroupMember> members;
+
+  std::string protocol_type() const { return simple ? "" : "consumer"; }
+};
+
+// The broker's answer for one group of a multi-group request (DeleteGroups).
+struct GroupOutcome {
+  std::string group;
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string message;
+};
+
+// ListGroups: every group, sorted by name; with `states`, only groups in one of them (the
+// broker filters). Throws CommandError if any broker's answer carries an error.
+std::vector<GroupListing> list_groups(Client& client,
+                                      const std::vector<rd_kafka_consumer_group_state_t>& states);
+
+// FindCoordinator + DescribeGroups of each group, in the order asked.
+std::vector<GroupDescription> describe_groups(Client& client,
+                                              const std::vector<std::string>& groups);
+
+// DeleteGroups; a group with members fails with NON_EMPTY_GROUP.
+std::vector<GroupOutcome> delete_groups(Client& client, const std::vector<std::string>& groups);
+
+// OffsetFetch of every partition `group` has committed an offset for, sorted. Throws
+// CommandError on a group-level error.
+std::vector<PartitionOffset> fetch_group_offsets(Client& client, const std::string& group);
+
+// OffsetCommit of `offsets` as an administrator (no generation, no member id): the broker
+// refuses it while the group has members. Returns the per-partition outcome, sorted.
+std::vector<PartitionOffset> commit_group_offsets(Client& client, const std::string& group,
+                                                  const std::vector<PartitionOffset>& offsets);
+
+// ListOffsets by timestamp: per partition, the first offset whose record timestamp is at or
+// after `timestamp_ms`, or -1 if there is none. Throws CommandError if the request fails.
+std::vector<PartitionOffset> offsets_for_timestamp(Client& client,
+                                                   const std::vector<TopicPartition>& partitions,
+                                                   int64_t timestamp_ms);
 
 }  // namespace freshet::cli

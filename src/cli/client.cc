@@ -51,7 +51,7 @@ Client::Client(rd_kafka_type_t type, const ConnectionOptions& options, const Set
 }
 
 Client::~Client() {
-  // The CLI never joins a consumer group, so there is no group to leave on close.
+  // `consume --group` closes its consumer (leaving the group) itself before this runs.
   rd_kafka_destroy_flags(handle_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 

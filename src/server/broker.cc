@@ -69,8 +69,10 @@ void Broker::start() {
   std::string log_dir = config_.log_dirs().front();
   log_dir_ = storage::LogDirectory::open(log_dir);
   load_or_create_cluster_id(log_dir);
-  for (unsigned i = 0; i < shards_.size(); ++i)
+  for (unsigned i = 0; i < shards_.size(); ++i) {
     managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dir_));
+    groups_.push_back(std::make_unique<GroupShard>(*this, i));
+  }
 
   auto image = std::make_shared<cluster::MetadataImage>();
   metadata_log_ = cluster::MetadataLog::open(fs::path(log_dir) / (std::string(kMetadataTopic) + "-0"), *image);
@@ -84,7 +86,7 @@ void Broker::start() {
   std::latch opened(shards_.size());
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
     shards_.post(shard, [this, shard, image, &opened] {
-      managers_[shard]->reconcile(*image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
+      reconcile_shard(shard, *image);
       opened.count_down();
     });
   }
@@ -113,6 +115,7 @@ void Broker::stop() {
   std::latch closed(shards_.size());
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
     shards_.post(shard, [this, shard, &closed, &mutex, &checkpoints] {
+      groups_[shard]->stop();
       auto closed_here = managers_[shard]->close_all();
       std::lock_guard lock(mutex);
       checkpoints.insert(checkpoints.end(), closed_here.begin(), closed_here.end());
@@ -127,6 +130,11 @@ void Broker::stop() {
   spdlog::info("freshet node {} stopped cleanly", node_id());
 }
 
+void Broker::reconcile_shard(unsigned shard, const cluster::MetadataImage& image) {
+  managers_[shard]->reconcile(image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
+  groups_[shard]->reconcile(image);
+}
+
 void Broker::sync_partitions(std::function<void()> done) {
   auto image = this->image();
   auto remaining = std::make_shared<unsigned>(shards_.size());
@@ -134,7 +142,7 @@ void Broker::sync_partitions(std::function<void()> done) {
     shards_.submit(
         shard,
         [this, shard, image] {
-          managers_[shard]->reconcile(*image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
+          reconcile_shard(shard, *image);
           return true;
         },
         [remaining, done](bool) {

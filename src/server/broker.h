@@ -17,6 +17,7 @@
 #include "net/shard.h"
 #include "server/data_notifier.h"
 #include "server/fetch_session.h"
+#include "server/group_shard.h"
 #include "server/partition_manager.h"
 
 namespace freshet::server {
@@ -42,6 +43,8 @@ class Broker : public net::RequestHandler {
   unsigned shard_of(const cluster::TopicInfo& topic, int32_t partition) const;
   // This shard's partitions; call only on `shard`'s thread.
   PartitionManager& partitions(unsigned shard) { return *managers_[shard]; }
+  // This shard's part of the group coordinator; call only on `shard`'s thread.
+  GroupShard& groups(unsigned shard) { return *groups_[shard]; }
   DataNotifier& notifier() { return notifier_; }
   // KIP-227 incremental fetch sessions, shared by every shard.
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
@@ -56,6 +59,8 @@ class Broker : public net::RequestHandler {
  private:
   void load_or_create_cluster_id(const std::string& log_dir);
   void delete_stray_partitions(const cluster::MetadataImage& image);
+  // On `shard`: opens/removes its partitions and (re)loads its groups.
+  void reconcile_shard(unsigned shard, const cluster::MetadataImage& image);
   bool owns(unsigned shard, const cluster::TopicInfo& topic, int32_t partition) const {
     return shard_of(topic, partition) == shard;
   }
@@ -68,6 +73,7 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<cluster::MetadataLog> metadata_log_;
   std::unique_ptr<cluster::Controller> controller_;
   std::vector<std::unique_ptr<PartitionManager>> managers_;
+  std::vector<std::unique_ptr<GroupShard>> groups_;
   DataNotifier notifier_;
   FetchSessionCache fetch_sessions_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;

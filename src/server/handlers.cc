@@ -22,6 +22,17 @@ constexpr std::pair<ApiKey, HandlerFn> kHandlers[] = {
     {ApiKey::CreatePartitions, handle_create_partitions},
     {ApiKey::IncrementalAlterConfigs, handle_incremental_alter_configs},
     {ApiKey::DescribeCluster, handle_describe_cluster},
+    {ApiKey::FindCoordinator, handle_find_coordinator},
+    {ApiKey::JoinGroup, handle_join_group},
+    {ApiKey::SyncGroup, handle_sync_group},
+    {ApiKey::Heartbeat, handle_heartbeat},
+    {ApiKey::LeaveGroup, handle_leave_group},
+    {ApiKey::OffsetCommit, handle_offset_commit},
+    {ApiKey::OffsetFetch, handle_offset_fetch},
+    {ApiKey::OffsetDelete, handle_offset_delete},
+    {ApiKey::ListGroups, handle_list_groups},
+    {ApiKey::DescribeGroups, handle_describe_groups},
+    {ApiKey::DeleteGroups, handle_delete_groups},
 };
 
 std::vector<ServedApi> build_table() {

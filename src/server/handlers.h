@@ -39,5 +39,16 @@ void handle_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_incremental_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_describe_cluster(const RequestPtr&, protocol::Reader&);
 void handle_describe_log_dirs(const RequestPtr&, protocol::Reader&);
+void handle_find_coordinator(const RequestPtr&, protocol::Reader&);
+void handle_join_group(const RequestPtr&, protocol::Reader&);
+void handle_sync_group(const RequestPtr&, protocol::Reader&);
+void handle_heartbeat(const RequestPtr&, protocol::Reader&);
+void handle_leave_group(const RequestPtr&, protocol::Reader&);
+void handle_offset_commit(const RequestPtr&, protocol::Reader&);
+void handle_offset_fetch(const RequestPtr&, protocol::Reader&);
+void handle_offset_delete(const RequestPtr&, protocol::Reader&);
+void handle_list_groups(const RequestPtr&, protocol::Reader&);
+void handle_describe_groups(const RequestPtr&, protocol::Reader&);
+void handle_delete_groups(const RequestPtr&, protocol::Reader&);
 
 }  // namespace freshet::server

@@ -86,6 +86,16 @@ class Record:
 RDKAFKA_LOGGER = logging.getLogger("librdkafka")
 
 
+# confluent-kafka settings that are Python callables and keep their names ('_' stays '_').
+PYTHON_CALLBACK_SETTINGS = {"on_commit", "error_cb", "stats_cb", "throttle_cb", "oauth_cb",
+                            "on_delivery", "logger"}
+
+
+def rdkafka_key(key):
+    """A librdkafka property name from a Python keyword ('_' for '.'), callbacks excepted."""
+    return key if key in PYTHON_CALLBACK_SETTINGS else key.replace("_", ".")
+
+
 def rdkafka_conf(broker, **extra):
     conf = {
         "logger": RDKAFKA_LOGGER,
@@ -96,7 +106,7 @@ def rdkafka_conf(broker, **extra):
         "reconnect.backoff.ms": 50,
         "reconnect.backoff.max.ms": 500,
     }
-    conf.update({k.replace("_", "."): v for k, v in extra.items()})
+    conf.update({rdkafka_key(k): v for k, v in extra.items()})
     return conf
 
 
@@ -104,7 +114,7 @@ def producer(broker, **extra):
     """A confluent Producer; pass librdkafka properties with '_' for '.' (acks="all")."""
     conf = rdkafka_conf(broker, **{"message.timeout.ms": 10000, "request.timeout.ms": 5000,
                                    "linger.ms": 5, "retry.backoff.ms": 50})
-    conf.update({k.replace("_", "."): v for k, v in extra.items()})
+    conf.update({rdkafka_key(k): v for k, v in extra.items()})
     return Producer(conf)
 
 
@@ -120,7 +130,7 @@ def consumer(broker, **extra):
         "fetch.wait.max.ms": 100,
         "fetch.error.backoff.ms": 50,
     })
-    conf.update({k.replace("_", "."): v for k, v in extra.items()})
+    conf.update({rdkafka_key(k): v for k, v in extra.items()})
     return Consumer(conf)
 
 
@@ -521,3 +531,657 @@ def data_files(broker):
     for root, _, files in os.walk(broker.data_dir):
         found += [os.path.relpath(os.path.join(root, f), broker.data_dir) for f in files]
     return sorted(found)
+
+
+# ---------------------------------------------------------------- Kafka wire codec, any version
+#
+# kafka-python 2.0.2 only knows the old, non-flexible versions of the group APIs, so the group
+# tests describe the messages they send here (field names, types and version ranges as Kafka's
+# protocol defines them) and encode every version, flexible ones (compact strings and arrays,
+# tagged fields) included. Decoding skips any tagged field the broker sends.
+
+class Array:
+    """Field type: an array of a primitive type name or of a struct (a list of fields)."""
+
+    def __init__(self, item, nullable=False):
+        self.item = item
+        self.nullable = nullable
+
+
+def field_present(versions, version):
+    """`versions` is None (every version), "N+", "N-M" or "N"."""
+    if versions is None:
+        return True
+    if versions.endswith("+"):
+        return version >= int(versions[:-1])
+    low, _, high = versions.partition("-")
+    return int(low) <= version <= int(high or low)
+
+
+def _uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+_FIXED = {"int8": ">b", "int16": ">h", "int32": ">i", "int64": ">q", "bool": ">?"}
+_DEFAULTS = {"int8": 0, "int16": 0, "int32": 0, "int64": 0, "bool": False, "string": "",
+             "nstring": None, "bytes": b"", "nbytes": None}
+
+
+class WireWriter:
+    """Encodes field values at one version, compact (flexible) or classic."""
+
+    def __init__(self, version, flexible):
+        self.version = version
+        self.flexible = flexible
+        self.out = bytearray()
+
+    def value(self, type_, v):
+        if isinstance(type_, Array):
+            if v is None:
+                assert type_.nullable, "null for a non-nullable array"
+                self.out += _uvarint(0) if self.flexible else struct.pack(">i", -1)
+                return
+            self.out += _uvarint(len(v) + 1) if self.flexible else struct.pack(">i", len(v))
+            for item in v:
+                self.value(type_.item, item)
+        elif isinstance(type_, list):
+            self.struct(type_, v)
+        elif type_ in _FIXED:
+            self.out += struct.pack(_FIXED[type_], v)
+        elif type_ in ("string", "nstring"):
+            if v is None:
+                assert type_ == "nstring", "null for a non-nullable string"
+                self.out += _uvarint(0) if self.flexible else struct.pack(">h", -1)
+                return
+            data = v.encode() if isinstance(v, str) else v
+            self.out += (_uvarint(len(data) + 1) if self.flexible
+                         else struct.pack(">h", len(data))) + data
+        elif type_ in ("bytes", "nbytes"):
+            if v is None:
+                assert type_ == "nbytes", "null for non-nullable bytes"
+                self.out += _uvarint(0) if self.flexible else struct.pack(">i", -1)
+                return
+            self.out += (_uvarint(len(v) + 1) if self.flexible
+                         else struct.pack(">i", len(v))) + v
+        else:
+            raise ValueError(f"unknown wire type {type_!r}")
+
+    def struct(self, fields, values):
+        """Writes `values` (a dict; absent fields take their default) for `fields`, a list of
+        (name, type[, versions[, default]]); fields absent at this version are skipped."""
+        for f in fields:
+            name, type_, versions, default = (tuple(f) + (None, None))[:4]
+            if not field_present(versions, self.version):
+                continue
+            if name in values:
+                v = values[name]
+            elif default is not None:
+                v = default
+            elif isinstance(type_, Array):
+                v = None if type_.nullable else []
+            elif isinstance(type_, list):
+                v = {}
+            else:
+                v = _DEFAULTS[type_]
+            self.value(type_, v)
+        if self.flexible:
+            self.out += _uvarint(0)  # no tagged fields
+
+
+class WireReader:
+    def __init__(self, data, version, flexible):
+        self.data = memoryview(data)
+        self.pos = 0
+        self.version = version
+        self.flexible = flexible
+
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise ValueError(f"response truncated: need {n} bytes at {self.pos} of {len(self.data)}")
+        chunk = bytes(self.data[self.pos:self.pos + n])
+        self.pos += n
+        return chunk
+
+    def uvarint(self):
+        shift = result = 0
+        while True:
+            b = self.take(1)[0]
+            result |= (b & 0x7F) << shift
+            if b < 0x80:
+                return result
+            shift += 7
+
+    def length(self, fixed_format):
+        """A length prefix; None for null."""
+        if self.flexible:
+            n = self.uvarint()
+            return None if n == 0 else n - 1
+        n = struct.unpack(fixed_format, self.take(struct.calcsize(fixed_format)))[0]
+        return None if n < 0 else n
+
+    def value(self, type_):
+        if isinstance(type_, Array):
+            n = self.length(">i")
+            return None if n is None else [self.value(type_.item) for _ in range(n)]
+        if isinstance(type_, list):
+            return self.struct(type_)
+        if type_ in _FIXED:
+            fmt = _FIXED[type_]
+            return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+        if type_ in ("string", "nstring"):
+            n = self.length(">h")
+            return None if n is None else self.take(n).decode()
+        if type_ in ("bytes", "nbytes"):
+            n = self.length(">i")
+            return None if n is None else self.take(n)
+        raise ValueError(f"unknown wire type {type_!r}")
+
+    def struct(self, fields):
+        out = {}
+        for f in fields:
+            name, type_, versions = (tuple(f) + (None,))[:3]
+            if field_present(versions, self.version):
+                out[name] = self.value(type_)
+        if self.flexible:
+            for _ in range(self.uvarint()):  # tagged fields: skipped
+                self.uvarint()
+                self.take(self.uvarint())
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Api:
+    """One Kafka API: key, first flexible version, request and response fields."""
+    key: int
+    flexible_from: int
+    request: list
+    response: list
+
+
+def encode_request(api, version, correlation_id, client_id, fields):
+    """Request header (v1, or v2 when flexible) + body, without the size prefix."""
+    flexible = version >= api.flexible_from
+    w = WireWriter(version, flexible)
+    w.out += struct.pack(">hhi", api.key, version, correlation_id)
+    w.out += struct.pack(">h", len(client_id)) + client_id.encode()
+    if flexible:
+        w.out += _uvarint(0)
+    w.struct(api.request, fields)
+    return bytes(w.out)
+
+
+def decode_response(api, version, payload):
+    """(correlation id, body dict) of a response payload (header v0, or v1 when flexible)."""
+    flexible = version >= api.flexible_from
+    r = WireReader(payload, version, flexible)
+    correlation_id = struct.unpack(">i", r.take(4))[0]
+    if flexible:
+        for _ in range(r.uvarint()):
+            r.uvarint()
+            r.take(r.uvarint())
+    body = r.struct(api.response)
+    assert r.pos == len(r.data), f"{len(r.data) - r.pos} trailing bytes in the response"
+    return correlation_id, body
+
+
+class WireConnection:
+    """One socket to the broker sending `Api` requests of any version; answers in order."""
+
+    def __init__(self, broker, client_id="itest-wire", timeout_s=OP_TIMEOUT_S):
+        self.sock = socket.create_connection(("127.0.0.1", broker.port), timeout=timeout_s)
+        self.client_id = client_id
+        self.correlation_id = 0
+        self.in_flight = []
+
+    def send(self, api, version, **fields):
+        """Sends a request without waiting; receive() returns its answer."""
+        self.correlation_id += 1
+        body = encode_request(api, version, self.correlation_id, self.client_id, fields)
+        self.sock.sendall(struct.pack(">i", len(body)) + body)
+        self.in_flight.append((api, version, self.correlation_id))
+
+    def receive(self):
+        api, version, expected = self.in_flight.pop(0)
+        size = struct.unpack(">i", recv_exact(self.sock, 4))[0]
+        got, body = decode_response(api, version, recv_exact(self.sock, size))
+        assert got == expected, f"correlation id {got}, expected {expected}"
+        return body
+
+    def call(self, api, version, **fields):
+        """Sends one request and returns its decoded response body (a dict)."""
+        self.send(api, version, **fields)
+        return self.receive()
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def call(broker, api, version, **fields):
+    """One request on a fresh connection; returns the decoded response body."""
+    with WireConnection(broker) as conn:
+        return conn.call(api, version, **fields)
+
+
+# Field lists of the group APIs (Kafka 3.9 protocol), with the versions each field exists in.
+FIND_COORDINATOR = Api(10, 3, request=[
+    ("key", "string", "0-3"), ("key_type", "int8", "1+"),
+    ("coordinator_keys", Array("string"), "4+"),
+], response=[
+    ("throttle_time_ms", "int32", "1+"), ("error_code", "int16", "0-3"),
+    ("error_message", "nstring", "1-3"), ("node_id", "int32", "0-3"), ("host", "string", "0-3"),
+    ("port", "int32", "0-3"),
+    ("coordinators", Array([("key", "string"), ("node_id", "int32"), ("host", "string"),
+                            ("port", "int32"), ("error_code", "int16"),
+                            ("error_message", "nstring")]), "4+"),
+])
+
+JOIN_GROUP = Api(11, 6, request=[
+    ("group_id", "string"), ("session_timeout_ms", "int32"),
+    ("rebalance_timeout_ms", "int32", "1+", -1), ("member_id", "string"),
+    ("group_instance_id", "nstring", "5+"), ("protocol_type", "string"),
+    ("protocols", Array([("name", "string"), ("metadata", "bytes")])),
+    ("reason", "nstring", "8+"),
+], response=[
+    ("throttle_time_ms", "int32", "2+"), ("error_code", "int16"), ("generation_id", "int32"),
+    ("protocol_type", "nstring", "7+"), ("protocol_name", "nstring"), ("leader", "string"),
+    ("skip_assignment", "bool", "9+"), ("member_id", "string"),
+    ("members", Array([("member_id", "string"), ("group_instance_id", "nstring", "5+"),
+                       ("metadata", "bytes")])),
+])
+
+SYNC_GROUP = Api(14, 4, request=[
+    ("group_id", "string"), ("generation_id", "int32"), ("member_id", "string"),
+    ("group_instance_id", "nstring", "3+"), ("protocol_type", "nstring", "5+"),
+    ("protocol_name", "nstring", "5+"),
+    ("assignments", Array([("member_id", "string"), ("assignment", "bytes")])),
+], response=[
+    ("throttle_time_ms", "int32", "1+"), ("error_code", "int16"),
+    ("protocol_type", "nstring", "5+"), ("protocol_name", "nstring", "5+"),
+    ("assignment", "bytes"),
+])
+
+HEARTBEAT = Api(12, 4, request=[
+    ("group_id", "string"), ("generation_id", "int32"), ("member_id", "string"),
+    ("group_instance_id", "nstring", "3+"),
+], response=[("throttle_time_ms", "int32", "1+"), ("error_code", "int16")])
+
+LEAVE_GROUP = Api(13, 4, request=[
+    ("group_id", "string"), ("member_id", "string", "0-2"),
+    ("members", Array([("member_id", "string"), ("group_instance_id", "nstring"),
+                       ("reason", "nstring", "5+")]), "3+"),
+], response=[
+    ("throttle_time_ms", "int32", "1+"), ("error_code", "int16"),
+    ("members", Array([("member_id", "string"), ("group_instance_id", "nstring"),
+                       ("error_code", "int16")]), "3+"),
+])
+
+OFFSET_COMMIT = Api(8, 8, request=[
+    ("group_id", "string"), ("generation_id", "int32", "1+", -1), ("member_id", "string", "1+"),
+    ("group_instance_id", "nstring", "7+"), ("retention_time_ms", "int64", "2-4", -1),
+    ("topics", Array([("name", "string"), ("partitions", Array([
+        ("partition_index", "int32"), ("committed_offset", "int64"),
+        ("committed_leader_epoch", "int32", "6+", -1), ("commit_timestamp", "int64", "1", -1),
+        ("committed_metadata", "nstring")]))])),
+], response=[
+    ("throttle_time_ms", "int32", "3+"),
+    ("topics", Array([("name", "string"), ("partitions", Array([
+        ("partition_index", "int32"), ("error_code", "int16")]))])),
+])
+
+_OFFSET_FETCH_PARTITION = [("partition_index", "int32"), ("committed_offset", "int64"),
+                           ("committed_leader_epoch", "int32", "5+"), ("metadata", "nstring"),
+                           ("error_code", "int16")]
+OFFSET_FETCH = Api(9, 6, request=[
+    ("group_id", "string", "0-7"),
+    ("topics", Array([("name", "string"), ("partition_indexes", Array("int32"))],
+                     nullable=True), "0-7"),
+    ("groups", Array([("group_id", "string"), ("member_id", "nstring", "9+"),
+                      ("member_epoch", "int32", "9+", -1),
+                      ("topics", Array([("name", "string"), ("partition_indexes", Array("int32"))],
+                                       nullable=True))]), "8+"),
+    ("require_stable", "bool", "7+"),
+], response=[
+    ("throttle_time_ms", "int32", "3+"),
+    ("topics", Array([("name", "string"), ("partitions", Array(_OFFSET_FETCH_PARTITION))]),
+     "0-7"),
+    ("error_code", "int16", "2-7"),
+    ("groups", Array([("group_id", "string"),
+                      ("topics", Array([("name", "string"),
+                                        ("partitions", Array(_OFFSET_FETCH_PARTITION))])),
+                      ("error_code", "int16")]), "8+"),
+])
+
+DESCRIBE_GROUPS = Api(15, 5, request=[
+    ("groups", Array("string")), ("include_authorized_operations", "bool", "3+"),
+], response=[
+    ("throttle_time_ms", "int32", "1+"),
+    ("groups", Array([
+        ("error_code", "int16"), ("group_id", "string"), ("group_state", "string"),
+        ("protocol_type", "string"), ("protocol_data", "string"),
+        ("members", Array([("member_id", "string"), ("group_instance_id", "nstring", "4+"),
+                           ("client_id", "string"), ("client_host", "string"),
+                           ("member_metadata", "bytes"), ("member_assignment", "bytes")])),
+        ("authorized_operations", "int32", "3+")])),
+])
+
+LIST_GROUPS = Api(16, 3, request=[
+    ("states_filter", Array("string"), "4+"), ("types_filter", Array("string"), "5+"),
+], response=[
+    ("throttle_time_ms", "int32", "1+"), ("error_code", "int16"),
+    ("groups", Array([("group_id", "string"), ("protocol_type", "string"),
+                      ("group_state", "string", "4+"), ("group_type", "string", "5+")])),
+])
+
+DELETE_GROUPS = Api(42, 2, request=[("groups_names", Array("string"))], response=[
+    ("throttle_time_ms", "int32"),
+    ("results", Array([("group_id", "string"), ("error_code", "int16")])),
+])
+
+OFFSET_DELETE = Api(47, 99, request=[
+    ("group_id", "string"),
+    ("topics", Array([("name", "string"), ("partitions", Array([("partition_index", "int32")]))])),
+], response=[
+    ("error_code", "int16"), ("throttle_time_ms", "int32"),
+    ("topics", Array([("name", "string"), ("partitions", Array([
+        ("partition_index", "int32"), ("error_code", "int16")]))])),
+])
+
+def coordinated_group(broker, prefix="group", timeout_s=OP_TIMEOUT_S):
+    """A new group id whose coordinator is ready: FindCoordinator (which creates
+    __consumer_offsets on a fresh broker), then DescribeGroups until it answers without
+    COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR — what a client does before joining."""
+    group = unique_topic(prefix)
+
+    def ready():
+        (found,) = call(broker, FIND_COORDINATOR, 4, key_type=0,
+                        coordinator_keys=[group])["coordinators"]
+        if found["error_code"] != 0:
+            return False
+        (g,) = call(broker, DESCRIBE_GROUPS, 5, groups=[group])["groups"]
+        return g["error_code"] == 0
+    wait_until(ready, timeout_s, what=f"the coordinator of {group}")
+    return group
+
+
+# Group error codes (Kafka protocol).
+NONE = 0
+OFFSET_METADATA_TOO_LARGE = 12
+COORDINATOR_NOT_AVAILABLE = 15
+NOT_COORDINATOR = 16
+ILLEGAL_GENERATION = 22
+INCONSISTENT_GROUP_PROTOCOL = 23
+UNKNOWN_MEMBER_ID = 25
+INVALID_SESSION_TIMEOUT = 26
+REBALANCE_IN_PROGRESS = 27
+INVALID_REQUEST = 42
+NON_EMPTY_GROUP = 68
+GROUP_ID_NOT_FOUND = 69
+MEMBER_ID_REQUIRED = 79
+FENCED_INSTANCE_ID = 82
+GROUP_SUBSCRIBED_TO_TOPIC = 86
+
+
+# The consumer protocol's embedded messages (a version int16, then the struct).
+CONSUMER_SUBSCRIPTION = [
+    ("topics", Array("string")), ("user_data", "nbytes"),
+    ("owned_partitions", Array([("topic", "string"), ("partitions", Array("int32"))]), "1+"),
+    ("generation_id", "int32", "2+", -1), ("rack_id", "nstring", "3+"),
+]
+CONSUMER_ASSIGNMENT = [
+    ("assigned_partitions", Array([("topic", "string"), ("partitions", Array("int32"))])),
+    ("user_data", "nbytes"),
+]
+
+
+def encode_consumer_message(fields, values, version=0):
+    w = WireWriter(version, flexible=False)
+    w.out += struct.pack(">h", version)
+    w.struct(fields, values)
+    return bytes(w.out)
+
+
+def subscription_metadata(topics, version=0):
+    """ConsumerProtocolSubscription bytes for JoinGroup's protocol metadata."""
+    return encode_consumer_message(CONSUMER_SUBSCRIPTION, {"topics": list(topics)}, version)
+
+
+def assignment_bytes(topic_partitions, version=0):
+    """ConsumerProtocolAssignment bytes of {topic: [partitions]} for SyncGroup."""
+    return encode_consumer_message(CONSUMER_ASSIGNMENT, {"assigned_partitions": [
+        {"topic": t, "partitions": sorted(ps)} for t, ps in sorted(topic_partitions.items())]},
+        version)
+
+
+def decode_assignment(data):
+    """{(topic, partition)} of ConsumerProtocolAssignment bytes (empty bytes: nothing)."""
+    if not data:
+        return set()
+    version = struct.unpack(">h", data[:2])[0]
+    body = WireReader(data[2:], version, flexible=False).struct(CONSUMER_ASSIGNMENT)
+    return {(a["topic"], p) for a in body["assigned_partitions"] for p in a["partitions"]}
+
+
+# ---------------------------------------------------------------- consumer groups (confluent)
+
+# Client settings that keep group tests fast: a heartbeat every 100 ms so members notice a
+# rebalance at once, and a bounded rebalance timeout (librdkafka sends max.poll.interval.ms).
+GROUP_CLIENT_CONF = {
+    "session.timeout.ms": 6000,
+    "heartbeat.interval.ms": 100,
+    "max.poll.interval.ms": 10000,
+    "auto.offset.reset": "earliest",
+    "enable.auto.commit": False,
+    "fetch.wait.max.ms": 100,
+    "topic.metadata.refresh.interval.ms": 1000,
+}
+# Broker settings for group tests: no initial rebalance delay and a session-timeout floor low
+# enough for the tests that let a member die.
+GROUP_BROKER_SETTINGS = {
+    "group.initial.rebalance.delay.ms": 0,
+    "group.min.session.timeout.ms": 500,
+}
+
+
+class GroupConsumer:
+    """A confluent Consumer subscribed to `topics` in `group`, recording what a rebalance
+    listener sees: `events` is a list of (kind, frozenset of (topic, partition)) with kind
+    "assign", "revoke" or "lost" in callback order; `records` every record polled; `errors`
+    every error polled (EOF excluded). `on_revoke_commit` commits synchronously in on_revoke,
+    as an application that processes each record before polling the next would."""
+
+    def __init__(self, broker, group, topics, on_revoke_commit=False, **conf):
+        self.group = group
+        self.events = []
+        self.records = []
+        self.errors = []
+        self.on_revoke_commit = on_revoke_commit
+        settings = dict(GROUP_CLIENT_CONF)
+        settings.update({rdkafka_key(k): v for k, v in conf.items()})
+        settings["group.id"] = group
+        self.consumer = Consumer(rdkafka_conf(broker, **settings))
+        self.consumer.subscribe(list(topics), on_assign=self._on_assign,
+                                on_revoke=self._on_revoke, on_lost=self._on_lost)
+        self.closed = False
+
+    @staticmethod
+    def _set(partitions):
+        return frozenset((tp.topic, tp.partition) for tp in partitions)
+
+    def _on_assign(self, consumer, partitions):
+        self.events.append(("assign", self._set(partitions)))
+
+    def _on_revoke(self, consumer, partitions):
+        if self.on_revoke_commit and partitions:
+            commit_positions(consumer)
+        self.events.append(("revoke", self._set(partitions)))
+
+    def _on_lost(self, consumer, partitions):
+        self.events.append(("lost", self._set(partitions)))
+
+    def assignment(self):
+        """{(topic, partition)} currently assigned."""
+        return self._set(self.consumer.assignment())
+
+    def poll(self, timeout_s=0.02):
+        msg = self.consumer.poll(timeout_s)
+        if msg is None:
+            return None
+        if msg.error():
+            if msg.error().code() != KafkaError._PARTITION_EOF:
+                self.errors.append(msg.error())
+            return None
+        self.records.append(record_from_confluent(msg))
+        return msg
+
+    def next_message(self, timeout_s=OP_TIMEOUT_S):
+        """Polls until one record arrives and returns its Message; fails on a consumer error."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            msg = self.poll(0.1)
+            assert not self.errors, f"consumer error: {self.errors[-1]}"
+            if msg is not None:
+                return msg
+        raise AssertionError(f"no record within {timeout_s}s")
+
+    def kinds(self):
+        return [kind for kind, _ in self.events]
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self.consumer.close()
+
+
+def commit_positions(consumer):
+    """Synchronously commits the consumer's positions; nothing consumed yet is no error."""
+    try:
+        consumer.commit(asynchronous=False)
+    except KafkaException as e:
+        if e.args[0].code() != KafkaError._NO_OFFSET:
+            raise
+
+
+def poll_until(members, condition, timeout_s=OP_TIMEOUT_S, what="condition"):
+    """Polls every member in turn (callbacks run inside poll) until `condition()` holds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for m in members:
+            if not m.closed:
+                m.poll()
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            state = "; ".join(f"{m.group}#{i}: assignment={sorted(m.assignment()) if not m.closed else 'closed'}"
+                              f" events={m.kinds()} errors={[str(e) for e in m.errors]}"
+                              for i, m in enumerate(members))
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}: {state}")
+
+
+def balanced(members, partitions):
+    """A condition: the members' assignments are disjoint, cover `partitions` (a set of
+    (topic, partition)) and none is empty."""
+    def check():
+        assignments = [m.assignment() for m in members]
+        union = set().union(*assignments)
+        return (union == set(partitions) and sum(len(a) for a in assignments) == len(union)
+                and all(assignments))
+    return check
+
+
+def topic_partitions(topic, count):
+    return {(topic, p) for p in range(count)}
+
+
+def committed_offsets(broker, group, topic, partitions, timeout_s=OP_TIMEOUT_S,
+                      isolation_level="read_committed"):
+    """{partition: committed offset} of `group` (-1001 = none), read with OffsetFetch through
+    a confluent consumer of that group that never subscribes. librdkafka asks for stable
+    offsets (OffsetFetch v7 require_stable) when its isolation.level is read_committed."""
+    c = Consumer(rdkafka_conf(broker, **{"group.id": group, "enable.auto.commit": False,
+                                         "isolation.level": isolation_level}))
+    try:
+        result = c.committed([TopicPartition(topic, p) for p in partitions], timeout=timeout_s)
+    finally:
+        c.close()
+    for tp in result:
+        assert tp.error is None, f"{tp}: {tp.error}"
+    return {tp.partition: tp.offset for tp in result}
+
+
+def describe_group(broker, group):
+    """confluent's GroupMetadata of `group` (ListGroups + DescribeGroups by librdkafka)."""
+    (g,) = admin(broker).list_groups(group, timeout=OP_TIMEOUT_S)
+    return g
+
+
+def listed_groups(broker):
+    """{group id: GroupMetadata} of every group the broker lists."""
+    return {g.id: g for g in admin(broker).list_groups(timeout=OP_TIMEOUT_S)}
+
+
+class GroupConsumerFactory:
+    """What the `group_consumers` fixture yields: call it with GroupConsumer's arguments
+    (broker first); every consumer it made is closed at teardown."""
+
+    def __init__(self):
+        self.created = []
+
+    def __call__(self, broker, group, topics, **kwargs):
+        member = GroupConsumer(broker, group, topics, **kwargs)
+        self.created.append(member)
+        return member
+
+    def assign_only(self, broker, group, **conf):
+        """A plain confluent Consumer of `group` that never subscribes (it may assign() and
+        commit: generation -1, no member id, like Kafka's simple consumers)."""
+        c = Consumer(rdkafka_conf(broker, **{"group.id": group, "enable.auto.commit": False,
+                                             **{rdkafka_key(k): v for k, v in conf.items()}}))
+        self.created.append(c)
+        return c
+
+    def close_all(self):
+        for c in self.created:
+            try:
+                c.close()
+            except (KafkaException, RuntimeError):
+                pass  # fenced or already closed
+
+
+@pytest.fixture
+def group_consumers():
+    factory = GroupConsumerFactory()
+    yield factory
+    factory.close_all()
+
+
+def shared_broker_fixture(settings=None, smp=1):
+    """A module-scoped broker fixture for tests that do not interfere with each other (each
+    uses its own topics and groups), plus an autouse fixture that attaches the broker's log to
+    failing tests and fails a test during which the broker died. Use as
+        shared_broker, _attach_shared_broker = shared_broker_fixture({...})"""
+    @pytest.fixture(scope="module")
+    def shared_broker(tmp_path_factory):
+        from freshet_broker import Broker
+        b = Broker(str(tmp_path_factory.mktemp("freshet")), settings=settings, smp=smp)
+        b.start()
+        yield b
+        b.close()
+
+    @pytest.fixture(autouse=True)
+    def attach_shared_broker(request, shared_broker):
+        request.node.freshet_brokers = [shared_broker]
+        yield
+        assert not shared_broker.crashed(), \
+            f"broker crashed during the test: exit code {shared_broker.proc.returncode}"
+
+    return shared_broker, attach_shared_broker

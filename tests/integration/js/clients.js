@@ -1,7 +1,8 @@
 'use strict'
-// kafkajs helpers for the integration tests: client construction with small timeouts, error
-// inspection, and a raw Fetch through kafkajs's own protocol stack (kafkajs has no
-// assign()/seek(); its consumer needs consumer groups, which come with issue 3).
+// kafkajs helpers for the integration tests: client construction with small timeouts (group
+// consumers included), waiting for a condition, error inspection, and a raw Fetch through
+// kafkajs's own protocol stack (kafkajs has no assign()/seek(): its consumer always joins a
+// group).
 const crypto = require('node:crypto')
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, Partitioners } = require('kafkajs')
 const SnappyCodec = require('kafkajs-snappy')
@@ -14,9 +15,9 @@ CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec
 
 const RETRY = { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 }
 
-function kafka(broker) {
+function kafka(broker, clientId = 'itest-kafkajs') {
   return new Kafka({
-    clientId: 'itest-kafkajs',
+    clientId,
     brokers: [broker.bootstrap],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
@@ -32,6 +33,40 @@ function producer(broker, options = {}) {
     retry: RETRY,
     ...options,
   })
+}
+
+// A group consumer with short timers so rebalances take milliseconds: a heartbeat every
+// 100 ms (kafkajs heartbeats between fetches, which long-poll at most 100 ms), a 6 s session
+// and a 10 s rebalance timeout. options: clientId, and any kafka.consumer() option.
+function groupConsumer(broker, groupId, { clientId, ...options } = {}) {
+  return kafka(broker, clientId).consumer({
+    groupId,
+    sessionTimeout: 6000,
+    rebalanceTimeout: 10000,
+    heartbeatInterval: 100,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+    retry: RETRY,
+    ...options,
+  })
+}
+
+// Resolves once `condition()` (sync or async) is truthy; rejects naming `what` after timeoutMs.
+async function waitFor(condition, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs
+  let lastError = null
+  while (true) {
+    try {
+      if (await condition()) return
+    } catch (e) {
+      lastError = e
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` +
+        (lastError ? ` (last error: ${lastError})` : ''))
+    }
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
 }
 
 function uniqueTopic(prefix = 'js') {
@@ -102,4 +137,7 @@ async function fetchRecords(broker, topic, partition, offset = 0) {
   }
 }
 
-module.exports = { kafka, producer, uniqueTopic, errorTypes, rejection, fetchRecords, CompressionTypes }
+module.exports = {
+  kafka, producer, groupConsumer, uniqueTopic, errorTypes, rejection, waitFor, fetchRecords,
+  CompressionTypes,
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Consumer-group benchmark: builds freshet (Release) into build-bench/ unless FRESHET_BIN is
+# given, starts a single-node broker on a free port with a fresh log dir and Kafka's default
+# group settings (group.initial.rebalance.delay.ms=3000), and runs bench/group_bench.py
+# (confluent-kafka, Debian's /usr/bin/python3): rebalance time of 8 members on 64 partitions
+# when a 9th joins (eager range vs cooperative-sticky), and synchronous OffsetCommit
+# throughput with 1 and 8 committing members. Overrides: MEMBERS, PARTITIONS, ROUNDS,
+# HEARTBEAT_MS, COMMIT_SECONDS, SMP.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$root/build-bench"
+smp="${SMP:-2}"
+
+if [[ -z "${FRESHET_BIN:-}" ]]; then
+  echo "== building freshet (Release) in $build"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
+  ninja -C "$build" -j2 freshet >/dev/null
+  FRESHET_BIN="$build/freshet"
+fi
+mkdir -p "$build"
+
+port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+brokers="127.0.0.1:$port"
+data_dir="$(mktemp -d /tmp/freshet-group-bench.XXXXXX)"
+broker_log="$build/broker-group-bench.log"
+broker_pid=""
+
+cleanup() {
+  if [[ -n "$broker_pid" ]] && kill -0 "$broker_pid" 2>/dev/null; then
+    kill "$broker_pid"
+    wait "$broker_pid" 2>/dev/null || true
+  fi
+  rm -rf "$data_dir"
+}
+trap cleanup EXIT
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
+echo "== starting $FRESHET_BIN on $brokers (--smp $smp), log: $broker_log"
+"$FRESHET_BIN" server --set "listeners=PLAINTEXT://$brokers" --set "log.dirs=$data_dir" \
+  --smp "$smp" >"$broker_log" 2>&1 &
+broker_pid=$!
+until port_open; do
+  kill -0 "$broker_pid" 2>/dev/null || { echo "broker exited during start-up:"; cat "$broker_log"; exit 1; }
+  sleep 0.01
+done
+
+/usr/bin/python3 "$root/bench/group_bench.py" --bootstrap "$brokers" \
+  --members "${MEMBERS:-8}" --partitions "${PARTITIONS:-64}" --rounds "${ROUNDS:-5}" \
+  --heartbeat-ms "${HEARTBEAT_MS:-100}" --commit-seconds "${COMMIT_SECONDS:-5}" \
+  --broker-log "$broker_log"
+
+echo
+echo "broker group settings: Kafka's defaults (group.initial.rebalance.delay.ms=3000 delays the first join)"
+rebalance_lines="$(grep -iE 'rebalanc|generation' "$broker_log" || true)"
+if [[ -n "$rebalance_lines" ]]; then
+  echo "broker-side rebalance log lines (last 20):"
+  tail -20 <<<"$rebalance_lines"
+else
+  echo "the broker logs no rebalance lines (no broker-side rebalance time available)"
+fi
+echo "broker log lines at warning level or above: $(grep -ciE '\[(warning|error|critical)\]' "$broker_log" || true) (see $broker_log)"

@@ -1,0 +1,229 @@
+// OffsetCommit, OffsetFetch and OffsetDelete. Commits are answered, and
+// become visible to fetches, once their records are durable.
+#include "coordinator/coordinator_state.h"
+#include "coordinator/group_records.h"
+#include "coordinator/java_compat.h"
+
+namespace freshet::coordinator {
+
+using protocol::ErrorCode;
+
+namespace {
+
+// OffsetCommit v9+ tells a missing group apart from a stale generation.
+constexpr int16_t kFirstVersionWithGroupIdNotFound = 9;
+
+protocol::OffsetCommitResponse commit_error_response(const protocol::OffsetCommitRequest& request, ErrorCode error) {
+  protocol::OffsetCommitResponse response;
+  for (const auto& topic : request.topics) {
+    auto& out = response.topics.emplace_back();
+    out.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      auto& result = out.partitions.emplace_back();
+      result.partition_index = p.partition_index;
+      result.error_code = protocol::code(error);
+    }
+  }
+  return response;
+}
+
+// Kafka's ClassicGroup.validateOffsetCommit.
+ErrorCode validate_offset_commit(Group& group, const protocol::OffsetCommitRequest& request) {
+  const int32_t generation = request.generation_id_or_member_epoch;
+  if (group.is(GroupState::kDead)) return ErrorCode::CoordinatorNotAvailable;
+  // Generation -1: an admin client or a consumer managing its own
+  // partitions, allowed while no member uses the group.
+  if (generation < 0 && group.is(GroupState::kEmpty)) return ErrorCode::None;
+  if (generation >= 0 || !request.member_id.empty() || request.group_instance_id) {
+    if (const ErrorCode error = group.validate_member(request.member_id, request.group_instance_id);
+        error != ErrorCode::None) {
+      return error;
+    }
+    if (generation != group.generation_id()) return ErrorCode::IllegalGeneration;
+  } else {
+    return ErrorCode::UnknownMemberId;
+  }
+  // The member knows the new generation but has no assignment yet.
+  if (group.is(GroupState::kCompletingRebalance)) return ErrorCode::RebalanceInProgress;
+  return ErrorCode::None;
+}
+
+}  // namespace
+
+void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t partition,
+                                             const protocol::OffsetCommitRequest& request,
+                                             std::function<void(protocol::OffsetCommitResponse)> done) {
+  auto answer = [this, &done](protocol::OffsetCommitResponse response) {
+    outbox.post([done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
+  };
+  if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) {
+    return answer(commit_error_response(request, error));
+  }
+  Group* group = find_group(partition, request.group_id);
+  if (group == nullptr) {
+    if (request.generation_id_or_member_epoch >= 0) {
+      const ErrorCode error = ctx.api_version >= kFirstVersionWithGroupIdNotFound ? ErrorCode::GroupIdNotFound
+                                                                                  : ErrorCode::IllegalGeneration;
+      return answer(commit_error_response(request, error));
+    }
+    // A "simple" group: offsets only, no members.
+    group = &create_group(partition, request.group_id, now_ms);
+  }
+  if (const ErrorCode error = validate_offset_commit(*group, request); error != ErrorCode::None) {
+    return answer(commit_error_response(request, error));
+  }
+  // Commits keep a member's session alive, as heartbeats do.
+  if (group->is(GroupState::kStable) || group->is(GroupState::kPreparingRebalance)) {
+    reschedule_heartbeat(*group, *group->member(request.member_id));
+  }
+
+  std::optional<int64_t> expire_timestamp_ms;
+  if (request.retention_time_ms != -1) expire_timestamp_ms = java_add(now_ms, request.retention_time_ms);
+  protocol::OffsetCommitResponse response;
+  std::vector<OffsetChange> changes;
+  for (const auto& topic : request.topics) {
+    auto& topic_response = response.topics.emplace_back();
+    topic_response.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      auto& result = topic_response.partitions.emplace_back();
+      result.partition_index = p.partition_index;
+      const std::string metadata = p.committed_metadata.value_or("");
+      if (java_string_length(metadata) > static_cast<size_t>(std::max(config.offset_metadata_max_bytes, 0))) {
+        result.error_code = protocol::code(ErrorCode::OffsetMetadataTooLarge);
+        continue;
+      }
+      // v1 may carry its own commit timestamp.
+      const int64_t commit_timestamp_ms = p.commit_timestamp == -1 ? now_ms : p.commit_timestamp;
+      changes.push_back(OffsetChange{
+          topic.name, p.partition_index,
+          CommittedOffset{p.committed_offset, p.committed_leader_epoch, metadata, commit_timestamp_ms,
+                          expire_timestamp_ms}});
+    }
+  }
+  if (changes.empty()) return answer(std::move(response));
+
+  OwnedPartition& owned = partitions.at(partition);
+  std::vector<StoredRecord> records;
+  records.reserve(changes.size());
+  for (const auto& change : changes) {
+    records.push_back(offset_record(request.group_id, change));
+    owned.offsets.add_pending(request.group_id, change.topic, change.partition);
+  }
+  const uint64_t appends_before = owned.appends_issued;
+  persist(partition, std::move(records), [this, partition, group_id = request.group_id, changes](ErrorCode error) {
+    settle_offset_changes(partition, group_id, changes, error);
+  });
+  when_durable(partition, appends_before, [done = std::move(done), response = std::move(response)](ErrorCode error) mutable {
+    // A failed append fails every partition of the request.
+    if (error != ErrorCode::None) {
+      for (auto& topic : response.topics) {
+        for (auto& p : topic.partitions) p.error_code = protocol::code(error);
+      }
+    }
+    done(std::move(response));
+  });
+}
+
+protocol::OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::State::fetch_offsets(
+    int32_t partition, const protocol::OffsetFetchRequest::OffsetFetchRequestGroup& request, bool require_stable) {
+  protocol::OffsetFetchResponse::OffsetFetchResponseGroup response;
+  response.group_id = request.group_id;
+  if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) {
+    response.error_code = protocol::code(error);
+    return response;
+  }
+  // require_stable: Kafka answers UNSTABLE_OFFSET_COMMIT for partitions with
+  // pending transactional offsets. There are none until transactional
+  // commits (TxnOffsetCommit) exist, so every offset is stable here.
+  (void)require_stable;
+  const Group* group = find_group(partition, request.group_id);
+  const OffsetTable::TopicOffsets* offsets = group == nullptr || group->is(GroupState::kDead)
+                                                 ? nullptr
+                                                 : partitions.at(partition).offsets.group_offsets(request.group_id);
+  auto fill = [](auto& out, int32_t partition_index, const CommittedOffset* committed) {
+    out.partition_index = partition_index;
+    out.committed_offset = committed ? committed->offset : -1;
+    out.committed_leader_epoch = committed ? committed->leader_epoch : -1;
+    out.metadata = committed ? committed->metadata : "";
+  };
+  if (!request.topics) {
+    if (offsets == nullptr) return response;
+    for (const auto& [topic, by_partition] : *offsets) {
+      auto& topic_response = response.topics.emplace_back();
+      topic_response.name = topic;
+      for (const auto& [index, committed] : by_partition) fill(topic_response.partitions.emplace_back(), index, &committed);
+    }
+    return response;
+  }
+  for (const auto& topic : *request.topics) {
+    auto& topic_response = response.topics.emplace_back();
+    topic_response.name = topic.name;
+    const OffsetTable::PartitionOffsets* by_partition = nullptr;
+    if (offsets != nullptr) {
+      if (auto it = offsets->find(topic.name); it != offsets->end()) by_partition = &it->second;
+    }
+    for (int32_t index : topic.partition_indexes) {
+      const CommittedOffset* committed = nullptr;
+      if (by_partition != nullptr) {
+        if (auto it = by_partition->find(index); it != by_partition->end()) committed = &it->second;
+      }
+      fill(topic_response.partitions.emplace_back(), index, committed);
+    }
+  }
+  return response;
+}
+
+void GroupCoordinator::State::delete_offsets(int32_t partition, const protocol::OffsetDeleteRequest& request,
+                                             std::function<void(protocol::OffsetDeleteResponse)> done) {
+  auto fail = [&](ErrorCode error) {
+    protocol::OffsetDeleteResponse response;
+    response.error_code = protocol::code(error);
+    outbox.post([done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
+  };
+  if (request.group_id.empty()) return fail(ErrorCode::InvalidGroupId);
+  if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) return fail(error);
+  Group* group = find_group(partition, request.group_id);
+  if (group == nullptr || group->is(GroupState::kDead)) return fail(ErrorCode::GroupIdNotFound);
+  // Members of a non-consumer group use offsets we cannot see into.
+  if (!group->is(GroupState::kEmpty) && !group->uses_consumer_protocol()) return fail(ErrorCode::NonEmptyGroup);
+
+  OwnedPartition& owned = partitions.at(partition);
+  protocol::OffsetDeleteResponse response;
+  std::vector<OffsetChange> tombstones;
+  for (const auto& topic : request.topics) {
+    auto& topic_response = response.topics.emplace_back();
+    topic_response.name = topic.name;
+    const bool subscribed = group->is_subscribed_to_topic(topic.name);
+    for (const auto& p : topic.partitions) {
+      auto& result = topic_response.partitions.emplace_back();
+      result.partition_index = p.partition_index;
+      if (subscribed) {
+        result.error_code = protocol::code(ErrorCode::GroupSubscribedToTopic);
+      } else if (owned.offsets.find(request.group_id, topic.name, p.partition_index) != nullptr ||
+                 owned.offsets.has_pending(request.group_id, topic.name, p.partition_index)) {
+        tombstones.push_back(OffsetChange{topic.name, p.partition_index, std::nullopt});
+      }
+    }
+  }
+  auto answer = [done = std::move(done), response = std::move(response)](ErrorCode error) mutable {
+    if (error != ErrorCode::None) {
+      response = protocol::OffsetDeleteResponse{};
+      response.error_code = protocol::code(error);
+    }
+    done(std::move(response));
+  };
+  if (tombstones.empty()) {
+    outbox.post([answer = std::move(answer)]() mutable { answer(ErrorCode::None); });
+    return;
+  }
+  std::vector<StoredRecord> records;
+  for (const auto& change : tombstones) records.push_back(offset_record(request.group_id, change));
+  const uint64_t appends_before = owned.appends_issued;
+  persist(partition, std::move(records),
+          [this, partition, group_id = request.group_id, tombstones](ErrorCode error) {
+            settle_offset_changes(partition, group_id, tombstones, error);
+          });
+  when_durable(partition, appends_before, std::move(answer));
+}
+
+}  // namespace freshet::coordinator

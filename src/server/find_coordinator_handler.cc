@@ -1,0 +1,66 @@
+#include "protocol/errors.h"
+#include "server/broker.h"
+#include "server/handlers.h"
+#include "server/offsets_topic.h"
+
+namespace freshet::server {
+
+namespace {
+using protocol::ErrorCode;
+using protocol::FindCoordinatorRequest;
+using protocol::FindCoordinatorResponse;
+
+constexpr int8_t kGroupKey = 0;
+constexpr int8_t kTransactionKey = 1;
+
+FindCoordinatorResponse::Coordinator locate(Broker& broker, int8_t key_type, const std::string& key,
+                                            ErrorCode topic_error) {
+  FindCoordinatorResponse::Coordinator out;
+  out.key = key;
+  out.error_message = std::nullopt;
+  auto fail = [&](ErrorCode error, std::string message) {
+    out.node_id = -1;
+    out.host = "";
+    out.port = -1;
+    out.error_code = protocol::code(error);
+    out.error_message = std::move(message);
+    return out;
+  };
+  if (key_type == kTransactionKey)
+    return fail(ErrorCode::CoordinatorNotAvailable, "this broker has no transaction coordinator yet");
+  if (key_type != kGroupKey) return fail(ErrorCode::InvalidRequest, "unknown coordinator key type");
+  if (topic_error != ErrorCode::None) return fail(topic_error, "the group coordinator is not available");
+  auto endpoint = broker.config().advertised_listeners().front();
+  out.node_id = broker.node_id();
+  out.host = endpoint.host;
+  out.port = endpoint.port;
+  return out;
+}
+
+void respond(const RequestPtr& request, const FindCoordinatorRequest& req, ErrorCode topic_error) {
+  FindCoordinatorResponse resp;
+  if (request->version() >= 4) {
+    for (const auto& key : req.coordinator_keys)
+      resp.coordinators.push_back(locate(request->broker, req.key_type, key, topic_error));
+    return request->reply(resp);
+  }
+  auto found = locate(request->broker, req.key_type, req.key, topic_error);
+  resp.error_code = found.error_code;
+  resp.error_message = found.error_message;
+  resp.node_id = found.node_id;
+  resp.host = found.host;
+  resp.port = found.port;
+  request->reply(resp);
+}
+}  // namespace
+
+// Every group is coordinated here (a single node); asking for one creates
+// __consumer_offsets first, as Kafka does.
+void handle_find_coordinator(const RequestPtr& request, protocol::Reader& body) {
+  auto req = std::make_shared<FindCoordinatorRequest>();
+  req->decode(body, request->version());
+  if (req->key_type != kGroupKey) return respond(request, *req, ErrorCode::None);
+  ensure_offsets_topic(request->broker, [request, req](ErrorCode error) { respond(request, *req, error); });
+}
+
+}  // namespace freshet::server
