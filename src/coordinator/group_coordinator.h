@@ -34,6 +34,10 @@ struct CallContext {
 // abs(java String.hashCode(group_id)) % partition_count, as Kafka computes it.
 int32_t group_partition(const std::string& group_id, int32_t partition_count);
 
+// An OffsetCommit answer failing every partition of `request` with `error`.
+protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request,
+                                                     protocol::ErrorCode error);
+
 class GroupCoordinator {
  public:
   GroupCoordinator(GroupConfig config, GroupStore& store);

@@ -13,20 +13,6 @@ namespace {
 // OffsetCommit v9+ tells a missing group apart from a stale generation.
 constexpr int16_t kFirstVersionWithGroupIdNotFound = 9;
 
-protocol::OffsetCommitResponse commit_error_response(const protocol::OffsetCommitRequest& request, ErrorCode error) {
-  protocol::OffsetCommitResponse response;
-  for (const auto& topic : request.topics) {
-    auto& out = response.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = out.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      result.error_code = protocol::code(error);
-    }
-  }
-  return response;
-}
-
 // Kafka's ClassicGroup.validateOffsetCommit.
 ErrorCode validate_offset_commit(Group& group, const protocol::OffsetCommitRequest& request) {
   const int32_t generation = request.generation_id_or_member_epoch;
@@ -50,6 +36,21 @@ ErrorCode validate_offset_commit(Group& group, const protocol::OffsetCommitReque
 
 }  // namespace
 
+protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request, ErrorCode error) {
+  protocol::OffsetCommitResponse response;
+  for (const auto& topic : request.topics) {
+    auto& out = response.topics.emplace_back();
+    out.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      auto& result = out.partitions.emplace_back();
+      result.partition_index = p.partition_index;
+      result.error_code = protocol::code(error);
+    }
+  }
+  return response;
+}
+
+
 void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t partition,
                                              const protocol::OffsetCommitRequest& request,
                                              std::function<void(protocol::OffsetCommitResponse)> done) {
@@ -57,20 +58,20 @@ void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t par
     outbox.post([done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
   };
   if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) {
-    return answer(commit_error_response(request, error));
+    return answer(offset_commit_failure(request, error));
   }
   Group* group = find_group(partition, request.group_id);
   if (group == nullptr) {
     if (request.generation_id_or_member_epoch >= 0) {
       const ErrorCode error = ctx.api_version >= kFirstVersionWithGroupIdNotFound ? ErrorCode::GroupIdNotFound
                                                                                   : ErrorCode::IllegalGeneration;
-      return answer(commit_error_response(request, error));
+      return answer(offset_commit_failure(request, error));
     }
     // A "simple" group: offsets only, no members.
     group = &create_group(partition, request.group_id, now_ms);
   }
   if (const ErrorCode error = validate_offset_commit(*group, request); error != ErrorCode::None) {
-    return answer(commit_error_response(request, error));
+    return answer(offset_commit_failure(request, error));
   }
   // Commits keep a member's session alive, as heartbeats do.
   if (group->is(GroupState::kStable) || group->is(GroupState::kPreparingRebalance)) {

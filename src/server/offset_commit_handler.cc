@@ -8,21 +8,6 @@ using protocol::ErrorCode;
 using protocol::OffsetCommitRequest;
 using protocol::OffsetCommitResponse;
 
-// Every partition of `req` answered with `error`.
-OffsetCommitResponse all_failed(const OffsetCommitRequest& req, ErrorCode error) {
-  OffsetCommitResponse resp;
-  for (const auto& topic : req.topics) {
-    auto& out = resp.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& partition : topic.partitions) {
-      auto& p = out.partitions.emplace_back();
-      p.partition_index = partition.partition_index;
-      p.error_code = protocol::code(error);
-    }
-  }
-  return resp;
-}
-
 // Moves the partitions the cluster does not have out of `req` (Kafka answers
 // them UNKNOWN_TOPIC_OR_PARTITION without asking the coordinator).
 OffsetCommitRequest take_unknown_partitions(OffsetCommitRequest& req, const cluster::MetadataImage& image) {
@@ -48,7 +33,7 @@ void handle_offset_commit(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<OffsetCommitRequest>();
   req->decode(body, request->version());
   auto unknown = std::make_shared<OffsetCommitResponse>(
-      all_failed(take_unknown_partitions(*req, *request->broker.image()), ErrorCode::UnknownTopicOrPartition));
+      coordinator::offset_commit_failure(take_unknown_partitions(*req, *request->broker.image()), ErrorCode::UnknownTopicOrPartition));
   auto reply = [request, unknown](OffsetCommitResponse resp) {
     for (auto& topic : unknown->topics) resp.topics.push_back(std::move(topic));
     request->reply(resp);
@@ -60,7 +45,7 @@ void handle_offset_commit(const RequestPtr& request, protocol::Reader& body) {
             std::function<void(OffsetCommitResponse)> done) {
         coordinator.commit_offsets(context, partition, *req, std::move(done));
       },
-      [req] { return all_failed(*req, ErrorCode::NotCoordinator); }, reply);
+      [req] { return coordinator::offset_commit_failure(*req, ErrorCode::NotCoordinator); }, reply);
 }
 
 }  // namespace freshet::server
