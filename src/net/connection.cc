@@ -63,10 +63,11 @@ void Connection::dispatch(std::shared_ptr<std::vector<uint8_t>> frame) {
   uint64_t sequence = next_sequence_++;
   slots_.push_back(Slot{sequence, frame->size(), false, std::nullopt});
   in_flight_bytes_ += frame->size();
-  std::weak_ptr<Connection> weak = weak_from_this();
   try {
-    handler_.handle(peer_, frame, [weak, sequence](ResponseBytes bytes) {
-      if (auto self = weak.lock()) self->complete(sequence, std::move(bytes));
+    // The responder owns the connection: while reading is paused (too much
+    // in flight) the requests waiting for their answers are all that keep it.
+    handler_.handle(peer_, frame, [self = shared_from_this(), sequence](ResponseBytes bytes) {
+      self->complete(sequence, std::move(bytes));
     });
   } catch (const std::exception& e) {
     close(std::string("malformed request: ") + e.what());

@@ -160,6 +160,24 @@ def test_manual_commits_sync_async_and_specific_offsets(shared_broker, group_con
                              isolation_level="read_uncommitted") == {0: 3, 1: 7, 2: 5}
 
 
+def test_thousands_of_pipelined_async_commits_are_all_answered(shared_broker, group_consumers):
+    """More commits in flight on one connection than the broker reads ahead (it pauses reading
+    while each waits for its fsync): every one is answered, none is lost, the connection stays."""
+    b = shared_broker
+    topic = create_topic(b, partitions=2)
+    group = new_group()
+    commits = []
+    c = group_consumers(b, group, [topic],
+                        on_commit=lambda err, partitions: commits.append(err))
+    total = 3000
+    for i in range(total):
+        c.consumer.commit(offsets=[TopicPartition(topic, 0, i), TopicPartition(topic, 1, i)],
+                          asynchronous=True)
+    poll_until([c], lambda: len(commits) == total, what=f"{total} commit callbacks")
+    assert [err for err in commits if err is not None] == []
+    assert committed_offsets(b, group, topic, [0, 1]) == {0: total - 1, 1: total - 1}
+
+
 def test_commit_per_message_then_restart_continues_after_commit(shared_broker, group_consumers):
     b = shared_broker
     topic = create_topic(b, partitions=1)
