@@ -12,10 +12,11 @@ namespace {
   std::fprintf(stderr,
                "usage:\n"
                "  freshet_load produce --brokers B --topic T --records N --size BYTES --acks 1|all\n"
-               "                       [--linger-ms 5] [--batch-size 1000000] [--compression none]\n"
+               "                       [--linger-ms 1000] [--batch-size 1000000] [--compression none]\n"
                "  freshet_load consume --brokers B --topic T --records N\n"
                "  freshet_load latency --brokers B --topic T --rate 10000 --seconds 10 --size 100\n"
-               "                       [--acks 1] [--linger-ms 0]\n");
+               "                       [--acks 1] [--linger-ms 0]\n"
+               "every mode: [-X librdkafka.property=value]...\n");
   std::exit(2);
 }
 
@@ -52,10 +53,14 @@ LoadOptions parse_load_options(int argc, char** argv) {
     else if (!std::strcmp(flag, "--compression")) options.compression = value;
     else if (!std::strcmp(flag, "--rate")) options.rate_per_s = to_int(flag, value);
     else if (!std::strcmp(flag, "--seconds")) options.seconds = to_int(flag, value);
-    else usage("unknown flag");
+    else if (!std::strcmp(flag, "-X")) {
+      const char* equals = std::strchr(value, '=');
+      if (!equals || equals == value) usage("-X wants key=value");
+      options.properties.emplace_back(std::string(value, equals), std::string(equals + 1));
+    } else usage("unknown flag");
   }
   if (options.topic.empty()) usage("--topic is required");
-  if (options.linger_ms < 0) options.linger_ms = options.mode == "latency" ? 0 : 5;
+  if (options.linger_ms < 0) options.linger_ms = options.mode == "latency" ? 0 : 1000;
   if (options.mode == "latency" && options.rate_per_s == 0) usage("--rate must be positive");
   return options;
 }

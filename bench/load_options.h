@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace freshet::bench {
 
@@ -13,11 +15,14 @@ struct LoadOptions {
   int64_t records = 1000000;   // produce / consume: how many records
   int64_t size_bytes = 100;    // produce / latency: payload size of each record
   std::string acks = "1";      // produce / latency: "0", "1" or "all"
-  int linger_ms = -1;          // -1: the mode's default (produce 5, latency 0)
+  int linger_ms = -1;          // -1: the mode's default (produce 1000 as rdkafka_performance, latency 0)
   int64_t batch_size_bytes = 1000000;
   std::string compression = "none";
   int64_t rate_per_s = 10000;  // latency: records produced per second
   int64_t seconds = 10;        // latency: how long to produce
+  // -X key=value: librdkafka properties applied after the mode's own, as
+  // rdkafka_performance's -X does.
+  std::vector<std::pair<std::string, std::string>> properties;
 };
 
 // Parses `argv` ("MODE --flag value ..."). Prints usage and exits(2) on bad input.

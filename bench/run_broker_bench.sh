@@ -3,6 +3,14 @@
 # starts a single-node broker on a free port with a fresh log dir, runs the
 # produce / consume / latency phases with freshet_load and prints a summary.
 # Record counts can be overridden: RECORDS_100B, RECORDS_1K, LATENCY_RATE, LATENCY_SECONDS, SMP.
+#
+# Client settings (freshet_load, see bench/README.md) are rdkafka_performance's
+# and the same for every throughput phase: producer linger.ms=1000,
+# batch.size=1000000, librdkafka's default queue bounds (100000 messages /
+# 1 GiB), no payload copy flag, a delivery report per record; consumer
+# queued.min.messages=1000000 (queued.max.messages.kbytes=2097151 so that the
+# byte bound does not cut that prefetch) with 4 MB per partition fetch. The latency
+# phase uses linger.ms=0. Extra librdkafka properties: LOAD_ARGS="-X k=v ...".
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,7 +63,8 @@ topics=(bench-100b-acks1 bench-1k-acks1 bench-100b-acksall bench-latency)
 
 load() {
   # A failing phase (e.g. delivery errors) still prints its line; keep going.
-  "$freshet_load" "$@" --brokers "$brokers" | tee -a "$build/freshet-load-results.txt" | tail -1 || true
+  # shellcheck disable=SC2086 # LOAD_ARGS is a list of flags
+  "$freshet_load" "$@" --brokers "$brokers" ${LOAD_ARGS:-} | tee -a "$build/freshet-load-results.txt" | tail -1 || true
 }
 : >"$build/freshet-load-results.txt"
 

@@ -1,27 +1,64 @@
 #include "net/connection.h"
 
-#include <asio/read.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
+
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace freshet::net {
 
 namespace {
+// Frames up to this size (with their prefix) are parsed out of the receive
+// buffer, several per recv when the client pipelines; larger bodies are read
+// straight into their own frame buffer.
+constexpr size_t kReceiveBufferBytes = 64 * 1024;
+constexpr size_t kSizePrefixBytes = 4;
+// A frame body at least this much short of complete is waited for with
+// SO_RCVLOWAT, capped at the maximum (the kernel also caps it at half the
+// receive buffer, and wakes the reader anyway when the receive window closes).
+constexpr size_t kMinBodyLowWatermarkBytes = 64 * 1024;
+constexpr size_t kMaxBodyLowWatermarkBytes = 1024 * 1024;
+
 std::string describe_peer(const asio::ip::tcp::socket& socket) {
   asio::error_code ec;
   auto ep = socket.remote_endpoint(ec);
   if (ec) return "unknown peer";
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
+
+int64_t read_size_prefix(const uint8_t* p) {
+  return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]));
+}
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, RequestHandler& handler, ConnectionLimits limits)
-    : socket_(std::move(socket)), handler_(handler), limits_(limits), peer_(describe_peer(socket_)) {
+Connection::Connection(asio::ip::tcp::socket socket, RequestHandler& handler, ConnectionLimits limits,
+                       std::shared_ptr<FramePool> frames)
+    : socket_(std::move(socket)),
+      handler_(handler),
+      limits_(limits),
+      frames_(std::move(frames)),
+      peer_(describe_peer(socket_)),
+      receive_buffer_(kReceiveBufferBytes),
+      reader_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      writer_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()) {
   asio::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.native_non_blocking(true, ec);  // sendfile() must not block the shard
 }
 
-void Connection::start() { read_size(); }
+void Connection::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+}
 
 void Connection::close(const std::string& reason) {
   if (closed_) return;
@@ -30,33 +67,84 @@ void Connection::close(const std::string& reason) {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  reader_wakeup_.cancel();
+  writer_wakeup_.cancel();
 }
 
-void Connection::read_size() {
-  if (closed_) return;
-  if (!can_read_more()) {
-    read_paused_ = true;  // resumed by write_ready() once responses drain
-    return;
-  }
-  asio::async_read(socket_, asio::buffer(size_buf_), [self = shared_from_this()](asio::error_code ec, size_t) {
-    if (ec) return self->close("");
-    int32_t size = static_cast<int32_t>((uint32_t(self->size_buf_[0]) << 24) | (uint32_t(self->size_buf_[1]) << 16) |
-                                        (uint32_t(self->size_buf_[2]) << 8) | uint32_t(self->size_buf_[3]));
-    if (size < 8 || size > self->limits_.max_request_bytes) {
-      return self->close(fmt::format("request size {} outside [8, socket.request.max.bytes={}]", size,
-                                     self->limits_.max_request_bytes));
+asio::awaitable<void> Connection::read_loop() {
+  while (!closed_) {
+    if (!can_read_more()) {  // resumed by the writer once responses drain
+      asio::error_code ignored;
+      co_await reader_wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
     }
-    self->read_body(size);
-  });
+    auto frame = co_await read_frame();
+    if (!frame) co_return;
+    dispatch(std::move(frame));
+  }
 }
 
-void Connection::read_body(int32_t size) {
-  auto frame = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(size));
-  asio::async_read(socket_, asio::buffer(*frame), [self = shared_from_this(), frame](asio::error_code ec, size_t) {
-    if (ec) return self->close(ec == asio::error::eof ? "" : "truncated request: " + ec.message());
-    self->dispatch(frame);
-    self->read_size();
-  });
+asio::awaitable<std::shared_ptr<std::vector<uint8_t>>> Connection::read_frame() {
+  while (buffered() < kSizePrefixBytes)
+    if (!co_await receive_more(buffered() > 0)) co_return nullptr;
+  int64_t size = read_size_prefix(receive_buffer_.data() + receive_begin_);
+  if (size < 8 || size > limits_.max_request_bytes) {
+    close(fmt::format("request size {} outside [8, socket.request.max.bytes={}]", size, limits_.max_request_bytes));
+    co_return nullptr;
+  }
+  auto frame_bytes = static_cast<size_t>(size);
+  if (kSizePrefixBytes + frame_bytes <= receive_buffer_.size()) {
+    while (buffered() < kSizePrefixBytes + frame_bytes)
+      if (!co_await receive_more(true)) co_return nullptr;
+  }
+  receive_begin_ += kSizePrefixBytes;
+  auto frame = frames_->take(frame_bytes);
+  size_t filled = std::min(frame_bytes, buffered());
+  std::memcpy(frame->data(), receive_buffer_.data() + receive_begin_, filled);
+  receive_begin_ += filled;
+  if (receive_begin_ == receive_end_) receive_begin_ = receive_end_ = 0;
+
+  // A large body: the receive buffer is empty now; read the rest in place.
+  while (filled < frame_bytes) {
+    set_receive_low_watermark(frame_bytes - filled);
+    if (!co_await read_some(asio::buffer(*frame) + filled, filled, true)) co_return nullptr;
+  }
+  set_receive_low_watermark(0);
+  co_return frame;
+}
+
+asio::awaitable<bool> Connection::receive_more(bool mid_frame) {
+  std::memmove(receive_buffer_.data(), receive_buffer_.data() + receive_begin_, buffered());
+  receive_end_ -= receive_begin_;
+  receive_begin_ = 0;
+  co_return co_await read_some(asio::buffer(receive_buffer_) + receive_end_, receive_end_, mid_frame);
+}
+
+asio::awaitable<bool> Connection::read_some(asio::mutable_buffer out, size_t& filled, bool mid_frame) {
+  asio::error_code ec;
+  size_t n = co_await socket_.async_read_some(out, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) {
+    filled += n;
+    co_return true;
+  }
+  if (closed_ || !mid_frame) {
+    close("");
+  } else if (ec == asio::error::eof) {
+    close("the client closed it in the middle of a request");
+  } else {
+    close("truncated request: " + ec.message());
+  }
+  co_return false;
+}
+
+void Connection::set_receive_low_watermark(size_t missing_bytes) {
+  int bytes = missing_bytes >= kMinBodyLowWatermarkBytes
+                  ? static_cast<int>(std::min(missing_bytes, kMaxBodyLowWatermarkBytes))
+                  : 1;
+  if (bytes == receive_low_watermark_) return;
+  asio::error_code ec;
+  socket_.set_option(asio::socket_base::receive_low_watermark(bytes), ec);
+  if (!ec) receive_low_watermark_ = bytes;
 }
 
 void Connection::dispatch(std::shared_ptr<std::vector<uint8_t>> frame) {
@@ -64,8 +152,7 @@ void Connection::dispatch(std::shared_ptr<std::vector<uint8_t>> frame) {
   slots_.push_back(Slot{sequence, frame->size(), false, std::nullopt});
   in_flight_bytes_ += frame->size();
   try {
-    // The responder owns the connection: while reading is paused (too much
-    // in flight) the requests waiting for their answers are all that keep it.
+    // The responder owns the connection, so a late answer always finds it.
     handler_.handle(peer_, frame, [self = shared_from_this(), sequence](ResponseBytes bytes) {
       self->complete(sequence, std::move(bytes));
     });
@@ -81,44 +168,82 @@ void Connection::complete(uint64_t sequence, ResponseBytes bytes) {
   Slot& slot = slots_[index];
   slot.ready = true;
   if (bytes) {
-    auto size = static_cast<uint32_t>(bytes->size() - 4);
+    auto size = static_cast<uint32_t>(bytes->size() - kSizePrefixBytes);
     for (int i = 3; i >= 0; --i, size >>= 8) bytes->bytes[i] = static_cast<uint8_t>(size);
   }
   slot.bytes = std::move(bytes);
-  write_ready();
+  if (index == 0) writer_wakeup_.cancel();
 }
 
-// Writes every response at the head of the queue that is complete, in one
-// gathered write; requests without a response just leave the queue.
-void Connection::write_ready() {
-  if (write_in_flight_ || closed_) return;
+void Connection::take_ready_responses() {
   while (!slots_.empty() && slots_.front().ready) {
     if (slots_.front().bytes) writing_.push_back(std::move(*slots_.front().bytes));
     in_flight_bytes_ -= slots_.front().request_bytes;
     slots_.pop_front();
   }
-  if (read_paused_ && can_read_more()) {
-    read_paused_ = false;
-    read_size();
-  }
-  if (writing_.empty()) return;
+  if (can_read_more()) reader_wakeup_.cancel();
+}
+
+// Requests without a response (acks=0) just leave the queue.
+asio::awaitable<void> Connection::write_loop() {
   std::vector<asio::const_buffer> buffers;
-  for (const auto& message : writing_) {
-    size_t copied = 0;
-    for (const auto& [position, records] : message.externals) {
-      buffers.emplace_back(asio::buffer(message.bytes.data() + copied, position - copied));
-      buffers.emplace_back(asio::buffer(records.bytes.data(), records.bytes.size()));
-      copied = position;
+  while (!closed_) {
+    take_ready_responses();
+    if (writing_.empty()) {
+      asio::error_code ignored;
+      co_await writer_wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
     }
-    buffers.emplace_back(asio::buffer(message.bytes.data() + copied, message.bytes.size() - copied));
+    // In-memory pieces go out in gathered writes; a file slice between them by sendfile.
+    bool ok = true;
+    buffers.clear();
+    for (const auto& message : writing_) {
+      size_t copied = 0;
+      for (const auto& [position, records] : message.externals) {
+        buffers.emplace_back(asio::buffer(message.bytes.data() + copied, position - copied));
+        copied = position;
+        if (records.file) {
+          if (ok) ok = co_await write_buffers(buffers);
+          if (ok) ok = co_await send_file(*records.file);
+          buffers.clear();
+        } else {
+          buffers.emplace_back(asio::buffer(records.bytes.data(), records.bytes.size()));
+        }
+      }
+      buffers.emplace_back(asio::buffer(message.bytes.data() + copied, message.bytes.size() - copied));
+    }
+    if (ok) ok = co_await write_buffers(buffers);
+    writing_.clear();
+    if (!ok) close("");
   }
-  write_in_flight_ = true;
-  asio::async_write(socket_, buffers, [self = shared_from_this()](asio::error_code ec, size_t) {
-    self->write_in_flight_ = false;
-    self->writing_.clear();
-    if (ec) return self->close("");
-    self->write_ready();
-  });
+}
+
+asio::awaitable<bool> Connection::write_buffers(const std::vector<asio::const_buffer>& buffers) {
+  if (closed_) co_return false;
+  if (asio::buffer_size(buffers) == 0) co_return true;
+  asio::error_code ec;
+  co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<bool> Connection::send_file(const protocol::FileSlice& slice) {
+  auto offset = static_cast<off_t>(slice.position);
+  size_t left = slice.size_bytes;
+  while (left > 0 && !closed_) {
+    ssize_t sent = ::sendfile(socket_.native_handle(), slice.fd, &offset, left);
+    if (sent > 0) {
+      left -= static_cast<size_t>(sent);
+    } else if (sent == 0) {  // the file shrank under us: the response frame cannot be completed
+      close(fmt::format("log file ended {} bytes short of a response", left));
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      asio::error_code ec;
+      co_await socket_.async_wait(asio::socket_base::wait_write, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) close("");
+    } else if (errno != EINTR) {
+      close(fmt::format("sendfile failed: {}", std::strerror(errno)));
+    }
+  }
+  co_return !closed_;
 }
 
 }  // namespace freshet::net

@@ -1,6 +1,12 @@
 // One client connection, living on one shard: reads size-prefixed request
 // frames, hands each to a RequestHandler, and writes the responses back in
 // request order even when they complete out of order (pipelining).
+// Record sets that are file slices (Fetch) are sent with sendfile.
+//
+// Two coroutines on the shard's io_context do the work: the reader parses
+// frames out of a receive buffer and dispatches them; the writer sends every
+// response at the head of the queue that is complete, in one gathered write.
+// Each holds the connection alive until the socket closes.
 //
 // Contract with the handler: for every frame passed to handle(), the handler
 // calls the Responder exactly once, on this connection's shard, with either the
@@ -9,7 +15,9 @@
 // (Produce with acks=0). A handler that throws closes the connection.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -19,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "net/frame_pool.h"
 #include "protocol/wire.h"
 
 namespace freshet::net {
@@ -44,8 +53,10 @@ class RequestHandler {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::ip::tcp::socket socket, RequestHandler& handler, ConnectionLimits limits);
-  // Begins the read loop; the connection keeps itself alive until closed.
+  // Request frames of `frames`' sizes come from (and go back to) `frames`.
+  Connection(asio::ip::tcp::socket socket, RequestHandler& handler, ConnectionLimits limits,
+             std::shared_ptr<FramePool> frames);
+  // Starts the reader and the writer; the connection lives until closed.
   void start();
   void close(const std::string& reason);
 
@@ -57,25 +68,50 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ResponseBytes bytes;
   };
 
-  void read_size();
-  void read_body(int32_t size);
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  // The next whole frame: from the receive buffer when it holds one, else
+  // read from the socket (a large body straight into its frame buffer).
+  // Null once the connection is closed.
+  asio::awaitable<std::shared_ptr<std::vector<uint8_t>>> read_frame();
+  // Reads more into the receive buffer, first moving what is left to its front.
+  asio::awaitable<bool> receive_more(bool mid_frame);
+  size_t buffered() const { return receive_end_ - receive_begin_; }
+  // Reads at least one more byte into `out`; false (connection closed) on
+  // error or end of stream, `mid_frame` saying whether that truncated a frame.
+  asio::awaitable<bool> read_some(asio::mutable_buffer out, size_t& filled, bool mid_frame);
+  // Wakes the reader only once `bytes` are buffered (SO_RCVLOWAT): a large
+  // frame body is then read with one recv instead of one per TCP segment burst.
+  void set_receive_low_watermark(size_t missing_bytes);
+  // False (connection closed) when the peer is gone.
+  asio::awaitable<bool> write_buffers(const std::vector<asio::const_buffer>& buffers);
+  // Sends a file slice from the page cache (sendfile); false when closed.
+  asio::awaitable<bool> send_file(const protocol::FileSlice& slice);
   void dispatch(std::shared_ptr<std::vector<uint8_t>> frame);
   void complete(uint64_t sequence, ResponseBytes bytes);
-  void write_ready();
+  // Moves the complete responses at the head of the queue into writing_.
+  void take_ready_responses();
+  bool can_read_more() const {
+    return slots_.empty() ||
+           (slots_.size() < limits_.max_in_flight_requests && in_flight_bytes_ < limits_.max_in_flight_bytes);
+  }
 
   asio::ip::tcp::socket socket_;
   RequestHandler& handler_;
   ConnectionLimits limits_;
+  std::shared_ptr<FramePool> frames_;
   std::string peer_;
-  uint8_t size_buf_[4];
+  // Received bytes not yet parsed into frames: [receive_begin_, receive_end_).
+  std::vector<uint8_t> receive_buffer_;
+  size_t receive_begin_ = 0;
+  size_t receive_end_ = 0;
+  int receive_low_watermark_ = 1;
   std::deque<Slot> slots_;  // in request order
   uint64_t next_sequence_ = 0;
   size_t in_flight_bytes_ = 0;  // request bytes of slots_
-  bool can_read_more() const {
-    return slots_.empty() || (slots_.size() < limits_.max_in_flight_requests && in_flight_bytes_ < limits_.max_in_flight_bytes);
-  }
-  bool write_in_flight_ = false;
-  bool read_paused_ = false;
+  // Events, as timers that never expire and are cancelled to wake their waiter.
+  asio::steady_timer reader_wakeup_;  // reading may resume (in-flight limits) or closed
+  asio::steady_timer writer_wakeup_;  // a response completed or closed
   bool closed_ = false;
   std::vector<protocol::EncodedMessage> writing_;  // kept alive until written
 };

@@ -1,8 +1,21 @@
 #include "net/listener.h"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace freshet::net {
+
+namespace {
+// After a failed accept (e.g. out of file descriptors) the listener waits this
+// long before trying again, rather than spinning.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+}  // namespace
 
 Listener::Listener(ShardSet& shards, RequestHandler& handler, ConnectionLimits limits, const std::string& host,
                    uint16_t port)
@@ -13,10 +26,11 @@ Listener::Listener(ShardSet& shards, RequestHandler& handler, ConnectionLimits l
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
+  for (unsigned i = 0; i < shards_.size(); ++i) frame_pools_.push_back(std::make_shared<FramePool>(FramePoolLimits{}));
 }
 
 void Listener::start() {
-  asio::post(shards_.context(0), [this] { accept_next(); });
+  asio::co_spawn(shards_.context(0), [this] { return accept_loop(); }, asio::detached);
 }
 
 void Listener::stop() {
@@ -26,20 +40,25 @@ void Listener::stop() {
   });
 }
 
-void Listener::accept_next() {
-  unsigned shard = next_shard_;
-  next_shard_ = (next_shard_ + 1) % shards_.size();
-  acceptor_.async_accept(shards_.context(shard), [this, shard](asio::error_code ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
+asio::awaitable<void> Listener::accept_loop() {
+  asio::steady_timer retry(acceptor_.get_executor());
+  while (acceptor_.is_open()) {
+    unsigned shard = next_shard_;
+    next_shard_ = (next_shard_ + 1) % shards_.size();
+    asio::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await acceptor_.async_accept(shards_.context(shard), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      spdlog::warn("accept failed: {}", ec.message());
-    } else {
-      shards_.post(shard, [this, s = std::move(socket)]() mutable {
-        std::make_shared<Connection>(std::move(s), handler_, limits_)->start();
-      });
+      spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(), kAcceptRetryDelay.count());
+      retry.expires_after(kAcceptRetryDelay);
+      co_await retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
     }
-    accept_next();
-  });
+    shards_.post(shard, [this, shard, s = std::move(socket)]() mutable {
+      std::make_shared<Connection>(std::move(s), handler_, limits_, frame_pools_[shard])->start();
+    });
+  }
 }
 
 }  // namespace freshet::net

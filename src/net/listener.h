@@ -1,12 +1,17 @@
 // Accepts TCP connections on one address and spreads them round-robin over
-// the shards; each connection then lives on its shard for good.
+// the shards; each connection then lives on its shard for good, and takes its
+// large request frames from its shard's FramePool.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "net/connection.h"
+#include "net/frame_pool.h"
 #include "net/shard.h"
 
 namespace freshet::net {
@@ -21,7 +26,8 @@ class Listener {
   uint16_t port() const { return port_; }
 
  private:
-  void accept_next();
+  // Accepts until stop(), handing each connection to the next shard in turn.
+  asio::awaitable<void> accept_loop();
 
   ShardSet& shards_;
   RequestHandler& handler_;
@@ -29,6 +35,7 @@ class Listener {
   asio::ip::tcp::acceptor acceptor_;
   uint16_t port_;
   unsigned next_shard_ = 0;
+  std::vector<std::shared_ptr<FramePool>> frame_pools_;  // one per shard
 };
 
 }  // namespace freshet::net

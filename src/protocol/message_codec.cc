@@ -60,13 +60,13 @@ std::optional<Records> read_nullable_records(Reader& r, bool compact, bool nulla
 }
 
 void write_nullable_records(Writer& w, const std::optional<Records>& v, bool compact, bool nullable) {
-  if (!nullable || v) {
-    write_bytes(w, v ? v->bytes : std::span<const uint8_t>(), compact);
-  } else if (compact) {
-    w.uvarint(0);
-  } else {
-    w.i32(-1);
-  }
+  // Through the Writer's records path: a large record set is referenced, not copied.
+  std::optional<Records> empty_if_null = v || nullable ? std::nullopt : std::optional<Records>(Records{});
+  const std::optional<Records>& written = empty_if_null ? empty_if_null : v;
+  if (compact)
+    w.compact_nullable_records(written);
+  else
+    w.nullable_records(written);
 }
 
 std::optional<int32_t> read_nullable_array_length(Reader& r, bool compact, bool nullable,

@@ -303,7 +303,7 @@ void Writer::compact_nullable_bytes(const std::optional<std::vector<uint8_t>>& v
 }
 
 void Writer::records_body(const Records& records) {
-  if (records.owner && records.bytes.size() >= kExternalRecordsMinBytes)
+  if (records.file || (records.owner && records.bytes.size() >= kExternalRecordsMinBytes))
     externals_.emplace_back(buf_.size(), records);
   else
     raw(records.bytes);
@@ -311,13 +311,15 @@ void Writer::records_body(const Records& records) {
 
 void Writer::nullable_records(const std::optional<Records>& v) {
   if (!v) return i32(-1);
-  i32(static_cast<int32_t>(v->bytes.size()));
+  check_bytes_length(v->size());
+  i32(static_cast<int32_t>(v->size()));
   records_body(*v);
 }
 
 void Writer::compact_nullable_records(const std::optional<Records>& v) {
   if (!v) return uvarint(0);
-  uvarint(static_cast<uint32_t>(v->bytes.size() + 1));
+  check_bytes_length(v->size());
+  uvarint(static_cast<uint32_t>(v->size() + 1));
   records_body(*v);
 }
 
@@ -328,6 +330,7 @@ std::vector<uint8_t> Writer::take() {
   out.reserve(message.size());
   size_t copied = 0;
   for (const auto& [position, records] : message.externals) {
+    if (records.file) throw std::logic_error("Writer::take: a file slice can only be sent, not copied");
     out.insert(out.end(), message.bytes.begin() + copied, message.bytes.begin() + position);
     out.insert(out.end(), records.bytes.begin(), records.bytes.end());
     copied = position;

@@ -35,12 +35,26 @@ struct Uuid {
   static Uuid random();
 };
 
+// A stretch of an open file (a log segment) that a record set can stand for
+// instead of bytes in memory, so that a Fetch response is sent from the page
+// cache (sendfile) without being read. The descriptor stays open while the
+// Records' `owner` lives.
+struct FileSlice {
+  int fd = -1;
+  uint64_t position = 0;
+  size_t size_bytes = 0;
+};
+
 // A record set as carried by Produce requests and Fetch responses: a view of
 // bytes, optionally kept alive by `owner` (decoded requests view their frame,
-// which outlives the handler; Fetch responses own what they read from disk).
+// which outlives the handler; Fetch responses own what they read from disk),
+// or a FileSlice (only in responses, which the connection sends).
 struct Records {
-  std::span<const uint8_t> bytes;
+  std::span<const uint8_t> bytes;  // empty when `file` is set
   std::shared_ptr<const void> owner;
+  std::optional<FileSlice> file;
+  size_t size() const { return file ? file->size_bytes : bytes.size(); }
+  // Compares in-memory bytes (file slices are never compared).
   friend bool operator==(const Records& a, const Records& b) {
     return a.bytes.size() == b.bytes.size() &&
            (a.bytes.empty() || std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0);
@@ -123,21 +137,22 @@ class Reader {
 
 // An encoding whose large record sets are referenced rather than copied:
 // `bytes` with each external record set inserted at its position (ascending),
-// so a Fetch response is written straight from the buffers storage read.
+// so a Fetch response is written straight from the buffers storage read, or
+// from the page cache for file slices.
 struct EncodedMessage {
   std::vector<uint8_t> bytes;
   std::vector<std::pair<size_t, Records>> externals;
   size_t size() const {
     size_t total = bytes.size();
-    for (const auto& [position, records] : externals) total += records.bytes.size();
+    for (const auto& [position, records] : externals) total += records.size();
     return total;
   }
 };
 
 class Writer {
  public:
-  // Record sets at least this large and kept alive by an owner are referenced
-  // by take_message() instead of copied.
+  // Record sets at least this large and kept alive by an owner, and every
+  // file slice, are referenced by take_message() instead of copied.
   static constexpr size_t kExternalRecordsMinBytes = 16 * 1024;
 
   Writer() { buf_.reserve(256); }
@@ -145,7 +160,8 @@ class Writer {
   // Bytes in the buffer; external record sets are not counted.
   size_t size() const { return buf_.size(); }
   std::vector<uint8_t>& buffer() { return buf_; }
-  // The encoding as one buffer (external record sets copied in).
+  // The encoding as one buffer (external record sets copied in); it must not
+  // hold file slices (throws std::logic_error): only a connection sends those.
   std::vector<uint8_t> take();
   // The encoding with external record sets left in place.
   EncodedMessage take_message() { return {std::move(buf_), std::move(externals_)}; }

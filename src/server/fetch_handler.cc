@@ -103,7 +103,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     for (const auto& topic : resp_.responses) {
       for (const auto& data : topic.partitions)
         result.push_back({data.error_code, data.high_watermark, data.log_start_offset,
-                          data.records && !data.records->bytes.empty()});
+                          data.records && data.records->size() > 0});
     }
     return result;
   }
@@ -197,7 +197,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
               item.outcome.error = ErrorCode::UnknownTopicOrPartition;
               continue;
             }
-            item.outcome = partition->read(item.fetch_offset, item.max_bytes);
+            item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes);
           }
           reply(std::move(items));
         },
@@ -211,7 +211,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     size_t bytes = 0;
     bool error = has_error_;
     for (const auto& item : results_) {
-      if (item.outcome.records) bytes += item.outcome.records->bytes.size();
+      if (item.outcome.records) bytes += item.outcome.records->size();
       if (item.outcome.error != ErrorCode::None) error = true;
     }
     bool satisfied = error || bytes >= static_cast<size_t>(std::max(req_.min_bytes, 1)) ||
@@ -259,7 +259,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       data.log_start_offset = item.outcome.log_start_offset;
       if (request_->version() >= 4) data.aborted_transactions = std::vector<FetchResponse::AbortedTransaction>{};
       if (!item.outcome.records) continue;
-      size_t size = item.outcome.records->bytes.size();
+      size_t size = item.outcome.records->size();
       if (total > 0 && total + size > budget) {
         data.records = protocol::Records{};
         continue;

@@ -33,8 +33,8 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
     return out;
   }
   try {
-    for (auto& batch : validated.batches) {
-      auto result = log_->append(batch, leader_epoch_, now_ms);
+    for (auto batch : validated.batches) {
+      auto result = log_->append_borrowed(batch, leader_epoch_, now_ms);
       if (out.base_offset < 0) out.base_offset = result.base_offset;
       out.last_offset = result.last_offset;
     }
@@ -78,11 +78,19 @@ void Partition::flushed(const storage::FlushTarget& target, bool ok) {
 }
 
 ReadOutcome Partition::read(int64_t offset, int32_t max_bytes) {
+  return read_with(offset, max_bytes, &storage::PartitionLog::read);
+}
+
+ReadOutcome Partition::read_for_fetch(int64_t offset, int32_t max_bytes) {
+  return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice);
+}
+
+ReadOutcome Partition::read_with(int64_t offset, int32_t max_bytes, LogRead log_read) {
   ReadOutcome out;
   out.high_watermark = high_watermark();
   out.log_start_offset = log_start_offset();
   try {
-    auto result = log_->read(offset, max_bytes, true, out.high_watermark);
+    auto result = (*log_.*log_read)(offset, max_bytes, true, out.high_watermark);
     if (result.status == storage::ReadStatus::kOffsetOutOfRange) {
       out.error = protocol::ErrorCode::OffsetOutOfRange;
       return out;

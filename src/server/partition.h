@@ -59,11 +59,16 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // Reads whole batches from `offset`, at most max_bytes unless the first
   // batch alone is larger (then that batch), never past the high watermark.
   ReadOutcome read(int64_t offset, int32_t max_bytes);
+  // The same range for a Fetch response: one segment's bytes as a FileSlice,
+  // sent by the connection straight from the page cache.
+  ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes);
 
   int64_t high_watermark() const { return log_->log_end_offset(); }
   int64_t log_start_offset() const { return log_->log_start_offset(); }
 
  private:
+  using LogRead = storage::ReadResult (storage::PartitionLog::*)(int64_t, int32_t, bool, int64_t);
+  ReadOutcome read_with(int64_t offset, int32_t max_bytes, LogRead log_read);
   struct DurabilityWaiter {
     int64_t offset;
     std::function<void(bool)> done;

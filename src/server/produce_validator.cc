@@ -65,8 +65,13 @@ ValidatedBatches validate_produce_records(const std::optional<protocol::Records>
     if (!policy.log_append_time)
       if (auto problem = timestamp_problem(header, policy, now_ms)) return fail(ErrorCode::InvalidTimestamp, *problem);
 
+    bool recompress = policy.recompress_to && *policy.recompress_to != header.compression();
+    if (!recompress && !policy.log_append_time) {
+      out.batches.push_back(batch);
+      continue;
+    }
     std::vector<uint8_t> copy(batch.begin(), batch.end());
-    if (policy.recompress_to && *policy.recompress_to != header.compression()) {
+    if (recompress) {
       try {
         size_t cap = static_cast<size_t>(policy.max_message_bytes) * 64 + (1 << 20);
         protocol::decode_records(copy, cap);  // the records are re-encoded byte for byte: check them first
@@ -76,7 +81,8 @@ ValidatedBatches validate_produce_records(const std::optional<protocol::Records>
       }
     }
     if (policy.log_append_time) protocol::set_log_append_time(copy, now_ms);
-    out.batches.push_back(std::move(copy));
+    out.rewritten.push_back(std::move(copy));
+    out.batches.push_back(out.rewritten.back());  // the vector's heap buffer stays put when `rewritten` grows
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,16 @@ namespace freshet::server {
 struct ValidatedBatches {
   protocol::ErrorCode error = protocol::ErrorCode::None;
   std::string message;
-  std::vector<std::vector<uint8_t>> batches;  // owned copies, ready for the log
+  // The batches for the log, in order: views into the request's record set
+  // when a batch is stored as sent (the common case: no copy), or into
+  // `rewritten` when the topic's rules changed it.
+  std::vector<std::span<const uint8_t>> batches;
+  std::vector<std::vector<uint8_t>> rewritten;  // LogAppendTime / recompressed batches
 };
 
 // `produce_version` is the request's: v3+ must carry exactly one magic-2
-// batch per partition, zstd needs v7+ (Kafka's ProduceRequest rules).
+// batch per partition, zstd needs v7+ (Kafka's ProduceRequest rules). The
+// result may view `records`' bytes, which must outlive it.
 ValidatedBatches validate_produce_records(const std::optional<protocol::Records>& records, int16_t produce_version,
                                           const ProducePolicy& policy, int64_t now_ms);
 

@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <vector>
 
 #include "storage/log_file_names.h"
 #include "storage/storage_error.h"
@@ -28,14 +32,33 @@ std::shared_ptr<FileHandle> FileHandle::open_directory(const std::filesystem::pa
 FileHandle::~FileHandle() { ::close(fd_); }
 
 void FileHandle::write_at(std::span<const uint8_t> data, uint64_t position) {
-  while (!data.empty()) {
-    ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(position));
+  std::span<const uint8_t> pieces[] = {data};
+  write_gather_at(pieces, position);
+}
+
+void FileHandle::write_gather_at(std::span<const std::span<const uint8_t>> pieces, uint64_t position) {
+  std::vector<iovec> iov;
+  iov.reserve(pieces.size());
+  for (auto piece : pieces) {
+    if (!piece.empty()) iov.push_back({const_cast<uint8_t*>(piece.data()), piece.size()});
+  }
+  size_t next = 0;  // first iovec not fully written
+  while (next < iov.size()) {
+    int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
+    ssize_t n = ::pwritev(fd_, iov.data() + next, count, static_cast<off_t>(position));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("write failed on", path_);
     }
-    data = data.subspan(static_cast<size_t>(n));
+    if (n == 0) throw StorageError("write made no progress on " + path_.string());
     position += static_cast<uint64_t>(n);
+    for (auto written = static_cast<size_t>(n); written > 0;) {
+      size_t step = std::min(written, iov[next].iov_len);
+      iov[next].iov_base = static_cast<uint8_t*>(iov[next].iov_base) + step;
+      iov[next].iov_len -= step;
+      written -= step;
+      if (iov[next].iov_len == 0) ++next;
+    }
   }
 }
 
@@ -61,6 +84,10 @@ uint64_t FileHandle::size_bytes() const {
 
 void FileHandle::truncate(uint64_t size_bytes) {
   if (::ftruncate(fd_, static_cast<off_t>(size_bytes)) != 0) throw_errno("truncate failed on", path_);
+}
+
+bool FileHandle::reserve(uint64_t position, uint64_t bytes) {
+  return ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(position), static_cast<off_t>(bytes)) == 0;
 }
 
 void FileHandle::sync() {

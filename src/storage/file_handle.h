@@ -27,13 +27,23 @@ class FileHandle {
   FileHandle& operator=(const FileHandle&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // The descriptor, for calls that read the file directly (sendfile); valid while this handle lives.
+  int fd() const { return fd_; }
 
   // Writes all of `data` at `position`. Throws StorageError.
   void write_at(std::span<const uint8_t> data, uint64_t position);
+  // Writes the concatenation of `pieces` at `position` in one pwritev (more
+  // only when the kernel writes less). Throws StorageError.
+  void write_gather_at(std::span<const std::span<const uint8_t>> pieces, uint64_t position);
   // Reads up to out.size() bytes at `position`; fewer only at end of file.
   size_t read_at(std::span<uint8_t> out, uint64_t position) const;
   uint64_t size_bytes() const;
   void truncate(uint64_t size_bytes);
+  // Allocates disk blocks for [position, position + bytes) without changing
+  // the file size (fallocate KEEP_SIZE), so later writes there skip block
+  // allocation. False when the file system cannot (the writes then allocate
+  // as usual). truncate(size_bytes()) releases blocks reserved past the end.
+  bool reserve(uint64_t position, uint64_t bytes);
   // Makes written data durable: fdatasync for files, fsync for directories.
   void sync();
 

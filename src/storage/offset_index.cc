@@ -38,6 +38,12 @@ OffsetIndexEntry OffsetIndex::lookup(int64_t target) const {
   return i ? entry(*i) : OffsetIndexEntry{base_offset_, 0};
 }
 
+OffsetIndexEntry OffsetIndex::lookup_position(uint64_t position) const {
+  auto i = last_at_or_below(entries(), static_cast<int64_t>(position),
+                            [this](size_t k) { return static_cast<int64_t>(entry(k).position); });
+  return i ? entry(*i) : OffsetIndexEntry{base_offset_, 0};
+}
+
 void OffsetIndex::truncate_to(int64_t offset) {
   auto i = last_at_or_below(entries(), offset - 1, [this](size_t k) { return entry(k).offset; });
   file_.truncate_entries(i ? *i + 1 : 0);

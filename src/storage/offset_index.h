@@ -31,6 +31,8 @@ class OffsetIndex {
   void append(int64_t offset, uint32_t position);
   // The entry with the largest offset <= target, or {base_offset, 0} when none.
   OffsetIndexEntry lookup(int64_t target) const;
+  // The entry with the largest position <= position, or {base_offset, 0} when none.
+  OffsetIndexEntry lookup_position(uint64_t position) const;
   // Drops the entries with offset >= `offset`.
   void truncate_to(int64_t offset);
   void clear() { file_.truncate_entries(0); }

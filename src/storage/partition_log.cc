@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <stdexcept>
 #include <string>
@@ -26,24 +27,6 @@ protocol::RecordBatchHeader whole_batch_header(std::span<const uint8_t> batch) {
   return *header;
 }
 
-struct WholeBatches {
-  size_t bytes = 0;
-  int64_t next_offset = 0;  // after the last one; unchanged when none
-};
-
-// The leading whole batches of `bytes` that all end below max_offset.
-WholeBatches whole_batches_below(std::span<const uint8_t> bytes, int64_t max_offset, int64_t next_offset) {
-  WholeBatches found{0, next_offset};
-  while (bytes.size() - found.bytes >= protocol::kRecordBatchHeaderSize) {
-    auto header = protocol::parse_batch_header(bytes.subspan(found.bytes));
-    if (header->batch_length < 0 || header->total_size() < protocol::kRecordBatchHeaderSize ||
-        header->total_size() > bytes.size() - found.bytes || header->last_offset() >= max_offset)
-      break;
-    found.bytes += header->total_size();
-    found.next_offset = header->last_offset() + 1;
-  }
-  return found;
-}
 }  // namespace
 
 void FlushTarget::sync() const {
@@ -64,7 +47,20 @@ AppendResult PartitionLog::append(std::span<uint8_t> batch, int32_t leader_epoch
   protocol::set_partition_leader_epoch(batch, leader_epoch);
   header.base_offset = log_end_offset_;
   header.partition_leader_epoch = leader_epoch;
-  return append_batch(batch, header, now_ms);
+  std::span<const uint8_t> pieces[] = {batch};
+  return append_batch(pieces, header, now_ms);
+}
+
+AppendResult PartitionLog::append_borrowed(std::span<const uint8_t> batch, int32_t leader_epoch, int64_t now_ms) {
+  protocol::RecordBatchHeader header = whole_batch_header(batch);
+  std::array<uint8_t, protocol::kRecordBatchHeaderSize> header_bytes;
+  std::copy_n(batch.begin(), header_bytes.size(), header_bytes.begin());
+  protocol::set_base_offset(header_bytes, log_end_offset_);
+  protocol::set_partition_leader_epoch(header_bytes, leader_epoch);
+  header.base_offset = log_end_offset_;
+  header.partition_leader_epoch = leader_epoch;
+  std::span<const uint8_t> pieces[] = {header_bytes, batch.subspan(header_bytes.size())};
+  return append_batch(pieces, header, now_ms);
 }
 
 AppendResult PartitionLog::append_as_follower(std::span<const uint8_t> batch, int64_t now_ms) {
@@ -72,13 +68,14 @@ AppendResult PartitionLog::append_as_follower(std::span<const uint8_t> batch, in
   if (header.base_offset < log_end_offset_)
     throw std::invalid_argument("PartitionLog: replicated batch at offset " + std::to_string(header.base_offset) +
                                 " is below the log end offset " + std::to_string(log_end_offset_));
-  return append_batch(batch, header, now_ms);
+  std::span<const uint8_t> pieces[] = {batch};
+  return append_batch(pieces, header, now_ms);
 }
 
-AppendResult PartitionLog::append_batch(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header,
-                                        int64_t now_ms) {
+AppendResult PartitionLog::append_batch(std::span<const std::span<const uint8_t>> pieces,
+                                        const protocol::RecordBatchHeader& header, int64_t now_ms) {
   assert(!closed_);
-  if (active().should_roll(config_, batch.size(), header.last_offset(), header.max_timestamp, now_ms)) {
+  if (active().should_roll(config_, header.total_size(), header.last_offset(), header.max_timestamp, now_ms)) {
     active().seal();
     segments_.push_back(Segment::create(dir_, log_end_offset_, config_, now_ms));
     sync_dir_later(dir_handle_);
@@ -88,51 +85,71 @@ AppendResult PartitionLog::append_batch(std::span<const uint8_t> batch, const pr
     epochs_.assign(header.partition_leader_epoch, header.base_offset);
     persist_epochs();
   }
-  active().append(batch, header);
+  active().append(pieces, header);
   log_end_offset_ = header.last_offset() + 1;
   return {header.base_offset, header.last_offset()};
 }
 
-ReadResult PartitionLog::read(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset) {
+PartitionLog::ReadPlan PartitionLog::plan_read(int64_t offset, int32_t max_bytes, bool min_one_batch,
+                                               int64_t max_offset, size_t max_segments) {
   assert(!closed_);
-  ReadResult result;
-  result.next_offset = offset;
+  ReadPlan plan;
+  plan.next_offset = offset;
   if (offset < log_start_offset_ || offset > log_end_offset_) {
-    result.status = ReadStatus::kOffsetOutOfRange;
-    return result;
+    plan.status = ReadStatus::kOffsetOutOfRange;
+    return plan;
   }
   max_offset = std::min(max_offset, log_end_offset_);
-  if (offset >= max_offset) return result;
+  if (offset >= max_offset) return plan;
 
   // The first batch holding an offset >= `offset` (a segment may end before it).
   size_t index = segment_index_for(offset);
   std::optional<BatchLocation> first = segments_[index]->find_offset(offset);
   while (!first && index + 1 < segments_.size()) first = segments_[++index]->find_offset(offset);
-  if (!first || first->header.last_offset() >= max_offset) return result;
+  if (!first || first->header.last_offset() >= max_offset) return plan;
 
   size_t budget = static_cast<size_t>(std::max(max_bytes, 0));
   if (min_one_batch) budget = std::max(budget, first->header.total_size());
-  uint64_t available = segments_[index]->size_bytes() - first->position;
-  for (size_t i = index + 1; i < segments_.size() && available < budget; ++i) available += segments_[i]->size_bytes();
-  size_t capacity = static_cast<size_t>(std::min<uint64_t>(budget, available));
-  if (capacity < first->header.total_size()) return result;
-
-  // One read per segment touched, then cut after the last whole batch allowed.
-  std::shared_ptr<uint8_t[]> buffer(new uint8_t[capacity]);
-  size_t used = 0;
   uint64_t position = first->position;
-  for (size_t i = index; i < segments_.size() && used < capacity; ++i, position = 0) {
-    Segment& segment = *segments_[i];
-    size_t chunk = static_cast<size_t>(std::min<uint64_t>(capacity - used, segment.size_bytes() - position));
-    segment.read({buffer.get() + used, chunk}, position);
-    WholeBatches whole = whole_batches_below({buffer.get() + used, chunk}, max_offset, result.next_offset);
-    used += whole.bytes;
-    result.next_offset = whole.next_offset;
+  for (; index < segments_.size() && plan.ranges.size() < max_segments; ++index, position = 0) {
+    Segment& segment = *segments_[index];
+    auto end = segment.whole_batches_end(position, plan.next_offset, position + budget, max_offset);
+    if (end.position == position) break;
+    size_t size = static_cast<size_t>(end.position - position);
+    plan.ranges.push_back({&segment, position, size});
+    budget -= size;
+    plan.next_offset = end.next_offset;
     // Go on to the next segment only when this one was used up to its end.
-    if (whole.bytes < chunk || position + chunk < segment.size_bytes()) break;
+    if (end.position < segment.size_bytes()) break;
   }
-  result.records.bytes = {buffer.get(), used};
+  return plan;
+}
+
+ReadResult PartitionLog::read(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset) {
+  ReadPlan plan = plan_read(offset, max_bytes, min_one_batch, max_offset, SIZE_MAX);
+  ReadResult result{plan.status, {}, plan.next_offset};
+  size_t total = 0;
+  for (const auto& range : plan.ranges) total += range.size_bytes;
+  if (total == 0) return result;
+  std::shared_ptr<uint8_t[]> buffer(new uint8_t[total]);
+  size_t used = 0;
+  for (const auto& range : plan.ranges) {
+    range.segment->read({buffer.get() + used, range.size_bytes}, range.position);
+    used += range.size_bytes;
+  }
+  result.records.bytes = {buffer.get(), total};
   result.records.owner = std::move(buffer);
+  return result;
+}
+
+ReadResult PartitionLog::read_file_slice(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset) {
+  ReadPlan plan = plan_read(offset, max_bytes, min_one_batch, max_offset, 1);
+  ReadResult result{plan.status, {}, plan.next_offset};
+  if (plan.ranges.empty()) return result;
+  const auto& range = plan.ranges.front();
+  auto file = range.segment->log_file();
+  result.records.file = protocol::FileSlice{file->fd(), range.position, range.size_bytes};
+  result.records.owner = std::move(file);
   return result;
 }
 

@@ -86,10 +86,15 @@ class PartitionLog {
   // Appends one batch the caller has validated (magic 2, CRC, size): assigns
   // its offsets by rewriting base_offset (to the log end offset) and
   // partition_leader_epoch in the header, rolling the segment first when
-  // segment.bytes / segment.ms / a full index say so. O(1): one write()
+  // segment.bytes / segment.ms / a full index say so. O(1): one pwritev()
   // (plus, when the leader epoch changes, a rewrite of the epoch checkpoint).
   // `now_ms` is wall-clock time, for segment.ms of batches without timestamps.
   AppendResult append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms);
+  // Like append(), but never modifies `batch` (e.g. a view into a request
+  // frame): the log writes its own copy of the header, carrying the assigned
+  // base_offset and partition_leader_epoch, followed by the rest of the
+  // caller's bytes, with one pwritev and no copy of the records.
+  AppendResult append_borrowed(std::span<const uint8_t> batch, int32_t leader_epoch, int64_t now_ms);
   // Appends a batch replicated from a leader as is (offsets and epoch kept);
   // its base offset must be >= log_end_offset().
   AppendResult append_as_follower(std::span<const uint8_t> batch, int64_t now_ms);
@@ -99,6 +104,10 @@ class PartitionLog {
   // offset >= `max_offset` (e.g. the high watermark). kOffsetOutOfRange when
   // offset is below the log start or above the log end.
   ReadResult read(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset);
+  // Like read(), but from one segment only, and without reading: the records
+  // are a FileSlice of the segment's .log (its handle as owner), for a Fetch
+  // response sent straight from the page cache.
+  ReadResult read_file_slice(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset);
 
   int64_t log_start_offset() const { return log_start_offset_; }
   int64_t log_end_offset() const { return log_end_offset_; }
@@ -149,8 +158,22 @@ class PartitionLog {
   PartitionLog(std::filesystem::path dir, const LogConfig& config, protocol::Uuid topic_id);
   void load_segments(const StartupState& state, int64_t now_ms);
   void remove_stray_files();
-  AppendResult append_batch(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header,
-                            int64_t now_ms);
+  // Writes a batch given as consecutive pieces whose header is `header`.
+  AppendResult append_batch(std::span<const std::span<const uint8_t>> pieces,
+                            const protocol::RecordBatchHeader& header, int64_t now_ms);
+  // The segment byte ranges a read covers (see read()), for at most
+  // `max_segments` segments; batch headers are read, records are not.
+  struct ReadPlan {
+    struct Range {
+      Segment* segment;
+      uint64_t position;
+      size_t size_bytes;
+    };
+    ReadStatus status = ReadStatus::kOk;
+    std::vector<Range> ranges;
+    int64_t next_offset = 0;
+  };
+  ReadPlan plan_read(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset, size_t max_segments);
   Segment& active();
   // Index of the segment whose range holds `offset` (the last with base <= offset; 0 if none).
   size_t segment_index_for(int64_t offset) const;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
 #include <climits>
 #include <system_error>
@@ -16,6 +17,16 @@ namespace {
 constexpr size_t kLookupBufferBytes = 16 * 1024;
 // Read-ahead for recovery, which reads every byte.
 constexpr size_t kRecoveryBufferBytes = 1024 * 1024;
+
+// Bounds of the .log space reserved ahead of the end (see reserve_ahead()).
+constexpr uint64_t kMinReserveAheadBytes = 64 * 1024;
+constexpr uint64_t kMaxReserveAheadBytes = 16 * 1024 * 1024;
+
+[[maybe_unused]] size_t total_bytes(std::span<const std::span<const uint8_t>> pieces) {
+  size_t total = 0;
+  for (auto piece : pieces) total += piece.size();
+  return total;
+}
 }  // namespace
 
 Segment::Segment(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config, int64_t now_ms,
@@ -145,14 +156,25 @@ bool Segment::should_roll(const LogConfig& config, size_t batch_bytes, int64_t l
   return waited_ms > config.segment_ms;
 }
 
-void Segment::append(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header) {
+void Segment::append(std::span<const std::span<const uint8_t>> pieces, const protocol::RecordBatchHeader& header) {
   assert(loaded_);
-  assert(batch.size() == header.total_size());
+  assert(total_bytes(pieces) == header.total_size());
   assert(header.base_offset >= next_offset_);
   uint64_t position = size_bytes_;
-  log_->write_at(batch, position);
+  reserve_ahead(position + header.total_size());
+  log_->write_gather_at(pieces, position);
   if (position == 0) rolling_timestamp_ = header.max_timestamp;
   record_batch(header, position);
+}
+
+void Segment::reserve_ahead(uint64_t end) {
+  if (end <= reserved_end_ || !can_reserve_) return;
+  uint64_t from = std::max(reserved_end_, size_bytes_);
+  uint64_t to = end + std::clamp(size_bytes_, kMinReserveAheadBytes, kMaxReserveAheadBytes);
+  if (log_->reserve(from, to - from))
+    reserved_end_ = to;
+  else
+    can_reserve_ = false;
 }
 
 std::optional<BatchLocation> Segment::find_offset(int64_t offset) {
@@ -162,6 +184,27 @@ std::optional<BatchLocation> Segment::find_offset(int64_t offset) {
     if (batch->header.last_offset() >= offset) return batch;
   }
   return std::nullopt;
+}
+
+Segment::BatchRangeEnd Segment::whole_batches_end(uint64_t from, int64_t from_offset, uint64_t limit,
+                                                  int64_t max_offset) {
+  load();
+  limit = std::min(limit, size_bytes_);
+  if (limit == size_bytes_ && max_offset >= next_offset_) return {size_bytes_, next_offset_};
+  // Index entries are batch starts, and every batch before the entry for
+  // max_offset ends below it: scan from the latest start both allow.
+  uint64_t start = std::max<uint64_t>(
+      from, std::min(offset_index_.lookup_position(limit).position, offset_index_.lookup(max_offset).position));
+  BatchRangeEnd end{from, from_offset};
+  BatchScanner scanner(*log_, start, size_bytes_, kLookupBufferBytes);
+  while (auto batch = scanner.next()) {
+    if (batch->position + batch->header.total_size() > limit || batch->header.last_offset() >= max_offset) {
+      if (batch->position == start && start != from) end = {start, batch->header.base_offset};
+      break;
+    }
+    end = {batch->position + batch->header.total_size(), batch->header.last_offset() + 1};
+  }
+  return end;
 }
 
 std::optional<BatchLocation> Segment::find_timestamp(int64_t timestamp_ms, int64_t min_offset) {
@@ -186,6 +229,7 @@ void Segment::truncate_to(int64_t offset, int64_t now_ms) {
   time_index_.truncate_to(offset);
   log_->truncate(cut->position);
   size_bytes_ = cut->position;
+  reserved_end_ = size_bytes_;
   next_offset_ = std::min(offset, cut->header.base_offset);
 
   // Recompute the max timestamp and the index spacing from what is left.
@@ -206,6 +250,10 @@ void Segment::truncate_to(int64_t offset, int64_t now_ms) {
 
 void Segment::seal() {
   load();
+  if (reserved_end_ > size_bytes_) {
+    log_->truncate(size_bytes_);
+    reserved_end_ = size_bytes_;
+  }
   time_index_.maybe_append(max_timestamp_.timestamp, max_timestamp_.offset);
   offset_index_.file().persist();
   time_index_.file().persist();

@@ -1,6 +1,7 @@
 // PartitionLog: offset assignment, reads across segments and their bounds,
 // segment rolls, file formats, follower appends and truncation.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <random>
 
@@ -297,6 +298,49 @@ TEST_F(PartitionLogTest, SegmentFileNamesHaveTwentyDigits) {
   EXPECT_FALSE(parse_segment_file_name("0000000000000000042.log", kLogFileSuffix));
   EXPECT_FALSE(parse_segment_file_name("0000000000000000004x.log", kLogFileSuffix));
   EXPECT_FALSE(parse_segment_file_name("00000000000000000042.index", kLogFileSuffix));
+}
+
+}  // namespace
+}  // namespace freshet::storage
+
+namespace freshet::storage {
+namespace {
+
+namespace file_slice_test {
+std::vector<uint8_t> bytes_of_slice(const ReadResult& read) {
+  if (!read.records.file) return {};
+  std::vector<uint8_t> out(read.records.file->size_bytes);
+  EXPECT_EQ(::pread(read.records.file->fd, out.data(), out.size(), static_cast<off_t>(read.records.file->position)),
+            static_cast<ssize_t>(out.size()));
+  return out;
+}
+}  // namespace file_slice_test
+
+// A file slice covers what read() returns from the first segment it touches.
+TEST_F(PartitionLogTest, FileSliceIsTheFirstSegmentOfARead) {
+  LogConfig config;
+  config.segment_bytes = 4096;
+  config.index_interval_bytes = 512;
+  auto log = open(config);
+  append_random(*log, 200);
+  for (int64_t offset = 0; offset < log->log_end_offset(); offset += 7) {
+    for (int32_t max_bytes : {1, 300, 2000, 5000, 1 << 20}) {
+      for (int64_t max_offset : {offset + 3, offset + 40, kNoLimit}) {
+        auto read = log->read(offset, max_bytes, true, max_offset);
+        auto slice = log->read_file_slice(offset, max_bytes, true, max_offset);
+        auto sliced = file_slice_test::bytes_of_slice(slice);
+        auto whole = bytes_of(read);
+        ASSERT_EQ(sliced.empty(), whole.empty()) << offset << " " << max_bytes << " " << max_offset;
+        ASSERT_LE(sliced.size(), whole.size());
+        ASSERT_TRUE(std::equal(sliced.begin(), sliced.end(), whole.begin())) << offset << " " << max_bytes;
+        auto headers = st::headers_of(sliced);
+        size_t total = 0;
+        for (const auto& h : headers) total += h.total_size();
+        ASSERT_EQ(total, sliced.size()) << "whole batches only";
+        if (sliced.size() == whole.size()) EXPECT_EQ(slice.next_offset, read.next_offset);
+      }
+    }
+  }
 }
 
 }  // namespace
