@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <fstream>
 #include <latch>
 #include <mutex>
 
 #include "protocol/errors.h"
 #include "server/handlers.h"
+#include "storage/meta_properties.h"
 
 namespace freshet::server {
 
@@ -17,7 +17,15 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr std::string_view kMetadataTopic = "__cluster_metadata";
+
+// "a, b (offline), c" for the ready line.
+std::string describe_log_dirs(const storage::LogDirectories& dirs) {
+  std::string text;
+  for (size_t i = 0; i < dirs.size(); ++i)
+    text += fmt::format("{}{}{}", i ? ", " : "", dirs.path(i).string(), dirs.online(i) ? "" : " (offline)");
+  return text;
 }
+}  // namespace
 
 Broker::Broker(cluster::BrokerConfig config, unsigned shard_count)
     : config_(std::move(config)),
@@ -27,25 +35,45 @@ Broker::Broker(cluster::BrokerConfig config, unsigned shard_count)
 
 Broker::~Broker() { shards_.stop(); }
 
-// meta.properties in Kafka's format carries the cluster id across restarts.
-void Broker::load_or_create_cluster_id(const std::string& log_dir) {
-  fs::path path = fs::path(log_dir) / "meta.properties";
-  if (fs::exists(path)) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto props = cluster::BrokerConfig::parse_properties(text.str());
-    if (props.count("cluster.id")) cluster_id_ = props["cluster.id"];
-    if (props.count("node.id") && props["node.id"] != std::to_string(node_id()))
-      throw std::runtime_error(fmt::format("{} belongs to node.id {}, but this node is node.id {}", path.string(),
-                                           props["node.id"], node_id()));
+// Kafka's start-up over log.dirs: every usable dir (and metadata.log.dir)
+// must belong to this cluster and node; the metadata log's dir must be usable.
+fs::path Broker::open_log_dirs() {
+  auto configured = config_.log_dirs();
+  std::vector<fs::path> paths(configured.begin(), configured.end());
+  log_dirs_ = storage::LogDirectories::open(paths, std::string(kMetadataTopic));
+  fs::path metadata_dir = config_.get("metadata.log.dir").empty() ? paths.front() : fs::path(config_.get("metadata.log.dir"));
+
+  auto claimed = log_dirs_->online_paths();
+  auto canonical = [](const fs::path& p) {
+    std::error_code ec;
+    auto path = fs::weakly_canonical(fs::absolute(p), ec);
+    return ec ? fs::absolute(p).lexically_normal() : path;
+  };
+  auto same_dir = [&](const fs::path& p) { return canonical(p) == canonical(metadata_dir); };
+  bool metadata_in_log_dirs = std::any_of(paths.begin(), paths.end(), same_dir);
+  if (metadata_in_log_dirs && std::none_of(claimed.begin(), claimed.end(), same_dir))
+    throw std::runtime_error(fmt::format("Encountered I/O error in metadata log directory {}. Cannot continue.",
+                                         metadata_dir.string()));
+  // Guard against a reordered log.dirs: a metadata log elsewhere would leave
+  // this one empty, and every partition would then look stray.
+  std::string metadata_log_name = std::string(kMetadataTopic) + "-0";
+  for (const auto& dir : claimed) {
+    std::error_code ec;
+    if (!same_dir(dir) && fs::exists(dir / metadata_log_name, ec))
+      throw std::runtime_error(fmt::format(
+          "the metadata log {} is in {}, but the metadata log dir is {} (metadata.log.dir, else the first of "
+          "log.dirs): set metadata.log.dir or restore the order of log.dirs",
+          metadata_log_name, dir.string(), metadata_dir.string()));
   }
-  if (!cluster_id_.empty()) return;
-  cluster_id_ = config_.get("cluster.id");
-  if (cluster_id_.empty()) cluster_id_ = protocol::Uuid::random().to_base64();
-  std::ofstream out(path);
-  out << "#\n#Written by freshet\nversion=1\ncluster.id=" << cluster_id_ << "\nnode.id=" << node_id() << "\n";
-  if (!out) throw std::runtime_error("cannot write " + path.string());
+  if (!metadata_in_log_dirs) {
+    std::error_code ec;
+    fs::create_directories(metadata_dir, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot create metadata log directory {}: {}", metadata_dir.string(), ec.message()));
+    claimed.push_back(metadata_dir);
+  }
+  std::string new_cluster_id = protocol::Uuid::random().to_base64();
+  cluster_id_ = storage::claim_log_dirs(claimed, node_id(), config_.get("cluster.id"), new_cluster_id);
+  return metadata_dir;
 }
 
 unsigned Broker::shard_of(const cluster::TopicInfo& topic, int32_t partition) const {
@@ -55,27 +83,24 @@ unsigned Broker::shard_of(const cluster::TopicInfo& topic, int32_t partition) co
 // Directories of partitions the metadata no longer has (a topic deleted while
 // a crash interrupted its removal) are deleted before serving.
 void Broker::delete_stray_partitions(const cluster::MetadataImage& image) {
-  for (const auto& tp : log_dir_->partitions()) {
+  for (const auto& tp : log_dirs_->partitions()) {
     const cluster::TopicInfo* topic = image.topic(tp.topic);
-    if (tp.topic == kMetadataTopic) continue;
     if (topic && static_cast<size_t>(tp.partition) < topic->partitions.size()) continue;
     spdlog::warn("deleting {}-{}: not in the cluster metadata", tp.topic, tp.partition);
-    log_dir_->delete_partition(tp, log_dir_->open_partition(tp, storage::LogConfig{}, {}));
+    log_dirs_->delete_partition(tp, log_dirs_->open_partition(tp, storage::LogConfig{}, {}, false));
   }
 }
 
 void Broker::start() {
   auto started = std::chrono::steady_clock::now();
-  std::string log_dir = config_.log_dirs().front();
-  log_dir_ = storage::LogDirectory::open(log_dir);
-  load_or_create_cluster_id(log_dir);
+  fs::path metadata_dir = open_log_dirs();
   for (unsigned i = 0; i < shards_.size(); ++i) {
-    managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dir_));
+    managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dirs_));
     groups_.push_back(std::make_unique<GroupShard>(*this, i));
   }
 
   auto image = std::make_shared<cluster::MetadataImage>();
-  metadata_log_ = cluster::MetadataLog::open(fs::path(log_dir) / (std::string(kMetadataTopic) + "-0"), *image);
+  metadata_log_ = cluster::MetadataLog::open(metadata_dir / (std::string(kMetadataTopic) + "-0"), *image);
   image_.store(image);
   controller_ = std::make_unique<cluster::Controller>(config_, *metadata_log_, image,
                                                       [this](auto next) { image_.store(std::move(next)); });
@@ -103,9 +128,10 @@ void Broker::start() {
     listeners_.back()->start();
   }
   auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("freshet node {} ready in {} ms: cluster {}, {} shard(s), {} topic(s), data in {}, listening on {}",
-               node_id(), elapsed_ms, cluster_id_, shards_.size(), image->topics().size(), log_dir,
-               config_.get("listeners"));
+  spdlog::info("freshet node {} ready in {} ms: cluster {}, {} shard(s), {} topic(s), data in {}, metadata in {}, "
+               "listening on {}",
+               node_id(), elapsed_ms, cluster_id_, shards_.size(), image->topics().size(), describe_log_dirs(*log_dirs_),
+               metadata_dir.string(), config_.get("listeners"));
 }
 
 void Broker::stop() {
@@ -125,8 +151,8 @@ void Broker::stop() {
   closed.wait();
   shards_.stop();
   metadata_log_->close();
-  log_dir_->write_checkpoints(checkpoints);
-  log_dir_->mark_clean_shutdown();
+  log_dirs_->write_checkpoints(checkpoints);
+  log_dirs_->mark_clean_shutdown();
   spdlog::info("freshet node {} stopped cleanly", node_id());
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ class Broker : public net::RequestHandler {
   const std::string& cluster_id() const { return cluster_id_; }
   int32_t node_id() const { return config_.node_id(); }
   net::ShardSet& shards() { return shards_; }
+  // Every log.dir, online or not; valid after start().
+  storage::LogDirectories& log_dirs() { return *log_dirs_; }
   std::shared_ptr<const cluster::MetadataImage> image() const { return image_.load(); }
 
   // The shard owning a partition; stable for the life of the process.
@@ -57,7 +60,9 @@ class Broker : public net::RequestHandler {
   void handle(const std::string& peer, std::shared_ptr<const std::vector<uint8_t>> frame, net::Responder respond) override;
 
  private:
-  void load_or_create_cluster_id(const std::string& log_dir);
+  // Opens every log.dir and checks/writes their meta.properties; returns the
+  // metadata log's dir (metadata.log.dir, else the first log dir).
+  std::filesystem::path open_log_dirs();
   void delete_stray_partitions(const cluster::MetadataImage& image);
   // On `shard`: opens/removes its partitions and (re)loads its groups.
   void reconcile_shard(unsigned shard, const cluster::MetadataImage& image);
@@ -69,7 +74,7 @@ class Broker : public net::RequestHandler {
   std::string cluster_id_;
   net::ShardSet shards_;
   std::atomic<std::shared_ptr<const cluster::MetadataImage>> image_;
-  std::unique_ptr<storage::LogDirectory> log_dir_;
+  std::unique_ptr<storage::LogDirectories> log_dirs_;
   std::unique_ptr<cluster::MetadataLog> metadata_log_;
   std::unique_ptr<cluster::Controller> controller_;
   std::vector<std::unique_ptr<PartitionManager>> managers_;

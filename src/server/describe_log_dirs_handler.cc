@@ -3,13 +3,36 @@
 #include "protocol/errors.h"
 #include "server/handlers.h"
 #include "server/partition_query.h"
+#include "storage/log_directories.h"
 
 namespace freshet::server {
 
 using protocol::DescribeLogDirsRequest;
 using protocol::DescribeLogDirsResponse;
 
-// One log dir for now: every partition of this node lives in it.
+namespace {
+// One entry per log.dir, in log.dirs order, without partitions: an offline
+// dir carries KAFKA_STORAGE_ERROR, an online one its file system's sizes.
+std::vector<DescribeLogDirsResponse::DescribeLogDirsResult> log_dir_results(const storage::LogDirectories& dirs) {
+  std::vector<DescribeLogDirsResponse::DescribeLogDirsResult> results(dirs.size());
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    results[i].log_dir = std::filesystem::absolute(dirs.path(i)).lexically_normal().string();
+    if (!dirs.online(i)) {
+      results[i].error_code = protocol::code(protocol::ErrorCode::KafkaStorageError);
+      continue;
+    }
+    std::error_code ec;
+    auto space = std::filesystem::space(dirs.path(i), ec);
+    if (!ec) {
+      results[i].total_bytes = static_cast<int64_t>(space.capacity);
+      results[i].usable_bytes = static_cast<int64_t>(space.available);
+    }
+  }
+  return results;
+}
+}  // namespace
+
+// Every log dir with the asked-for partitions it holds (all when topics is null).
 void handle_describe_log_dirs(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<DescribeLogDirsRequest>();
   req->decode(body, request->version());
@@ -29,34 +52,29 @@ void handle_describe_log_dirs(const RequestPtr& request, protocol::Reader& body)
         for (int32_t p : t.partitions)
           if (p >= 0 && static_cast<size_t>(p) < topic->partitions.size()) add(*topic, p);
   }
-  std::string log_dir = std::filesystem::absolute(request->broker.config().log_dirs().front()).lexically_normal().string();
   query_partitions<int64_t>(
       request->broker, *image, refs, [](size_t, Partition* partition) -> int64_t {
         return partition ? static_cast<int64_t>(partition->log().size_bytes()) : -1;
       },
-      [request, refs, names, log_dir](std::vector<int64_t> sizes) {
+      [request, refs, names](std::vector<int64_t> sizes) {
+        const storage::LogDirectories& dirs = request->broker.log_dirs();
         DescribeLogDirsResponse resp;
-        DescribeLogDirsResponse::DescribeLogDirsResult dir;
-        dir.log_dir = log_dir;
-        std::error_code ec;
-        auto space = std::filesystem::space(log_dir, ec);
-        if (!ec) {
-          dir.total_bytes = static_cast<int64_t>(space.capacity);
-          dir.usable_bytes = static_cast<int64_t>(space.available);
-        }
+        resp.results = log_dir_results(dirs);
         for (size_t i = 0; i < refs.size(); ++i) {
           if (sizes[i] < 0) continue;
-          if (dir.topics.empty() || dir.topics.back().name != names[i]) {
+          auto dir = dirs.index_of({names[i], refs[i].partition});
+          if (!dir) continue;
+          auto& topics = resp.results[*dir].topics;
+          if (topics.empty() || topics.back().name != names[i]) {
             DescribeLogDirsResponse::DescribeLogDirsTopic topic;
             topic.name = names[i];
-            dir.topics.push_back(std::move(topic));
+            topics.push_back(std::move(topic));
           }
           DescribeLogDirsResponse::DescribeLogDirsPartition part;
           part.partition_index = refs[i].partition;
           part.partition_size = sizes[i];
-          dir.topics.back().partitions.push_back(part);
+          topics.back().partitions.push_back(part);
         }
-        resp.results.push_back(std::move(dir));
         request->reply(resp);
       });
 }

@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "storage/storage_error.h"
 
 namespace freshet::server {
 
 PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const cluster::BrokerConfig& config,
-                                   DataNotifier& notifier, storage::LogDirectory& log_dir)
-    : shard_(shard), config_(config), notifier_(notifier), log_dir_(log_dir), flusher_(shards, shard) {}
+                                   DataNotifier& notifier, storage::LogDirectories& log_dirs)
+    : shard_(shard), config_(config), notifier_(notifier), log_dirs_(log_dirs), flusher_(shards, shard) {}
 
 void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns) {
   // Removed topics first, so a re-created topic of the same name starts empty.
@@ -18,9 +19,12 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
     }
     Partition& partition = *it->second;
     spdlog::info("deleting partition {}-{}", partition.topic(), partition.index());
-    log_dir_.delete_partition({partition.topic(), partition.index()}, partition.release_log());
+    log_dirs_.delete_partition({partition.topic(), partition.index()}, partition.release_log());
     it = partitions_.erase(it);
   }
+  std::erase_if(unavailable_, [&](const Key& key) { return !image.topic(key.topic_id); });
+  bool is_new = started_;
+  started_ = true;
   for (const auto& [name, topic] : image.topics()) {
     ProducePolicy policy = resolve_produce_policy(*topic, config_);
     storage::LogConfig log_config = resolve_log_config(*topic, config_);
@@ -31,7 +35,15 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
         it->second->update(policy, log_config);
         continue;
       }
-      auto log = log_dir_.open_partition({topic->name, p.partition}, log_config, topic->id);
+      if (unavailable_.count(key)) continue;
+      std::unique_ptr<storage::PartitionLog> log;
+      try {
+        log = log_dirs_.open_partition({topic->name, p.partition}, log_config, topic->id, is_new);
+      } catch (const storage::StorageError& e) {
+        spdlog::error("partition {}-{} is unavailable: {}", topic->name, p.partition, e.what());
+        unavailable_.insert(key);
+        continue;
+      }
       partitions_[key] = std::make_shared<Partition>(topic->name, p.partition, std::move(log), policy, notifier_, flusher_);
     }
   }

@@ -8,13 +8,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "cluster/broker_config.h"
 #include "cluster/metadata_image.h"
 #include "server/data_notifier.h"
 #include "server/flusher.h"
 #include "server/partition.h"
-#include "storage/log_directory.h"
+#include "storage/log_directories.h"
 
 namespace freshet::server {
 
@@ -23,10 +24,13 @@ class PartitionManager {
   using Owns = std::function<bool(const cluster::TopicInfo&, int32_t partition)>;
 
   PartitionManager(unsigned shard, net::ShardSet& shards, const cluster::BrokerConfig& config, DataNotifier& notifier,
-                   storage::LogDirectory& log_dir);
+                   storage::LogDirectories& log_dirs);
 
   // Opens owned partitions new in `image` (creating or recovering their
-  // logs), deletes those of removed topics, passes config changes on.
+  // logs), deletes those of removed topics, passes config changes on. The
+  // first call (at start-up) opens existing partitions; a partition whose log
+  // cannot be opened (e.g. its log dir is offline) stays closed, logged, and
+  // is not retried.
   void reconcile(const cluster::MetadataImage& image, Owns owns);
   // Clean shutdown of every log on this shard; returns their final
   // recovery points and log start offsets for the checkpoint files.
@@ -49,9 +53,12 @@ class PartitionManager {
   unsigned shard_;
   const cluster::BrokerConfig& config_;
   DataNotifier& notifier_;
-  storage::LogDirectory& log_dir_;
+  storage::LogDirectories& log_dirs_;
   Flusher flusher_;
+  bool started_ = false;  // set after the first reconcile
   std::map<Key, std::shared_ptr<Partition>> partitions_;
+  std::set<Key> unavailable_;  // could not be opened
+
 };
 
 }  // namespace freshet::server
