@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -168,11 +169,60 @@ std::vector<ConfigDef> BrokerConfig::known_keys() {
   return keys;
 }
 
-std::string BrokerConfig::get(std::string_view key) const {
-  if (auto it = values_.find(std::string(key)); it != values_.end()) return it->second;
-  if (const ConfigDef* def = find_broker_key(key)) return def->default_value;
-  if (const TopicConfigDef* synonym = find_topic_synonym(key)) return synonym->def.default_value;
-  return "";
+std::optional<ConfigDef> BrokerConfig::find_key(std::string_view name) {
+  if (const ConfigDef* def = find_broker_key(name)) return *def;
+  if (const TopicConfigDef* synonym = find_topic_synonym(name)) {
+    ConfigDef renamed = synonym->def;
+    renamed.name = synonym->broker_key;
+    return renamed;
+  }
+  return std::nullopt;
+}
+
+BrokerConfig& BrokerConfig::operator=(const BrokerConfig& other) {
+  values_ = other.values_;
+  dynamic_.store(other.dynamic_.load());
+  return *this;
+}
+
+void BrokerConfig::set_dynamic(const DynamicBrokerConfigs& configs) {
+  auto layers = std::make_shared<DynamicBrokerConfigs>();
+  layers->cluster_default = applicable_dynamic_broker_configs(configs.cluster_default);
+  layers->per_broker = applicable_dynamic_broker_configs(configs.per_broker);
+  dynamic_.store(std::move(layers));
+}
+
+EffectiveConfig BrokerConfig::lookup(std::string_view key) const {
+  auto layers = dynamic_.load();
+  if (auto it = layers->per_broker.find(key); it != layers->per_broker.end()) return {it->second, ConfigSource::DynamicBroker};
+  if (auto it = layers->cluster_default.find(key); it != layers->cluster_default.end())
+    return {it->second, ConfigSource::DynamicDefaultBroker};
+  if (auto it = values_.find(std::string(key)); it != values_.end()) return {it->second, ConfigSource::StaticBroker};
+  auto def = find_key(key);
+  return {def ? def->default_value : "", ConfigSource::Default};
+}
+
+std::vector<ConfigSynonym> BrokerConfig::synonyms(std::string_view key, bool per_broker) const {
+  auto layers = dynamic_.load();
+  auto names = broker_config_synonyms(key);
+  std::vector<ConfigSynonym> out;
+  auto add_from = [&](const auto& values, ConfigSource source) {
+    for (const auto& name : names)
+      if (auto it = values.find(name); it != values.end()) out.push_back({name, it->second, source});
+  };
+  if (per_broker) add_from(layers->per_broker, ConfigSource::DynamicBroker);
+  add_from(layers->cluster_default, ConfigSource::DynamicDefaultBroker);
+  if (per_broker) {
+    add_from(values_, ConfigSource::StaticBroker);
+    for (const auto& name : names) {
+      auto def = find_key(name);
+      if (def && *def->default_value) out.push_back({name, def->default_value, ConfigSource::Default});
+    }
+  }
+  // Kafka drops leading synonyms of other names (its ConfigHelper.configSynonyms).
+  auto first = std::find_if(out.begin(), out.end(), [&](const ConfigSynonym& s) { return s.name == key; });
+  out.erase(out.begin(), first);
+  return out;
 }
 
 int64_t BrokerConfig::get_int(std::string_view key) const { return parse_int64(get(key)).value_or(0); }

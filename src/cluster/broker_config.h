@@ -1,16 +1,22 @@
 // The node's configuration: Kafka's server.properties keys with Kafka's
 // defaults, loaded from an optional file plus `--set key=value` overrides.
 // Keys Freshet does not know are reported, never silently ignored.
+// Like Kafka's KafkaConfig it also carries the dynamic layers (KIP-226) the
+// metadata image holds, so every reader sees a dynamic change at once; values
+// resolve per-broker dynamic > cluster-default dynamic > static > default.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cluster/config_def.h"
+#include "cluster/dynamic_broker_config.h"
 
 namespace freshet::cluster {
 
@@ -22,6 +28,10 @@ struct ListenerAddress {
 
 class BrokerConfig {
  public:
+  BrokerConfig() = default;
+  BrokerConfig(const BrokerConfig& other) : values_(other.values_), dynamic_(other.dynamic_.load()) {}
+  BrokerConfig& operator=(const BrokerConfig& other);
+
   // Reads `properties_path` (if given) then applies `overrides` ("key=value").
   // Throws std::runtime_error with a readable message on unreadable files,
   // bad syntax or invalid values. Unknown keys are appended to `unknown_keys`.
@@ -30,16 +40,32 @@ class BrokerConfig {
   // Parses "key=value" lines (Java properties subset: '#'/'!' comments, ':' or '=').
   static std::map<std::string, std::string> parse_properties(std::string_view text);
 
+  // Whether server.properties or --set gives `key` (the static layer only).
   bool is_set(std::string_view key) const { return values_.count(std::string(key)) > 0; }
-  // The set value, else Kafka's default; "" for a key without a default.
-  std::string get(std::string_view key) const;
+  // The value in force, else Kafka's default; "" for a key without a default.
+  std::string get(std::string_view key) const { return lookup(key).value; }
+  // The value in force and the layer it comes from.
+  EffectiveConfig lookup(std::string_view key) const;
+  // DescribeConfigs synonyms of `key` in Kafka's order: every name of the
+  // setting (broker_config_synonyms) set in the per-broker dynamic layer, then
+  // the cluster default, static and default layers, starting at `key` itself.
+  // `per_broker` false (describing resource "") keeps the cluster default only.
+  std::vector<ConfigSynonym> synonyms(std::string_view key, bool per_broker) const;
   int64_t get_int(std::string_view key) const;
   bool get_bool(std::string_view key) const;
   void set(const std::string& key, const std::string& value) { values_[key] = value; }
 
+  // Replaces the dynamic layers with the applicable part of `configs`; called
+  // by whoever publishes a metadata image, before the image is published.
+  // Readers on other threads see either the old or the new layers.
+  void set_dynamic(const DynamicBrokerConfigs& configs);
+  std::shared_ptr<const DynamicBrokerConfigs> dynamic() const { return dynamic_.load(); }
+
   // Every broker key Freshet knows (topic-config synonyms included), in
   // DescribeConfigs order; `def.default_value` is Kafka's default.
   static std::vector<ConfigDef> known_keys();
+  // The definition of one known key (a topic synonym under its broker name).
+  static std::optional<ConfigDef> find_key(std::string_view name);
 
   int32_t node_id() const { return static_cast<int32_t>(get_int("node.id")); }
   std::vector<std::string> log_dirs() const;
@@ -48,6 +74,7 @@ class BrokerConfig {
 
  private:
   std::map<std::string, std::string> values_;
+  std::atomic<std::shared_ptr<const DynamicBrokerConfigs>> dynamic_{std::make_shared<const DynamicBrokerConfigs>()};
 };
 
 // Parses "PLAINTEXT://host:port,..." (an empty host means all interfaces).

@@ -11,6 +11,48 @@ using protocol::ErrorCode;
 
 namespace {
 TopicResult fail(ErrorCode error, std::string message) { return {error, std::move(message)}; }
+
+// Applies SET/DELETE/APPEND/SUBTRACT to `configs`. APPEND and SUBTRACT need a
+// list-typed key; `not_a_list` words the refusal (Kafka's broker and
+// controller word it differently).
+TopicResult apply_changes(ConfigMap& configs, const std::vector<ConfigChange>& changes,
+                          std::optional<ConfigDef> (*find_def)(std::string_view),
+                          std::string (*not_a_list)(const ConfigChange&)) {
+  for (const auto& change : changes) {
+    switch (change.op) {
+      case ConfigOp::Set:
+        if (!change.value) return fail(ErrorCode::InvalidRequest, fmt::format("Null value not supported for : {}", change.name));
+        configs[change.name] = *change.value;
+        break;
+      case ConfigOp::Delete:
+        configs.erase(change.name);
+        break;
+      case ConfigOp::Append:
+      case ConfigOp::Subtract: {
+        auto def = find_def(change.name);
+        if (!def) return fail(ErrorCode::InvalidConfig, fmt::format("Unknown config name: {}", change.name));
+        if (def->type != ConfigType::List) return fail(ErrorCode::InvalidConfig, not_a_list(change));
+        auto it = configs.find(change.name);
+        auto items = split_list(it != configs.end() ? it->second : std::string(def->default_value));
+        for (const auto& item : split_list(change.value.value_or(""))) {
+          auto found = std::find(items.begin(), items.end(), item);
+          if (change.op == ConfigOp::Append && found == items.end()) items.push_back(item);
+          if (change.op == ConfigOp::Subtract && found != items.end()) items.erase(found);
+        }
+        configs[change.name] = fmt::format("{}", fmt::join(items, ","));
+        break;
+      }
+    }
+  }
+  return {};
+}
+
+std::optional<ConfigDef> find_topic_def(std::string_view name) {
+  const TopicConfigDef* def = find_topic_config(name);
+  return def ? std::optional<ConfigDef>(def->def) : std::nullopt;
+}
+
+const char* op_name(ConfigOp op) { return op == ConfigOp::Append ? "APPEND" : "SUBTRACT"; }
 }  // namespace
 
 std::optional<std::string> invalid_topic_name_reason(std::string_view name) {
@@ -25,9 +67,10 @@ std::optional<std::string> invalid_topic_name_reason(std::string_view name) {
   return std::nullopt;
 }
 
-Controller::Controller(const BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image,
-                       Publisher publish)
-    : config_(config), log_(log), image_(std::move(image)), publish_(std::move(publish)) {}
+Controller::Controller(BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish)
+    : config_(config), log_(log), image_(std::move(image)), publish_(std::move(publish)) {
+  config_.set_dynamic(image_->dynamic_broker_configs(config_.node_id()));
+}
 
 NewTopic Controller::default_topic(const std::string& name) const {
   NewTopic topic;
@@ -95,7 +138,7 @@ TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) 
   record.topic_id = protocol::Uuid::random();
   std::vector<MetadataRecord> records{record};
   for (auto& p : partition_records(record.topic_id, 0, partitions)) records.push_back(std::move(p));
-  for (auto& c : config_diff(topic.name, {}, topic.configs)) records.push_back(std::move(c));
+  for (auto& c : config_diff(kTopicResource, topic.name, {}, topic.configs)) records.push_back(std::move(c));
   auto result = commit(std::move(records));
   if (result.error == ErrorCode::None)
     spdlog::info("created topic {} with {} partition(s), id {}", topic.name, partitions, record.topic_id.to_base64());
@@ -128,12 +171,13 @@ TopicResult Controller::create_partitions(const std::string& name, int32_t total
   return result;
 }
 
-std::vector<MetadataRecord> Controller::config_diff(const std::string& topic, const ConfigMap& before, const ConfigMap& after) const {
+std::vector<MetadataRecord> Controller::config_diff(int8_t resource_type, const std::string& resource_name,
+                                                    const ConfigMap& before, const ConfigMap& after) const {
   std::vector<MetadataRecord> records;
   auto record = [&](const std::string& key, std::optional<std::string> value) {
     protocol::ConfigRecord r;
-    r.resource_type = kTopicResource;
-    r.resource_name = topic;
+    r.resource_type = resource_type;
+    r.resource_name = resource_name;
     r.name = key;
     r.value = std::move(value);
     records.emplace_back(std::move(r));
@@ -150,46 +194,64 @@ TopicResult Controller::replace_topic_configs(const std::string& name, const Con
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
   if (auto problem = validate_topic_configs(configs)) return fail(ErrorCode::InvalidConfig, *problem);
   if (validate_only) return {};
-  return commit(config_diff(name, topic->configs, configs));
+  return commit(config_diff(kTopicResource, name, topic->configs, configs));
 }
 
 TopicResult Controller::alter_topic_configs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only) {
   const TopicInfo* topic = image_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
+  for (const auto& change : changes)
+    if (!find_topic_config(change.name)) return fail(ErrorCode::InvalidConfig, fmt::format("Unknown topic config name: {}", change.name));
   ConfigMap after = topic->configs;
-  for (const auto& change : changes) {
-    const TopicConfigDef* def = find_topic_config(change.name);
-    if (!def) return fail(ErrorCode::InvalidConfig, fmt::format("Unknown topic config name: {}", change.name));
-    bool is_list = def->def.type == ConfigType::List;
-    switch (change.op) {
-      case ConfigOp::Set:
-        if (!change.value) return fail(ErrorCode::InvalidRequest, fmt::format("Null value not supported for {}", change.name));
-        after[change.name] = *change.value;
-        break;
-      case ConfigOp::Delete:
-        after.erase(change.name);
-        break;
-      case ConfigOp::Append:
-      case ConfigOp::Subtract: {
-        if (!is_list)
-          return fail(ErrorCode::InvalidConfig, fmt::format("Config value append/subtract is not allowed for config key {}", change.name));
-        auto current = after.count(change.name) ? after[change.name] : std::string(def->def.default_value);
-        auto items = split_list(current);
-        for (const auto& item : split_list(change.value.value_or(""))) {
-          auto it = std::find(items.begin(), items.end(), item);
-          if (change.op == ConfigOp::Append && it == items.end()) items.push_back(item);
-          if (change.op == ConfigOp::Subtract && it != items.end()) items.erase(it);
-        }
-        std::string joined;
-        for (const auto& item : items) joined += (joined.empty() ? "" : ",") + item;
-        after[change.name] = joined;
-        break;
-      }
-    }
-  }
+  // KRaft's controller words it so (ConfigurationControlManager).
+  auto not_a_list = [](const ConfigChange& c) {
+    return fmt::format("Can't {} to key {} because its type is not LIST.", op_name(c.op), c.name);
+  };
+  if (auto result = apply_changes(after, changes, find_topic_def, not_a_list); result.error != ErrorCode::None) return result;
   if (auto problem = validate_topic_configs(after)) return fail(ErrorCode::InvalidConfig, *problem);
   if (validate_only) return {};
-  return commit(config_diff(name, topic->configs, after));
+  return commit(config_diff(kTopicResource, name, topic->configs, after));
+}
+
+TopicResult Controller::check_broker_resource(const std::string& resource_name) const {
+  if (resource_name.empty()) return {};
+  auto id = parse_int64(resource_name);
+  if (!id || *id < INT32_MIN || *id > INT32_MAX)
+    return fail(ErrorCode::InvalidRequest, fmt::format("Node id must be an integer, but it is: {}", resource_name));
+  if (*id != config_.node_id())
+    return fail(ErrorCode::InvalidRequest,
+                fmt::format("Unexpected broker id, expected {}, but received {}", config_.node_id(), resource_name));
+  return {};
+}
+
+TopicResult Controller::commit_broker_configs(const std::string& resource_name, const ConfigMap& before, const ConfigMap& after,
+                                              bool validate_only) {
+  if (auto problem = invalid_dynamic_broker_configs(after)) return fail(ErrorCode::InvalidRequest, *problem);
+  if (validate_only) return {};
+  auto records = config_diff(kBrokerResource, resource_name, before, after);
+  auto result = commit(records);
+  if (result.error == ErrorCode::None && !records.empty())
+    spdlog::info("dynamic configs of {}: {} key(s) changed", resource_name.empty() ? "the cluster default" : "broker " + resource_name,
+                 records.size());
+  return result;
+}
+
+TopicResult Controller::replace_broker_configs(const std::string& resource_name, const ConfigMap& configs, bool validate_only) {
+  if (auto result = check_broker_resource(resource_name); result.error != ErrorCode::None) return result;
+  return commit_broker_configs(resource_name, image_->broker_configs(resource_name), configs, validate_only);
+}
+
+TopicResult Controller::alter_broker_configs(const std::string& resource_name, const std::vector<ConfigChange>& changes,
+                                             bool validate_only) {
+  if (auto result = check_broker_resource(resource_name); result.error != ErrorCode::None) return result;
+  // Kafka's broker starts from the stored set it can apply (fromPersistentProps).
+  const ConfigMap before = applicable_dynamic_broker_configs(image_->broker_configs(resource_name));
+  ConfigMap after = before;
+  auto not_a_list = [](const ConfigChange& c) {
+    return fmt::format("Config value {} is not allowed for config key: {}", c.op == ConfigOp::Append ? "append" : "subtract", c.name);
+  };
+  if (auto result = apply_changes(after, changes, BrokerConfig::find_key, not_a_list); result.error != ErrorCode::None) return result;
+  return commit_broker_configs(resource_name, before, after, validate_only);
 }
 
 TopicResult Controller::commit(std::vector<MetadataRecord> records) {
@@ -203,6 +265,7 @@ TopicResult Controller::commit(std::vector<MetadataRecord> records) {
   auto next = std::make_shared<MetadataImage>(*image_);
   for (const auto& r : records) next->apply(r);
   image_ = next;
+  config_.set_dynamic(image_->dynamic_broker_configs(config_.node_id()));
   publish_(image_);
   return {};
 }

@@ -1,7 +1,9 @@
 // The controller: the only writer of cluster metadata. Validates topic
 // operations the way Kafka's controller does (names, partition counts,
-// replication factor against live brokers, configs), turns them into metadata
-// records, makes them durable in the metadata log, and publishes the next image.
+// replication factor against live brokers, configs) and dynamic broker config
+// changes the way Kafka's broker does before forwarding them, turns them into
+// metadata records, makes them durable in the metadata log, hands the broker
+// config its new dynamic layers and publishes the next image.
 // Single-threaded: every call happens on the controller's shard.
 #pragma once
 
@@ -49,7 +51,8 @@ class Controller {
   // Called with every new image after it is durable (on the controller shard).
   using Publisher = std::function<void(std::shared_ptr<const MetadataImage>)>;
 
-  Controller(const BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish);
+  // Sets `config`'s dynamic layers from `image`, and again on every commit.
+  Controller(BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish);
 
   std::shared_ptr<const MetadataImage> image() const { return image_; }
   std::vector<int32_t> live_brokers() const { return {config_.node_id()}; }
@@ -61,6 +64,12 @@ class Controller {
   TopicResult replace_topic_configs(const std::string& name, const ConfigMap& configs, bool validate_only);
   // Applies SET/DELETE/APPEND/SUBTRACT (IncrementalAlterConfigs semantics).
   TopicResult alter_topic_configs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only);
+  // The same two for a BROKER resource: `resource_name` "" is the
+  // cluster-wide default, "<node.id>" this broker (KIP-226). Errors are
+  // Kafka's: INVALID_REQUEST for another broker id, read-only, unknown or
+  // invalid keys; INVALID_CONFIG for APPEND/SUBTRACT on a non-list key.
+  TopicResult replace_broker_configs(const std::string& resource_name, const ConfigMap& configs, bool validate_only);
+  TopicResult alter_broker_configs(const std::string& resource_name, const std::vector<ConfigChange>& changes, bool validate_only);
 
   // The create-topic arguments auto-creation uses (Metadata/Produce with
   // auto.create.topics.enable).
@@ -70,9 +79,14 @@ class Controller {
   TopicResult commit(std::vector<MetadataRecord> records);
   TopicResult check_replication(int32_t partitions, int16_t replication_factor) const;
   std::vector<MetadataRecord> partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count) const;
-  std::vector<MetadataRecord> config_diff(const std::string& topic, const ConfigMap& before, const ConfigMap& after) const;
+  std::vector<MetadataRecord> config_diff(int8_t resource_type, const std::string& resource_name, const ConfigMap& before,
+                                          const ConfigMap& after) const;
+  TopicResult check_broker_resource(const std::string& resource_name) const;
+  // Validates the resource's new dynamic set and commits what differs from `before`.
+  TopicResult commit_broker_configs(const std::string& resource_name, const ConfigMap& before, const ConfigMap& after,
+                                    bool validate_only);
 
-  const BrokerConfig& config_;
+  BrokerConfig& config_;
   MetadataLog& log_;
   std::shared_ptr<const MetadataImage> image_;
   Publisher publish_;

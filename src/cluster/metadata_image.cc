@@ -20,6 +20,16 @@ TopicInfo& MetadataImage::mutable_topic(const protocol::Uuid& id) {
   return *copy;
 }
 
+const ConfigMap& MetadataImage::broker_configs(std::string_view resource_name) const {
+  static const ConfigMap kNone;
+  auto it = broker_configs_.find(resource_name);
+  return it == broker_configs_.end() ? kNone : it->second;
+}
+
+DynamicBrokerConfigs MetadataImage::dynamic_broker_configs(int32_t node_id) const {
+  return {broker_configs(""), broker_configs(std::to_string(node_id))};
+}
+
 void MetadataImage::apply(const MetadataRecord& record) {
   if (auto* t = std::get_if<protocol::TopicRecord>(&record)) {
     auto info = std::make_shared<TopicInfo>();
@@ -41,7 +51,7 @@ void MetadataImage::apply(const MetadataRecord& record) {
   } else if (auto* c = std::get_if<protocol::ConfigRecord>(&record)) {
     ConfigMap* target = nullptr;
     if (c->resource_type == kBrokerResource) {
-      target = &broker_configs_;
+      target = &broker_configs_[c->resource_name];
     } else if (c->resource_type == kTopicResource && topics_.count(c->resource_name)) {
       auto id = topics_.at(c->resource_name)->id;
       target = &mutable_topic(id).configs;

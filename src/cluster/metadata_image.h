@@ -1,7 +1,8 @@
 // The cluster metadata image: an immutable snapshot of topics, partitions and
-// configs, built by applying metadata records (KRaft's TopicRecord,
-// PartitionRecord, ConfigRecord, RemoveTopicRecord) in log order. Readers on
-// any shard hold a shared_ptr to one image; writers build the next one.
+// configs (of topics and of BROKER resources), built by applying metadata
+// records (KRaft's TopicRecord, PartitionRecord, ConfigRecord,
+// RemoveTopicRecord) in log order. Readers on any shard hold a shared_ptr to
+// one image; writers build the next one.
 #pragma once
 
 #include <map>
@@ -11,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "cluster/dynamic_broker_config.h"
 #include "cluster/topic_config.h"
 #include "protocol/messages.h"
 
@@ -50,8 +52,11 @@ class MetadataImage {
   const TopicInfo* topic(std::string_view name) const;
   const TopicInfo* topic(const protocol::Uuid& id) const;
   const std::map<std::string, TopicPtr, std::less<>>& topics() const { return topics_; }
-  // Broker-level dynamic configs (ConfigRecords for the broker resource).
-  const ConfigMap& broker_configs() const { return broker_configs_; }
+  // Dynamic configs of one BROKER resource ("" = cluster-wide default,
+  // "<node.id>" = that broker), as its ConfigRecords left them.
+  const ConfigMap& broker_configs(std::string_view resource_name) const;
+  // The dynamic layers that apply to node `node_id`.
+  DynamicBrokerConfigs dynamic_broker_configs(int32_t node_id) const;
 
   // Applies one record; unknown topic ids in later records are ignored (a
   // record for a topic removed earlier in the same log).
@@ -62,7 +67,7 @@ class MetadataImage {
 
   std::map<std::string, TopicPtr, std::less<>> topics_;
   std::unordered_map<protocol::Uuid, std::string, UuidHash> names_by_id_;
-  ConfigMap broker_configs_;
+  std::map<std::string, ConfigMap, std::less<>> broker_configs_;  // by resource name
 };
 
 // Metadata records framed as KRaft frames them inside record values:

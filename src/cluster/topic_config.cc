@@ -64,8 +64,20 @@ std::optional<std::string> validate_topic_configs(const ConfigMap& configs) {
 
 EffectiveConfig effective_topic_config(const TopicConfigDef& def, const ConfigMap& overrides, const BrokerConfig& broker) {
   if (auto it = overrides.find(def.def.name); it != overrides.end()) return {it->second, ConfigSource::DynamicTopic};
-  if (def.broker_key && broker.is_set(def.broker_key)) return {broker.get(def.broker_key), ConfigSource::StaticBroker};
+  if (def.broker_key) {
+    EffectiveConfig from_broker = broker.lookup(def.broker_key);
+    if (from_broker.source != ConfigSource::Default) return from_broker;
+  }
   return {def.def.default_value, ConfigSource::Default};
+}
+
+std::vector<ConfigSynonym> topic_config_synonyms(const TopicConfigDef& def, const ConfigMap& overrides, const BrokerConfig& broker) {
+  std::vector<ConfigSynonym> synonyms;
+  if (auto it = overrides.find(def.def.name); it != overrides.end())
+    synonyms.push_back({def.def.name, it->second, ConfigSource::DynamicTopic});
+  if (def.broker_key)
+    for (auto& s : broker.synonyms(def.broker_key, true)) synonyms.push_back(std::move(s));
+  return synonyms;
 }
 
 }  // namespace freshet::cluster

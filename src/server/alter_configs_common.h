@@ -1,23 +1,51 @@
-// What AlterConfigs and IncrementalAlterConfigs share: resource-type dispatch
-// and building the per-resource result.
+// What AlterConfigs and IncrementalAlterConfigs share: Kafka's per-resource
+// preprocessing (ConfigAdminManager.preprocess: each resource at most once,
+// no duplicate keys, no null values), the resource-type dispatch and
+// building the per-resource result.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cluster/controller.h"
 
 namespace freshet::server {
 
-// Topic resources run `alter_topic`; broker resources are static for now
-// (dynamic broker configs are not supported yet) and get INVALID_REQUEST.
-template <typename Fn>
-cluster::TopicResult alter_resource(int8_t resource_type, Fn alter_topic) {
-  constexpr int8_t kTopic = 2;
-  constexpr int8_t kBroker = 4;
-  if (resource_type == kTopic) return alter_topic();
-  if (resource_type == kBroker)
-    return {protocol::ErrorCode::InvalidRequest, "Dynamic broker configs are not supported; set them in server.properties"};
-  return {protocol::ErrorCode::InvalidRequest, "Unsupported resource type " + std::to_string(resource_type)};
+// Resources named more than once in `resources`; Kafka answers each
+// occurrence INVALID_REQUEST and alters none of them.
+template <typename Resource>
+std::set<std::pair<int8_t, std::string>> repeated_resources(const std::vector<Resource>& resources) {
+  std::map<std::pair<int8_t, std::string>, int> seen;
+  std::set<std::pair<int8_t, std::string>> repeated;
+  for (const auto& r : resources)
+    if (++seen[{r.resource_type, r.resource_name}] > 1) repeated.insert({r.resource_type, r.resource_name});
+  return repeated;
+}
+
+// Kafka's checks of one resource's config list: no key twice, and a value
+// for every key whose operation needs one (`needs_value(config)`).
+template <typename Resource, typename NeedsValue>
+cluster::TopicResult check_config_list(const Resource& resource, NeedsValue needs_value) {
+  std::set<std::string> names;
+  std::string missing;
+  for (const auto& c : resource.configs) {
+    if (!names.insert(c.name).second) return {protocol::ErrorCode::InvalidRequest, "Error due to duplicate config keys"};
+    if (!c.value && needs_value(c)) missing += (missing.empty() ? "" : ", ") + c.name;
+  }
+  if (!missing.empty()) return {protocol::ErrorCode::InvalidRequest, "Null value not supported for : " + missing};
+  return {};
+}
+
+// Runs `alter_topic` for TOPIC resources and `alter_broker` for BROKER ones;
+// other types get Kafka's INVALID_REQUEST.
+template <typename AlterTopic, typename AlterBroker>
+cluster::TopicResult alter_resource(int8_t resource_type, AlterTopic alter_topic, AlterBroker alter_broker) {
+  if (resource_type == cluster::kTopicResource) return alter_topic();
+  if (resource_type == cluster::kBrokerResource) return alter_broker();
+  return {protocol::ErrorCode::InvalidRequest, "Unknown resource type " + std::to_string(resource_type)};
 }
 
 template <typename Result, typename Resource>

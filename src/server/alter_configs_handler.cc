@@ -16,13 +16,20 @@ void handle_alter_configs(const RequestPtr& request, protocol::Reader& body) {
       request->broker,
       [req](cluster::Controller& controller) {
         AlterConfigsResponse resp;
+        auto repeated = repeated_resources(req->resources);
         for (const auto& resource : req->resources) {
-          cluster::ConfigMap configs;
-          for (const auto& c : resource.configs)
-            if (c.value) configs[c.name] = *c.value;
-          auto outcome = alter_resource(resource.resource_type, [&] {
-            return controller.replace_topic_configs(resource.resource_name, configs, req->validate_only);
-          });
+          auto outcome = [&]() -> cluster::TopicResult {
+            if (repeated.count({resource.resource_type, resource.resource_name}))
+              return {protocol::ErrorCode::InvalidRequest, "Each resource must appear at most once."};
+            if (auto check = check_config_list(resource, [](const auto&) { return true; }); check.error != protocol::ErrorCode::None)
+              return check;
+            cluster::ConfigMap configs;
+            for (const auto& c : resource.configs) configs[c.name] = *c.value;
+            return alter_resource(
+                resource.resource_type,
+                [&] { return controller.replace_topic_configs(resource.resource_name, configs, req->validate_only); },
+                [&] { return controller.replace_broker_configs(resource.resource_name, configs, req->validate_only); });
+          }();
           resp.responses.push_back(alter_result<AlterConfigsResponse::AlterConfigsResourceResponse>(resource, outcome));
         }
         return resp;

@@ -1,3 +1,4 @@
+#include "cluster/dynamic_broker_config.h"
 #include "cluster/topic_config.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
@@ -9,12 +10,11 @@ namespace {
 using protocol::DescribeConfigsRequest;
 using protocol::DescribeConfigsResponse;
 using Entry = DescribeConfigsResponse::DescribeConfigsResourceResult;
+using Synonym = DescribeConfigsResponse::DescribeConfigsSynonym;
+using Resource = DescribeConfigsRequest::DescribeConfigsResource;
 using cluster::ConfigSource;
 
-constexpr int8_t kTopic = 2;
-constexpr int8_t kBroker = 4;
-
-bool wanted(const DescribeConfigsRequest::DescribeConfigsResource& resource, std::string_view name) {
+bool wanted(const Resource& resource, std::string_view name) {
   if (!resource.configuration_keys) return true;
   for (const auto& k : *resource.configuration_keys)
     if (k == name) return true;
@@ -23,15 +23,29 @@ bool wanted(const DescribeConfigsRequest::DescribeConfigsResource& resource, std
 
 bool is_sensitive(const cluster::ConfigDef& def) { return def.type == cluster::ConfigType::Password; }
 
-void describe_topic(Broker& broker, const DescribeConfigsRequest& req,
-                    const DescribeConfigsRequest::DescribeConfigsResource& resource, DescribeConfigsResponse::DescribeConfigsResult& out) {
+// Synonyms as the response carries them; sensitive values stay null.
+std::vector<Synonym> response_synonyms(const std::vector<cluster::ConfigSynonym>& synonyms, bool sensitive) {
+  std::vector<Synonym> out;
+  for (const auto& s : synonyms) {
+    Synonym synonym;
+    synonym.name = s.name;
+    synonym.value = sensitive ? std::nullopt : std::optional<std::string>(s.value);
+    synonym.source = static_cast<int8_t>(s.source);
+    out.push_back(std::move(synonym));
+  }
+  return out;
+}
+
+void fail(DescribeConfigsResponse::DescribeConfigsResult& out, protocol::ErrorCode error, std::string message) {
+  out.error_code = protocol::code(error);
+  out.error_message = std::move(message);
+}
+
+void describe_topic(Broker& broker, const DescribeConfigsRequest& req, const Resource& resource,
+                    DescribeConfigsResponse::DescribeConfigsResult& out) {
   auto image = broker.image();
   const cluster::TopicInfo* topic = image->topic(resource.resource_name);
-  if (!topic) {
-    out.error_code = protocol::code(protocol::ErrorCode::UnknownTopicOrPartition);
-    out.error_message = "Topic " + resource.resource_name + " does not exist.";
-    return;
-  }
+  if (!topic) return fail(out, protocol::ErrorCode::UnknownTopicOrPartition, "Topic " + resource.resource_name + " does not exist.");
   for (const auto& def : cluster::topic_config_defs()) {
     if (!wanted(resource, def.def.name)) continue;
     auto effective = cluster::effective_topic_config(def, topic->configs, broker.config());
@@ -41,40 +55,48 @@ void describe_topic(Broker& broker, const DescribeConfigsRequest& req,
     e.is_default = effective.source == ConfigSource::Default;
     e.config_source = static_cast<int8_t>(effective.source);
     e.config_type = static_cast<int8_t>(def.def.type);
-    if (req.include_synonyms) {
-      // Synonyms in precedence order: topic override, broker setting, default.
-      if (auto it = topic->configs.find(def.def.name); it != topic->configs.end())
-        e.synonyms.push_back({def.def.name, it->second, static_cast<int8_t>(ConfigSource::DynamicTopic)});
-      if (def.broker_key && broker.config().is_set(def.broker_key))
-        e.synonyms.push_back({def.broker_key, broker.config().get(def.broker_key), static_cast<int8_t>(ConfigSource::StaticBroker)});
-      if (def.broker_key)
-        e.synonyms.push_back({def.broker_key, std::string(def.def.default_value), static_cast<int8_t>(ConfigSource::Default)});
-    }
+    if (req.include_synonyms)
+      e.synonyms = response_synonyms(cluster::topic_config_synonyms(def, topic->configs, broker.config()), false);
     out.configs.push_back(std::move(e));
   }
 }
 
-void describe_broker(Broker& broker, const DescribeConfigsRequest& req,
-                     const DescribeConfigsRequest::DescribeConfigsResource& resource, DescribeConfigsResponse::DescribeConfigsResult& out) {
-  if (!resource.resource_name.empty() && resource.resource_name != std::to_string(broker.node_id())) {
-    out.error_code = protocol::code(protocol::ErrorCode::InvalidRequest);
-    out.error_message = "Unexpected broker id, expected " + std::to_string(broker.node_id()) + " or empty string, but received " + resource.resource_name;
+// One broker key with `value` as Kafka's ConfigHelper.createBrokerConfigEntry
+// reports it; `per_broker` false describes the cluster-default resource "".
+Entry broker_entry(const cluster::BrokerConfig& config, const cluster::ConfigDef& def, std::string value, bool per_broker,
+                   bool include_synonyms) {
+  auto synonyms = config.synonyms(def.name, per_broker);
+  Entry e;
+  e.name = def.name;
+  e.is_sensitive = is_sensitive(def);
+  e.value = e.is_sensitive ? std::nullopt : std::optional<std::string>(std::move(value));
+  e.config_source = static_cast<int8_t>(synonyms.empty() ? ConfigSource::Default : synonyms.front().source);
+  e.is_default = e.config_source == static_cast<int8_t>(ConfigSource::Default);
+  e.read_only = !cluster::is_dynamic_broker_config(def.name);
+  e.config_type = static_cast<int8_t>(def.type);
+  if (include_synonyms) e.synonyms = response_synonyms(synonyms, e.is_sensitive);
+  return e;
+}
+
+void describe_broker(Broker& broker, const DescribeConfigsRequest& req, const Resource& resource,
+                     DescribeConfigsResponse::DescribeConfigsResult& out) {
+  const cluster::BrokerConfig& config = broker.config();
+  if (resource.resource_name.empty()) {
+    // The cluster-wide default resource lists only what is set at that level.
+    auto layers = config.dynamic();
+    for (const auto& [name, value] : layers->cluster_default)
+      if (wanted(resource, name))
+        out.configs.push_back(broker_entry(config, *cluster::BrokerConfig::find_key(name), value, false, req.include_synonyms));
     return;
   }
-  for (const auto& def : cluster::BrokerConfig::known_keys()) {
-    if (!wanted(resource, def.name)) continue;
-    bool set = broker.config().is_set(def.name);
-    Entry e;
-    e.name = def.name;
-    if (!is_sensitive(def)) e.value = broker.config().get(def.name);
-    e.read_only = true;
-    e.is_default = !set;
-    e.is_sensitive = is_sensitive(def);
-    e.config_source = static_cast<int8_t>(set ? ConfigSource::StaticBroker : ConfigSource::Default);
-    e.config_type = static_cast<int8_t>(def.type);
-    if (req.include_synonyms && set) e.synonyms.push_back({def.name, e.value, e.config_source});
-    out.configs.push_back(std::move(e));
-  }
+  auto id = cluster::parse_int64(resource.resource_name);
+  if (!id) return fail(out, protocol::ErrorCode::InvalidRequest, "Broker id must be an integer, but it is: " + resource.resource_name);
+  if (*id != broker.node_id())
+    return fail(out, protocol::ErrorCode::InvalidRequest,
+                "Unexpected broker id, expected " + std::to_string(broker.node_id()) + " or empty string, but received " +
+                    resource.resource_name);
+  for (const auto& def : cluster::BrokerConfig::known_keys())
+    if (wanted(resource, def.name)) out.configs.push_back(broker_entry(config, def, config.get(def.name), true, req.include_synonyms));
 }
 }  // namespace
 
@@ -87,14 +109,12 @@ void handle_describe_configs(const RequestPtr& request, protocol::Reader& body) 
     result.error_message = std::nullopt;  // Kafka sends null on success
     result.resource_type = resource.resource_type;
     result.resource_name = resource.resource_name;
-    if (resource.resource_type == kTopic)
+    if (resource.resource_type == cluster::kTopicResource)
       describe_topic(request->broker, req, resource, result);
-    else if (resource.resource_type == kBroker)
+    else if (resource.resource_type == cluster::kBrokerResource)
       describe_broker(request->broker, req, resource, result);
-    else {
-      result.error_code = protocol::code(protocol::ErrorCode::InvalidRequest);
-      result.error_message = "Unsupported resource type " + std::to_string(resource.resource_type);
-    }
+    else
+      fail(result, protocol::ErrorCode::InvalidRequest, "Unsupported resource type " + std::to_string(resource.resource_type));
     resp.results.push_back(std::move(result));
   }
   request->reply(resp);

@@ -14,17 +14,24 @@ void handle_incremental_alter_configs(const RequestPtr& request, protocol::Reade
       request->broker,
       [req](cluster::Controller& controller) {
         IncrementalAlterConfigsResponse resp;
+        auto repeated = repeated_resources(req->resources);
         for (const auto& resource : req->resources) {
-          std::vector<cluster::ConfigChange> changes;
-          bool valid_ops = true;
-          for (const auto& c : resource.configs) {
-            if (c.config_operation < 0 || c.config_operation > 3) valid_ops = false;
-            changes.push_back({c.name, static_cast<cluster::ConfigOp>(c.config_operation), c.value});
-          }
-          auto outcome = alter_resource(resource.resource_type, [&]() -> cluster::TopicResult {
-            if (!valid_ops) return {protocol::ErrorCode::InvalidRequest, "Unknown config operation."};
-            return controller.alter_topic_configs(resource.resource_name, changes, req->validate_only);
-          });
+          auto outcome = [&]() -> cluster::TopicResult {
+            if (repeated.count({resource.resource_type, resource.resource_name}))
+              return {protocol::ErrorCode::InvalidRequest, "Each resource must appear at most once."};
+            auto needs_value = [](const auto& c) { return c.config_operation != static_cast<int8_t>(cluster::ConfigOp::Delete); };
+            if (auto check = check_config_list(resource, needs_value); check.error != protocol::ErrorCode::None) return check;
+            std::vector<cluster::ConfigChange> changes;
+            for (const auto& c : resource.configs) {
+              if (c.config_operation < 0 || c.config_operation > 3)
+                return {protocol::ErrorCode::InvalidRequest, "Unknown operations type " + std::to_string(c.config_operation)};
+              changes.push_back({c.name, static_cast<cluster::ConfigOp>(c.config_operation), c.value});
+            }
+            return alter_resource(
+                resource.resource_type,
+                [&] { return controller.alter_topic_configs(resource.resource_name, changes, req->validate_only); },
+                [&] { return controller.alter_broker_configs(resource.resource_name, changes, req->validate_only); });
+          }();
           resp.responses.push_back(alter_result<IncrementalAlterConfigsResponse::AlterConfigsResourceResponse>(resource, outcome));
         }
         return resp;

@@ -1,5 +1,6 @@
 // The topic settings the produce path enforces, resolved once per metadata
-// image from topic overrides, broker settings and Kafka's defaults.
+// image from topic overrides, broker settings (dynamic and static, as
+// BrokerConfig resolves them) and Kafka's defaults.
 #pragma once
 
 #include <cstdint>

@@ -118,5 +118,61 @@ TEST_F(ControllerTest, IncrementalConfigOperations) {
   EXPECT_EQ(configs.at("segment.bytes"), "1048576");
 }
 
+TEST_F(ControllerTest, BrokerConfigsLayerAndSurviveReopen) {
+  const auto& topic_retention = *find_topic_config("retention.ms");
+  ASSERT_EQ(controller_->alter_broker_configs("", {{"log.retention.ms", ConfigOp::Set, "3600000"},
+                                                   {"message.max.bytes", ConfigOp::Set, "2000"}}, false).error,
+            ErrorCode::None);
+  EXPECT_EQ(config_.get("message.max.bytes"), "2000");
+  EXPECT_EQ(effective_topic_config(topic_retention, {}, config_).value, "3600000");
+  EXPECT_EQ(effective_topic_config(topic_retention, {}, config_).source, ConfigSource::DynamicDefaultBroker);
+  // The per-broker value wins over the cluster default.
+  ASSERT_EQ(controller_->replace_broker_configs("1", {{"log.retention.ms", "60000"}}, false).error, ErrorCode::None);
+  EXPECT_EQ(config_.lookup("log.retention.ms").value, "60000");
+  EXPECT_EQ(config_.lookup("log.retention.ms").source, ConfigSource::DynamicBroker);
+  EXPECT_EQ(published_->broker_configs("1").at("log.retention.ms"), "60000");
+
+  config_.set_dynamic({});
+  reopen();
+  EXPECT_EQ(config_.lookup("log.retention.ms").value, "60000");
+  EXPECT_EQ(config_.lookup("message.max.bytes").source, ConfigSource::DynamicDefaultBroker);
+
+  ASSERT_EQ(controller_->alter_broker_configs("1", {{"log.retention.ms", ConfigOp::Delete, std::nullopt}}, false).error,
+            ErrorCode::None);
+  EXPECT_EQ(config_.lookup("log.retention.ms").source, ConfigSource::DynamicDefaultBroker);
+  // AlterConfigs replaces the whole set: message.max.bytes goes.
+  ASSERT_EQ(controller_->replace_broker_configs("", {{"log.retention.ms", "7200000"}}, false).error, ErrorCode::None);
+  EXPECT_EQ(config_.lookup("message.max.bytes").source, ConfigSource::Default);
+  EXPECT_EQ(config_.get("log.retention.ms"), "7200000");
+}
+
+TEST_F(ControllerTest, BrokerConfigChangesRefusedAsKafkaRefusesThem) {
+  auto refused = [&](const std::string& resource, std::vector<ConfigChange> changes) {
+    return controller_->alter_broker_configs(resource, changes, false);
+  };
+  auto r = refused("", {{"num.partitions", ConfigOp::Set, "3"}});
+  EXPECT_EQ(r.error, ErrorCode::InvalidRequest);
+  EXPECT_EQ(r.message, "Cannot update these configs dynamically: Set(num.partitions)");
+  r = refused("", {{"no.such.key", ConfigOp::Set, "3"}});
+  EXPECT_EQ(r.error, ErrorCode::InvalidRequest);
+  EXPECT_EQ(r.message, "Unknown Dynamic Configuration: Set(no.such.key).");
+  r = refused("", {{"log.retention.ms", ConfigOp::Set, "soon"}});
+  EXPECT_EQ(r.error, ErrorCode::InvalidRequest);
+  EXPECT_EQ(r.message, "Invalid value soon for configuration log.retention.ms: Not a number of type LONG");
+  r = refused("2", {{"log.retention.ms", ConfigOp::Set, "1"}});
+  EXPECT_EQ(r.message, "Unexpected broker id, expected 1, but received 2");
+  r = refused("one", {{"log.retention.ms", ConfigOp::Set, "1"}});
+  EXPECT_EQ(r.message, "Node id must be an integer, but it is: one");
+  r = refused("", {{"log.retention.ms", ConfigOp::Append, "1"}});
+  EXPECT_EQ(r.error, ErrorCode::InvalidConfig);
+  EXPECT_EQ(r.message, "Config value append is not allowed for config key: log.retention.ms");
+  EXPECT_EQ(refused("", {{"log.cleanup.policy", ConfigOp::Append, "compact"}}).error, ErrorCode::None);
+  EXPECT_EQ(config_.get("log.cleanup.policy"), "delete,compact");
+
+  ASSERT_EQ(controller_->replace_broker_configs("", {{"compression.type", "zstd"}}, true).error, ErrorCode::None);
+  EXPECT_EQ(config_.lookup("compression.type").source, ConfigSource::Default);
+  EXPECT_FALSE(controller_->image()->broker_configs("").count("compression.type"));
+}
+
 }  // namespace
 }  // namespace freshet::cluster
