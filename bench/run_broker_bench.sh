@@ -21,41 +21,16 @@ latency_rate="${LATENCY_RATE:-10000}"
 latency_seconds="${LATENCY_SECONDS:-10}"
 smp="${SMP:-2}"
 
-now_ms() { date +%s%3N; }
-
 echo "== building freshet and freshet_load (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
 ninja -C "$build" -j2 freshet freshet_load >/dev/null
 freshet="$build/freshet"
 freshet_load="$build/bench/freshet_load"
 
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-brokers="127.0.0.1:$port"
-data_dir="$(mktemp -d /tmp/freshet-bench.XXXXXX)"
 broker_log="$build/broker-bench.log"
-broker_pid=""
-
-cleanup() {
-  if [[ -n "$broker_pid" ]] && kill -0 "$broker_pid" 2>/dev/null; then
-    kill "$broker_pid"
-    wait "$broker_pid" 2>/dev/null || true
-  fi
-  rm -rf "$data_dir"
-}
-trap cleanup EXIT
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-
-echo "== starting broker on $brokers (--smp $smp), log: $broker_log"
-start_ms="$(now_ms)"
-"$freshet" server --set "listeners=PLAINTEXT://$brokers" --set "log.dirs=$data_dir" \
-  --smp "$smp" >"$broker_log" 2>&1 &
-broker_pid=$!
-until port_open; do
-  kill -0 "$broker_pid" 2>/dev/null || { echo "broker exited during start-up:"; cat "$broker_log"; exit 1; }
-  sleep 0.002
-done
-ready_ms=$(( $(now_ms) - start_ms ))
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+start_broker "$freshet" "$broker_log" "$smp"
 echo "broker accepting connections after ${ready_ms} ms"
 
 topics=(bench-100b-acks1 bench-1k-acks1 bench-100b-acksall bench-latency)

@@ -20,31 +20,10 @@ if [[ -z "${FRESHET_BIN:-}" ]]; then
 fi
 mkdir -p "$build"
 
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-brokers="127.0.0.1:$port"
-data_dir="$(mktemp -d /tmp/freshet-group-bench.XXXXXX)"
 broker_log="$build/broker-group-bench.log"
-broker_pid=""
-
-cleanup() {
-  if [[ -n "$broker_pid" ]] && kill -0 "$broker_pid" 2>/dev/null; then
-    kill "$broker_pid"
-    wait "$broker_pid" 2>/dev/null || true
-  fi
-  rm -rf "$data_dir"
-}
-trap cleanup EXIT
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-
-echo "== starting $FRESHET_BIN on $brokers (--smp $smp), log: $broker_log"
-"$FRESHET_BIN" server --set "listeners=PLAINTEXT://$brokers" --set "log.dirs=$data_dir" \
-  --smp "$smp" >"$broker_log" 2>&1 &
-broker_pid=$!
-until port_open; do
-  kill -0 "$broker_pid" 2>/dev/null || { echo "broker exited during start-up:"; cat "$broker_log"; exit 1; }
-  sleep 0.01
-done
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+start_broker "$FRESHET_BIN" "$broker_log" "$smp"
 
 /usr/bin/python3 "$root/bench/group_bench.py" --bootstrap "$brokers" \
   --members "${MEMBERS:-8}" --partitions "${PARTITIONS:-64}" --rounds "${ROUNDS:-5}" \
