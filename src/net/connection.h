@@ -1,7 +1,8 @@
 // One client connection, living on one shard: reads size-prefixed request
 // frames, hands each to a RequestHandler, and writes the responses back in
 // request order even when they complete out of order (pipelining).
-// Record sets that are file slices (Fetch) are sent with sendfile.
+// Record sets that are file slices (Fetch) are sent with sendfile, except to
+// peers on this host, which get them read into memory (see is_same_host).
 //
 // Two coroutines on the shard's io_context do the work: the reader parses
 // frames out of a receive buffer and dispatches them; the writer sends every
@@ -85,6 +86,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_receive_low_watermark(size_t missing_bytes);
   // False (connection closed) when the peer is gone.
   asio::awaitable<bool> write_buffers(const std::vector<asio::const_buffer>& buffers);
+  // A file slice's bytes read into memory; null (connection closed) when the
+  // file no longer holds them.
+  std::unique_ptr<uint8_t[]> read_file(const protocol::FileSlice& slice);
   // Sends a file slice from the page cache (sendfile); false when closed.
   asio::awaitable<bool> send_file(const protocol::FileSlice& slice);
   void dispatch(std::shared_ptr<std::vector<uint8_t>> frame);
@@ -101,6 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionLimits limits_;
   std::shared_ptr<FramePool> frames_;
   std::string peer_;
+  bool send_files_;  // sendfile for file slices, else read them into memory
   // Received bytes not yet parsed into frames: [receive_begin_, receive_end_).
   std::vector<uint8_t> receive_buffer_;
   size_t receive_begin_ = 0;
