@@ -12,6 +12,16 @@ using protocol::ErrorCode;
 namespace {
 TopicResult fail(ErrorCode error, std::string message) { return {error, std::move(message)}; }
 
+// Kafka's QuorumController.MAX_RECORDS_PER_USER_OP: one request may not add
+// more partitions than this.
+constexpr int32_t kMaxNewPartitionsPerOperation = 10000;
+
+TopicResult check_new_partitions(int32_t new_partitions) {
+  if (new_partitions > kMaxNewPartitionsPerOperation)
+    return fail(ErrorCode::PolicyViolation, "Unable to perform excessively large batch operation.");
+  return {};
+}
+
 // Applies SET/DELETE/APPEND/SUBTRACT to `configs`. APPEND and SUBTRACT need a
 // list-typed key; `not_a_list` words the refusal (Kafka's broker and
 // controller word it differently).
@@ -80,6 +90,7 @@ NewTopic Controller::default_topic(const std::string& name) const {
 
 TopicResult Controller::check_replication(int32_t partitions, int16_t replication_factor) const {
   if (partitions <= 0) return fail(ErrorCode::InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
+  if (auto too_many = check_new_partitions(partitions); too_many.error != ErrorCode::None) return too_many;
   if (replication_factor <= 0)
     return fail(ErrorCode::InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
   auto brokers = live_brokers();
@@ -165,6 +176,10 @@ TopicResult Controller::create_partitions(const std::string& name, int32_t total
                 fmt::format("The topic {} currently has {} partition(s); {} would not be an increase.", name, current, total_count));
   if (total_count == current)
     return fail(ErrorCode::InvalidPartitions, fmt::format("Topic already has {} partition(s).", current));
+  if (auto too_many = check_new_partitions(total_count - current); too_many.error != ErrorCode::None) return too_many;
+  if (total_count > kMaxPartitionsPerTopic)
+    return fail(ErrorCode::InvalidPartitions,
+                fmt::format("A topic may have at most {} partitions.", kMaxPartitionsPerTopic));
   if (validate_only) return {};
   auto result = commit(partition_records(topic->id, current, total_count - current));
   if (result.error == ErrorCode::None) spdlog::info("topic {} now has {} partitions", name, total_count);

@@ -14,7 +14,7 @@ const TopicInfo* MetadataImage::topic(const protocol::Uuid& id) const {
 
 // Copy-on-write: topics are shared between images until one changes.
 TopicInfo& MetadataImage::mutable_topic(const protocol::Uuid& id) {
-  auto& slot = topics_[names_by_id_.at(id)];
+  auto& slot = topics_.find(names_by_id_.at(id))->second;  // the two maps always agree
   auto copy = std::make_shared<TopicInfo>(*slot);
   slot = copy;
   return *copy;
@@ -32,13 +32,18 @@ DynamicBrokerConfigs MetadataImage::dynamic_broker_configs(int32_t node_id) cons
 
 void MetadataImage::apply(const MetadataRecord& record) {
   if (auto* t = std::get_if<protocol::TopicRecord>(&record)) {
+    if (auto old = topics_.find(t->name); old != topics_.end()) names_by_id_.erase(old->second->id);
+    if (auto old = names_by_id_.find(t->topic_id); old != names_by_id_.end()) {
+      topics_.erase(old->second);
+      names_by_id_.erase(old);
+    }
     auto info = std::make_shared<TopicInfo>();
     info->name = t->name;
     info->id = t->topic_id;
     topics_[t->name] = info;
     names_by_id_[t->topic_id] = t->name;
   } else if (auto* p = std::get_if<protocol::PartitionRecord>(&record)) {
-    if (!names_by_id_.count(p->topic_id) || p->partition_id < 0) return;
+    if (!names_by_id_.count(p->topic_id) || p->partition_id < 0 || p->partition_id >= kMaxPartitionsPerTopic) return;
     TopicInfo& topic = mutable_topic(p->topic_id);
     if (static_cast<size_t>(p->partition_id) >= topic.partitions.size()) topic.partitions.resize(p->partition_id + 1);
     PartitionInfo& info = topic.partitions[p->partition_id];

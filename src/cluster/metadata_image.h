@@ -37,6 +37,11 @@ struct TopicInfo {
 using MetadataRecord = std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord,
                                     protocol::RemoveTopicRecord>;
 
+// The most partitions one topic may have: the controller refuses more, and a
+// PartitionRecord beyond it (a corrupt log) is ignored rather than sizing the
+// topic's partition table after it.
+constexpr int32_t kMaxPartitionsPerTopic = 1 << 20;
+
 // ConfigRecord resource types (Kafka's ConfigResource.Type).
 constexpr int8_t kTopicResource = 2;
 constexpr int8_t kBrokerResource = 4;
@@ -59,7 +64,8 @@ class MetadataImage {
   DynamicBrokerConfigs dynamic_broker_configs(int32_t node_id) const;
 
   // Applies one record; unknown topic ids in later records are ignored (a
-  // record for a topic removed earlier in the same log).
+  // record for a topic removed earlier in the same log). A TopicRecord
+  // reusing a name or an id replaces the topic that had it.
   void apply(const MetadataRecord& record);
 
  private:

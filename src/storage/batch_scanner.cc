@@ -1,6 +1,7 @@
 #include "storage/batch_scanner.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace freshet::storage {
 
@@ -25,7 +26,8 @@ std::optional<BatchLocation> BatchScanner::next() {
   if (!load(position_, kRecordBatchHeaderSize)) return std::nullopt;
   auto header = protocol::parse_batch_header({buffer_.data() + (position_ - buffer_start_), kRecordBatchHeaderSize});
   if (!header || header->magic != protocol::kRecordBatchMagic || header->total_size() < kRecordBatchHeaderSize ||
-      header->batch_length < 0 || header->last_offset_delta < 0 || header->total_size() > end_ - position_)
+      header->batch_length < 0 || header->last_offset_delta < 0 || header->total_size() > end_ - position_ ||
+      header->base_offset < 0 || header->base_offset > INT64_MAX - header->last_offset_delta)
     return std::nullopt;
   current_ = BatchLocation{position_, *header};
   position_ += header->total_size();

@@ -27,7 +27,8 @@ class BatchScanner {
  public:
   BatchScanner(const FileHandle& log, uint64_t start_position, uint64_t end_position, size_t buffer_bytes);
 
-  // The next batch, or nullopt at the end of the range or at a malformed header.
+  // The next batch, or nullopt at the end of the range or at a malformed header
+  // (bad magic or length, or an offset range outside [0, INT64_MAX]).
   std::optional<BatchLocation> next();
   // The whole bytes of the batch last returned by next() (valid until the next call).
   std::span<const uint8_t> current_bytes();

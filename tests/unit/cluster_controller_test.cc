@@ -81,6 +81,37 @@ TEST_F(ControllerTest, RefusesWhatKafkaRefuses) {
   EXPECT_EQ(controller_->create_partitions("a", 2, false).error, ErrorCode::InvalidPartitions);
   EXPECT_EQ(controller_->create_partitions("missing", 5, false).error, ErrorCode::UnknownTopicOrPartition);
   EXPECT_EQ(controller_->delete_topic("missing").error, ErrorCode::UnknownTopicOrPartition);
+  // Kafka's cap on the records one request may add.
+  auto huge = controller_->create_topic(topic("huge", 10001), false);
+  EXPECT_EQ(huge.error, ErrorCode::PolicyViolation);
+  EXPECT_EQ(huge.message, "Unable to perform excessively large batch operation.");
+  EXPECT_EQ(controller_->create_partitions("a", 2 + 10001, false).error, ErrorCode::PolicyViolation);
+}
+
+// A corrupt or hostile metadata log never leaves the image inconsistent.
+TEST(MetadataImageTest, ARepeatedTopicNameOrIdReplacesTheOldTopic) {
+  MetadataImage image;
+  protocol::Uuid x{1, 1}, y{2, 2};
+  protocol::TopicRecord a_x;
+  a_x.name = "a";
+  a_x.topic_id = x;
+  protocol::TopicRecord a_y = a_x;
+  a_y.topic_id = y;
+  image.apply(a_x);
+  image.apply(a_y);  // same name, new id
+  EXPECT_EQ(image.topic(x), nullptr);
+  ASSERT_NE(image.topic(y), nullptr);
+  protocol::RemoveTopicRecord remove_x;
+  remove_x.topic_id = x;
+  image.apply(remove_x);  // the stale id is gone: nothing happens
+  protocol::PartitionRecord partition;
+  partition.topic_id = y;
+  partition.partition_id = 0;
+  image.apply(partition);
+  EXPECT_EQ(image.topic("a")->partitions.size(), 1u);
+  partition.partition_id = kMaxPartitionsPerTopic;  // beyond the cap: ignored
+  image.apply(partition);
+  EXPECT_EQ(image.topic("a")->partitions.size(), 1u);
 }
 
 TEST_F(ControllerTest, ValidateOnlyChangesNothing) {

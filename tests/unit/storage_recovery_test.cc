@@ -92,6 +92,22 @@ TEST_F(RecoveryTest, HalfAWrittenBatchIsCut) {
   EXPECT_EQ(read_all(*log), concat(batches, batches.size()));
 }
 
+// The CRC does not cover base_offset: a stored one whose range overflows int64 is cut.
+TEST_F(RecoveryTest, ABatchWhoseOffsetsOverflowIsCut) {
+  auto log = open_unclean();
+  auto batches = fill(*log, 5);
+  int64_t end = log->log_end_offset();
+  auto path = active_log(*log);
+  log.reset();
+  auto bad = st::make_batch(3, 40, 0);
+  protocol::set_base_offset(bad, INT64_MAX - 1);
+  st::append_to_file(path, bad);
+
+  log = open_unclean();
+  EXPECT_EQ(log->log_end_offset(), end);
+  EXPECT_EQ(read_all(*log), concat(batches, batches.size()));
+}
+
 TEST_F(RecoveryTest, ABatchWithABadCrcAndEverythingAfterItIsCut) {
   config_.segment_bytes = 1 << 20;  // one segment
   auto log = open_unclean();
