@@ -58,7 +58,8 @@ Connection::Connection(asio::ip::tcp::socket socket, RequestHandler& handler, Co
       limits_(limits),
       frames_(std::move(frames)),
       peer_(describe_peer(socket_)),
-      send_files_(!is_same_host(socket_)),
+      send_files_(limits.file_slices == FileSliceTransfer::kSendfile ||
+                  (limits.file_slices == FileSliceTransfer::kAuto && !is_same_host(socket_))),
       receive_buffer_(kReceiveBufferBytes),
       reader_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()),
       writer_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()) {

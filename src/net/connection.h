@@ -37,10 +37,16 @@ namespace freshet::net {
 using ResponseBytes = std::optional<protocol::EncodedMessage>;
 using Responder = std::function<void(ResponseBytes)>;
 
+// How record sets that are file slices reach the client: sendfile, or read
+// into memory and written; kAuto copies for same-host peers (see is_same_host
+// in connection.cc) and uses sendfile otherwise.
+enum class FileSliceTransfer { kAuto, kSendfile, kCopy };
+
 struct ConnectionLimits {
   int32_t max_request_bytes = 100 * 1024 * 1024;  // socket.request.max.bytes
   size_t max_in_flight_requests = 256;            // reading pauses beyond this...
   size_t max_in_flight_bytes = 8 * 1024 * 1024;   // ...or beyond this many request bytes (one request always fits)
+  FileSliceTransfer file_slices = FileSliceTransfer::kAuto;
 };
 
 class RequestHandler {
