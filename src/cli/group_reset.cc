@@ -3,24 +3,12 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "cli/errors.h"
+#include "cli/parse_number.h"
 #include "cli/group_errors.h"
 
 namespace freshet::cli {
-namespace {
-
-// A non-negative decimal integer occupying all of `text`, or nullopt.
-std::optional<int64_t> parse_non_negative(std::string_view text) {
-  int64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < 0) return std::nullopt;
-  return value;
-}
-
-}  // namespace
 
 ResetTarget ResetTarget::parse(std::string_view text) {
   if (text == "earliest") return {Kind::kEarliest, 0};
