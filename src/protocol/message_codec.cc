@@ -1,5 +1,7 @@
 #include "protocol/message_codec.h"
 
+#include "protocol/client_text.h"
+
 namespace freshet::protocol::codec {
 
 std::string read_string(Reader& r, bool compact) { return compact ? r.compact_string() : r.string(); }
@@ -25,6 +27,16 @@ void write_nullable_string(Writer& w, const std::optional<std::string>& v, bool 
   } else {
     w.i16(-1);
   }
+}
+
+void write_message(Writer& w, std::string_view v, bool compact) {
+  if (v.size() <= kMaxMessageBytes) return write_string(w, v, compact);
+  write_string(w, cut_text(v, kMaxMessageBytes), compact);
+}
+
+void write_nullable_message(Writer& w, const std::optional<std::string>& v, bool compact, bool nullable) {
+  if (v && v->size() > kMaxMessageBytes) return write_message(w, *v, compact);
+  write_nullable_string(w, v, compact, nullable);
 }
 
 std::vector<uint8_t> read_bytes(Reader& r, bool compact) { return compact ? r.compact_bytes() : r.bytes(); }
@@ -70,7 +82,7 @@ void write_nullable_records(Writer& w, const std::optional<Records>& v, bool com
 }
 
 std::optional<int32_t> read_nullable_array_length(Reader& r, bool compact, bool nullable,
-                                                  size_t min_element_bytes) {
+                                                  size_t min_element_bytes, size_t element_size_bytes) {
   auto n = compact ? r.compact_array_length() : r.array_length();
   if (!n) {
     if (!nullable) throw DecodeError("non-nullable array is null");
@@ -79,11 +91,12 @@ std::optional<int32_t> read_nullable_array_length(Reader& r, bool compact, bool 
   if (static_cast<size_t>(*n) * min_element_bytes > r.remaining()) {
     throw DecodeError("array length exceeds the bytes left");
   }
+  r.charge(static_cast<size_t>(*n) * element_size_bytes);
   return n;
 }
 
-int32_t read_array_length(Reader& r, bool compact, size_t min_element_bytes) {
-  return *read_nullable_array_length(r, compact, false, min_element_bytes);
+int32_t read_array_length(Reader& r, bool compact, size_t min_element_bytes, size_t element_size_bytes) {
+  return *read_nullable_array_length(r, compact, false, min_element_bytes, element_size_bytes);
 }
 
 void write_array_length(Writer& w, size_t n, bool compact) {

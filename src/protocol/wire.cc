@@ -148,6 +148,7 @@ std::optional<std::string> Reader::nullable_string() {
   if (n == -1) return std::nullopt;
   if (n < 0) throw DecodeError("negative string length");
   auto bytes = raw(static_cast<size_t>(n));
+  charge(bytes.size());
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
@@ -162,6 +163,7 @@ std::optional<std::string> Reader::compact_nullable_string() {
   if (n == 0) return std::nullopt;
   if (n - 1 > kMaxStringBytes) throw DecodeError("compact string longer than 32767 bytes");
   auto bytes = raw(n - 1);
+  charge(bytes.size());
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
@@ -176,6 +178,7 @@ std::optional<std::vector<uint8_t>> Reader::nullable_bytes() {
   if (n == -1) return std::nullopt;
   if (n < 0) throw DecodeError("negative bytes length");
   auto bytes = raw(static_cast<size_t>(n));
+  charge(bytes.size());
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
@@ -189,6 +192,7 @@ std::optional<std::vector<uint8_t>> Reader::compact_nullable_bytes() {
   const uint32_t n = uvarint();
   if (n == 0) return std::nullopt;
   auto bytes = raw(n - 1);
+  charge(bytes.size());
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 

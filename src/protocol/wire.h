@@ -6,6 +6,7 @@
 // Writer appends to a growable buffer it owns.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -61,12 +62,42 @@ struct Records {
   }
 };
 
+// Bounds what decoding one frame may allocate, so that a hostile frame (say
+// 100 MiB of empty strings) cannot turn into objects many times its size:
+// arrays charge their element count times the element's size, strings and
+// bytes their length; beyond the budget decoding throws DecodeError.
+class DecodeBudget {
+ public:
+  // Objects may take this many bytes per frame byte (every Kafka request
+  // decodes well within it), and at least kMinBytes.
+  static constexpr size_t kBytesPerFrameByte = 16;
+  static constexpr size_t kMinBytes = 1 << 20;
+  static DecodeBudget for_frame(size_t frame_bytes) {
+    return DecodeBudget(std::max(kMinBytes, frame_bytes * kBytesPerFrameByte));
+  }
+  explicit DecodeBudget(size_t bytes) : left_bytes_(bytes) {}
+  void charge(size_t bytes) {
+    if (bytes > left_bytes_) throw DecodeError("request decodes into too many objects for its size");
+    left_bytes_ -= bytes;
+  }
+  size_t left_bytes() const { return left_bytes_; }
+
+ private:
+  size_t left_bytes_;
+};
+
 class Reader {
  public:
   explicit Reader(std::span<const uint8_t> data) : data_(data) {}
   // `owner` keeps `data` alive; Records decoded from this reader share it.
-  Reader(std::span<const uint8_t> data, std::shared_ptr<const void> owner)
-      : data_(data), owner_(std::move(owner)) {}
+  // `budget`, when given, must outlive this reader and its sub-readers.
+  Reader(std::span<const uint8_t> data, std::shared_ptr<const void> owner, DecodeBudget* budget = nullptr)
+      : data_(data), owner_(std::move(owner)), budget_(budget) {}
+
+  // Counts `bytes` of decoded objects against the budget, if any.
+  void charge(size_t bytes) {
+    if (budget_) budget_->charge(bytes);
+  }
 
   size_t remaining() const { return data_.size() - pos_; }
   size_t position() const { return pos_; }
@@ -116,7 +147,7 @@ class Reader {
   }
   void skip(size_t n) { raw(n); }
   // A reader over the next `n` bytes (sharing the owner); this one moves past them.
-  Reader sub(size_t n) { return Reader(raw(n), owner_); }
+  Reader sub(size_t n) { return Reader(raw(n), owner_, budget_); }
 
  private:
   template <typename T>
@@ -133,6 +164,7 @@ class Reader {
   std::span<const uint8_t> data_;
   size_t pos_ = 0;
   std::shared_ptr<const void> owner_;
+  DecodeBudget* budget_ = nullptr;
 };
 
 // An encoding whose large record sets are referenced rather than copied:

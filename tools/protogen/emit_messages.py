@@ -54,6 +54,12 @@ class FieldCodec:
             return wide
         return f"{self.compact} ? 1 : {wide}"
 
+    @staticmethod
+    def _element_size(x, optional=False):
+        """sizeof one element of the array member `x` (a std::optional of one when `optional`)."""
+        array = f"std::remove_cvref_t<decltype({x})>" + ("::value_type" if optional else "")
+        return f"sizeof({array}::value_type)"
+
     def _read_element(self, r):
         f = self.f
         if f.element in FIXED_IO:
@@ -82,10 +88,10 @@ class FieldCodec:
         if f.is_array:
             if not f.optional:
                 loop = (f"for (int32_t i = 0, n = codec::read_array_length({r}, {self.compact}, "
-                        f"{self._min_element_bytes()}); i < n; ++i) {self._push(x + '.', r)}")
+                        f"{self._min_element_bytes()}, {self._element_size(x)}); i < n; ++i) {self._push(x + '.', r)}")
                 return ([f"{x}.clear();"] if self.tagged else []) + [loop]
             return [f"if (auto n = codec::read_nullable_array_length({r}, {self.compact}, {nullable}, "
-                    f"{self._min_element_bytes()})) {{",
+                    f"{self._min_element_bytes()}, {self._element_size(x, optional=True)})) {{",
                     f"  {x}.emplace();",
                     f"  for (int32_t i = 0; i < *n; ++i) {self._push(x + '->', r)}",
                     "} else {",
@@ -139,9 +145,11 @@ class FieldCodec:
             return lines
         if f.element in FIXED_IO:
             return [f"{w}.{FIXED_IO[f.element][0]}({x});"]
+        # Error messages may echo client strings: written through a bound.
+        kind = "message" if f.element == "string" and f.name.endswith("ErrorMessage") else f.element
         if f.optional:
-            return [f"codec::write_nullable_{f.element}({w}, {x}, {self.compact}, {nullable});"]
-        return [f"codec::write_{f.element}({w}, {x}, {self.compact});"]
+            return [f"codec::write_nullable_{kind}({w}, {x}, {self.compact}, {nullable});"]
+        return [f"codec::write_{kind}({w}, {x}, {self.compact});"]
 
 
 def _flex_local(message, struct):
