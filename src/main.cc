@@ -36,6 +36,7 @@ int run_server(const ServerOptions& options) {
   std::vector<std::string> unknown;
   auto config = freshet::cluster::BrokerConfig::load(options.config_path, options.overrides, &unknown);
   for (const auto& key : unknown) spdlog::warn("unknown configuration key '{}' is ignored", key);
+  for (const auto& note : config.inert_settings()) spdlog::warn("configuration: {}", note);
 
   // Signals are taken synchronously by this thread; shard threads inherit the mask.
   sigset_t signals;

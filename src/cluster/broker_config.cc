@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "cluster/config_def.h"
+#include "cluster/inert_configs.h"
 #include "cluster/topic_config.h"
 
 namespace freshet::cluster {
@@ -40,8 +41,9 @@ const ConfigDef kBrokerKeys[] = {
     {"auto.create.topics.enable", T::Boolean, "true"},
     {"delete.topic.enable", T::Boolean, "true"},
     {"socket.request.max.bytes", T::Int, "104857600", 1},
-    {"socket.send.buffer.bytes", T::Int, "102400", -1},
-    {"socket.receive.buffer.bytes", T::Int, "102400", -1},
+    // Kafka's default is 102400; -1 (the OS's, autotuned) is much faster on fast links.
+    {"socket.send.buffer.bytes", T::Int, "-1", -1},
+    {"socket.receive.buffer.bytes", T::Int, "-1", -1},
     {"num.network.threads", T::Int, "3", 1},
     {"num.io.threads", T::Int, "8", 1},
     {"num.recovery.threads.per.data.dir", T::Int, "1", 1},
@@ -71,8 +73,12 @@ const ConfigDef kBrokerKeys[] = {
     {"fetch.max.bytes", T::Int, "57671680", 1024},
     {"max.incremental.fetch.session.cache.slots", T::Int, "1000", 0},
     {"queued.max.requests", T::Int, "500", 1},
+    // Kafka's default is -1 (unbounded); Freshet bounds request memory by default.
+    {"queued.max.request.bytes", T::Long, "268435456", -1},
+    {"max.connections", T::Int, "2147483647", 0},
+    {"max.connections.per.ip", T::Int, "2147483647", 0},
+    {"connections.max.idle.ms", T::Long, "600000", -1},
     {"replica.fetch.max.bytes", T::Int, "1048576", 0},
-    {"zookeeper.connect", T::String, ""},
 };
 
 const ConfigDef* find_broker_key(std::string_view name) {
@@ -86,6 +92,41 @@ const TopicConfigDef* find_topic_synonym(std::string_view name) {
   for (const auto& t : topic_config_defs())
     if (t.broker_key && name == t.broker_key) return &t;
   return nullptr;
+}
+
+// Kafka's security protocol of each listener: listener.security.protocol.map,
+// else the listener's name when it is a protocol's own name.
+std::string security_protocol(const BrokerConfig& config, const std::string& listener) {
+  for (const auto& entry : split_list(config.get("listener.security.protocol.map"))) {
+    size_t colon = entry.find(':');
+    if (colon != std::string::npos && entry.substr(0, colon) == listener) return entry.substr(colon + 1);
+  }
+  for (const char* protocol : {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
+    if (listener == protocol) return listener;
+  throw std::runtime_error(fmt::format("No security protocol defined for listener {}", listener));
+}
+
+// Settings asking for what this node cannot do yet are refused at start,
+// rather than quietly ignored.
+void refuse_unsupported(const BrokerConfig& config) {
+  auto roles = split_list(config.get("process.roles"));
+  std::sort(roles.begin(), roles.end());
+  if (roles != std::vector<std::string>{"broker", "controller"})
+    throw std::runtime_error(fmt::format("process.roles={}: only combined nodes (broker,controller) are supported yet",
+                                         config.get("process.roles")));
+  for (const auto& voter : split_list(config.get("controller.quorum.voters"))) {
+    auto id = parse_int64(std::string_view(voter).substr(0, voter.find('@')));
+    if (!id || *id != config.node_id())
+      throw std::runtime_error(fmt::format(
+          "controller.quorum.voters={}: a quorum of other nodes is not supported yet (only this node, {})",
+          config.get("controller.quorum.voters"), config.node_id()));
+  }
+  for (const auto& listener : config.listeners()) {
+    std::string protocol = security_protocol(config, listener.name);
+    if (protocol != "PLAINTEXT")
+      throw std::runtime_error(fmt::format("listener {} uses {}, which is not supported yet (PLAINTEXT only)",
+                                           listener.name, protocol));
+  }
 }
 
 std::string trim(std::string_view s) {
@@ -155,7 +196,21 @@ BrokerConfig BrokerConfig::load(const std::optional<std::string>& properties_pat
     config.values_["log.roll.ms"] = std::to_string(config.get_int("log.roll.hours") * 3600000);
   if (config.is_set("broker.id") && !config.is_set("node.id")) config.values_["node.id"] = config.get("broker.id");
   if (config.listeners().empty()) throw std::runtime_error("listeners: no valid listener in '" + config.get("listeners") + "'");
+  refuse_unsupported(config);
+  int64_t queued_bytes = config.get_int("queued.max.request.bytes");
+  if (queued_bytes > 0 && queued_bytes < config.get_int("socket.request.max.bytes"))
+    throw std::runtime_error("queued.max.request.bytes must be larger or equal to socket.request.max.bytes");
   return config;
+}
+
+std::vector<std::string> BrokerConfig::inert_settings() const {
+  std::vector<std::string> notes;
+  for (const auto& [key, value] : values_) {
+    const TopicConfigDef* synonym = find_topic_synonym(key);
+    const char* reason = inert_config_reason(synonym ? synonym->def.name : key);
+    if (reason) notes.push_back(fmt::format("{}={} has no effect: {}", key, value, reason));
+  }
+  return notes;
 }
 
 std::vector<ConfigDef> BrokerConfig::known_keys() {
@@ -244,6 +299,19 @@ std::vector<ListenerAddress> BrokerConfig::advertised_listeners() const {
   for (auto& l : advertised)
     if (l.host.empty() || l.host == "0.0.0.0") l.host = "127.0.0.1";
   return advertised;
+}
+
+ListenerAddress BrokerConfig::advertised_listener(std::string_view name) const {
+  auto named = [name](const ListenerAddress& l) { return l.name == name; };
+  auto advertised = parse_listeners(get("advertised.listeners"));
+  if (auto it = std::find_if(advertised.begin(), advertised.end(), named); it != advertised.end()) return *it;
+  auto own = listeners();
+  if (auto it = std::find_if(own.begin(), own.end(), named); it != own.end()) {
+    ListenerAddress address = *it;
+    if (address.host.empty() || address.host == "0.0.0.0") address.host = "127.0.0.1";
+    return address;
+  }
+  return advertised_listeners().front();
 }
 
 std::vector<ListenerAddress> parse_listeners(std::string_view text) {

@@ -61,6 +61,10 @@ class BrokerConfig {
   void set_dynamic(const DynamicBrokerConfigs& configs);
   std::shared_ptr<const DynamicBrokerConfigs> dynamic() const { return dynamic_.load(); }
 
+  // "key=value has no effect: reason" for each key set here (server.properties
+  // or --set) that Freshet accepts but does not apply (inert_configs.h).
+  std::vector<std::string> inert_settings() const;
+
   // Every broker key Freshet knows (topic-config synonyms included), in
   // DescribeConfigs order; `def.default_value` is Kafka's default.
   static std::vector<ConfigDef> known_keys();
@@ -71,6 +75,10 @@ class BrokerConfig {
   std::vector<std::string> log_dirs() const;
   std::vector<ListenerAddress> listeners() const;
   std::vector<ListenerAddress> advertised_listeners() const;
+  // The address to advertise to a client connected through listener `name`:
+  // its advertised.listeners entry, else the listener's own address (as
+  // advertised_listeners() gives it), else the first advertised one.
+  ListenerAddress advertised_listener(std::string_view name) const;
 
  private:
   std::map<std::string, std::string> values_;

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "cluster/inert_configs.h"
+#include "cluster/internal_topics.h"
+
 namespace freshet::cluster {
 
 using protocol::ErrorCode;
@@ -77,6 +80,20 @@ std::optional<std::string> invalid_topic_name_reason(std::string_view name) {
   return std::nullopt;
 }
 
+// Kafka's metric-name collision rule: '.' and '_' are the same character.
+std::optional<std::string> Controller::colliding_topic(std::string_view name) const {
+  auto normalized = [](std::string_view text) {
+    std::string out(text);
+    std::replace(out.begin(), out.end(), '.', '_');
+    return out;
+  };
+  if (name.find_first_of("._") == std::string::npos) return std::nullopt;
+  std::string key = normalized(name);
+  for (const auto& [existing, topic] : image_->topics())
+    if (existing != name && normalized(existing) == key) return existing;
+  return std::nullopt;
+}
+
 Controller::Controller(BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish)
     : config_(config), log_(log), image_(std::move(image)), publish_(std::move(publish)) {
   config_.set_dynamic(image_->dynamic_broker_configs(config_.node_id()));
@@ -121,7 +138,12 @@ std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& 
 
 TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) {
   if (auto reason = invalid_topic_name_reason(topic.name)) return fail(ErrorCode::InvalidTopicException, *reason);
+  if (topic.name == kMetadataTopicName)
+    return fail(ErrorCode::InvalidTopicException, fmt::format("Creation of internal topic {} is not allowed.", topic.name));
   if (image_->topic(topic.name)) return fail(ErrorCode::TopicAlreadyExists, fmt::format("Topic '{}' already exists.", topic.name));
+  if (auto colliding = colliding_topic(topic.name))
+    return fail(ErrorCode::InvalidTopicException,
+                fmt::format("Topic '{}' collides with existing topic: {}", topic.name, *colliding));
   int32_t partitions = topic.partitions;
   int16_t replication = topic.replication_factor;
   if (!topic.assignments.empty()) {
@@ -151,8 +173,13 @@ TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) 
   for (auto& p : partition_records(record.topic_id, 0, partitions)) records.push_back(std::move(p));
   for (auto& c : config_diff(kTopicResource, topic.name, {}, topic.configs)) records.push_back(std::move(c));
   auto result = commit(std::move(records));
-  if (result.error == ErrorCode::None)
+  if (result.error == ErrorCode::None) {
     spdlog::info("created topic {} with {} partition(s), id {}", topic.name, partitions, record.topic_id.to_base64());
+    if (topic.name.find_first_of("._") != std::string::npos && !is_internal_topic(topic.name))
+      spdlog::warn("topic {}: due to limitations in metric names, topics with a period ('.') or underscore ('_') "
+                   "could collide; avoid using both",
+                   topic.name);
+  }
   return result;
 }
 
@@ -160,6 +187,9 @@ TopicResult Controller::delete_topic(const std::string& name) {
   const TopicInfo* topic = image_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, "This server does not host this topic-partition.");
   if (!config_.get_bool("delete.topic.enable")) return fail(ErrorCode::TopicDeletionDisabled, "Topic deletion is disabled.");
+  if (is_internal_topic(name))
+    return fail(ErrorCode::InvalidTopicException,
+                fmt::format("Topic {} is a kafka internal topic and is not allowed to be marked for deletion.", name));
   protocol::RemoveTopicRecord record;
   record.topic_id = topic->id;
   auto result = commit({record});
@@ -170,6 +200,10 @@ TopicResult Controller::delete_topic(const std::string& name) {
 TopicResult Controller::create_partitions(const std::string& name, int32_t total_count, bool validate_only) {
   const TopicInfo* topic = image_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
+  // A group's or transaction's coordinator is the partition its id hashes to.
+  if (is_internal_topic(name))
+    return fail(ErrorCode::InvalidPartitions,
+                fmt::format("Topic {} is a kafka internal topic: its partition count cannot change.", name));
   auto current = static_cast<int32_t>(topic->partitions.size());
   if (total_count < current)
     return fail(ErrorCode::InvalidPartitions,
@@ -197,8 +231,13 @@ std::vector<MetadataRecord> Controller::config_diff(int8_t resource_type, const 
     r.value = std::move(value);
     records.emplace_back(std::move(r));
   };
-  for (const auto& [key, value] : after)
-    if (auto it = before.find(key); it == before.end() || it->second != value) record(key, value);
+  for (const auto& [key, value] : after) {
+    if (auto it = before.find(key); it != before.end() && it->second == value) continue;
+    record(key, value);
+    if (const char* reason = inert_config_reason(key))
+      spdlog::warn("{} {}: {}={} has no effect: {}", resource_type == kTopicResource ? "topic" : "broker config",
+                   resource_name, key, value, reason);
+  }
   for (const auto& [key, value] : before)
     if (!after.count(key)) record(key, std::nullopt);
   return records;

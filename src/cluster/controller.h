@@ -76,6 +76,8 @@ class Controller {
   NewTopic default_topic(const std::string& name) const;
 
  private:
+  // An existing topic whose name differs from `name` only in '.' vs '_'.
+  std::optional<std::string> colliding_topic(std::string_view name) const;
   TopicResult commit(std::vector<MetadataRecord> records);
   TopicResult check_replication(int32_t partitions, int16_t replication_factor) const;
   std::vector<MetadataRecord> partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count) const;

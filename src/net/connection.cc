@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/shard.h"
+
 namespace freshet::net {
 
 namespace {
@@ -46,43 +48,114 @@ bool is_same_host(const asio::ip::tcp::socket& socket) {
   return !ec && ep.address().is_loopback();
 }
 
+
+// The in-memory bytes a response holds while queued (file slices hold none).
+size_t held_bytes(const ResponseBytes& bytes) {
+  if (!bytes) return 0;
+  size_t total = bytes->bytes.size();
+  for (const auto& [position, records] : bytes->externals)
+    if (!records.file) total += records.bytes.size();
+  return total;
+}
+
 int64_t read_size_prefix(const uint8_t* p) {
   return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]));
 }
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, RequestHandler& handler, ConnectionLimits limits,
-                       std::shared_ptr<FramePool> frames)
+// One request's answer, shared by the copies of its Responder. Dropped
+// unanswered (a handler lost it, or failed on another shard), it closes the
+// connection: the answers pipelined after it could never be sent in order.
+struct Responder::Pending {
+  std::shared_ptr<Connection> connection;
+  uint64_t sequence;
+  std::atomic<bool> answered{false};
+  ~Pending() {
+    // Off the shards only while the process tears its reactors down.
+    if (!answered.load() && ShardSet::current() != ShardSet::kNoShard)
+      connection->close_from_any_thread("a request was dropped without an answer");
+  }
+};
+
+void Responder::operator()(ResponseBytes bytes) const {
+  if (pending_->answered.exchange(true)) return;
+  pending_->connection->complete(pending_->sequence, std::move(bytes));
+}
+
+void Responder::fail(const std::string& reason) const {
+  if (pending_->answered.exchange(true)) return;
+  pending_->connection->close_from_any_thread(reason);
+}
+
+Connection::Connection(asio::ip::tcp::socket socket, std::string peer_ip, std::string listener, RequestHandler& handler,
+                       ConnectionLimits limits, ConnectionResources resources, std::shared_ptr<FramePool> frames)
     : socket_(std::move(socket)),
+      peer_ip_(std::move(peer_ip)),
       handler_(handler),
       limits_(limits),
+      resources_(std::move(resources)),
       frames_(std::move(frames)),
-      peer_(describe_peer(socket_)),
+      client_{describe_peer(socket_), std::move(listener)},
       send_files_(limits.file_slices == FileSliceTransfer::kSendfile ||
                   (limits.file_slices == FileSliceTransfer::kAuto && !is_same_host(socket_))),
       receive_buffer_(kReceiveBufferBytes),
+      last_activity_(std::chrono::steady_clock::now()),
       reader_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      writer_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()) {
+      writer_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      memory_wakeup_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      idle_timer_(socket_.get_executor()) {
   asio::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (limits.send_buffer_bytes > 0) socket_.set_option(asio::socket_base::send_buffer_size(limits.send_buffer_bytes), ec);
+  if (limits.receive_buffer_bytes > 0)
+    socket_.set_option(asio::socket_base::receive_buffer_size(limits.receive_buffer_bytes), ec);
   socket_.native_non_blocking(true, ec);  // sendfile() must not block the shard
+}
+
+Connection::~Connection() {
+  if (!closed_) resources_.quotas->closed(peer_ip_);
 }
 
 void Connection::start() {
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+  if (limits_.max_idle_ms > 0) asio::co_spawn(socket_.get_executor(), [self] { return self->idle_loop(); }, asio::detached);
 }
 
 void Connection::close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
-  if (!reason.empty()) spdlog::warn("closing connection from {}: {}", peer_, reason);
+  resources_.quotas->closed(peer_ip_);
+  if (!reason.empty()) spdlog::warn("closing connection from {}: {}", client_.peer, reason);
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   reader_wakeup_.cancel();
   writer_wakeup_.cancel();
+  memory_wakeup_.cancel();
+  idle_timer_.cancel();
+}
+
+void Connection::close_from_any_thread(std::string reason) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] { self->close(reason); });
+}
+
+// Checks a few times per idle period; a connection with requests in hand or
+// responses being written is busy, not idle.
+asio::awaitable<void> Connection::idle_loop() {
+  auto max_idle = std::chrono::milliseconds(limits_.max_idle_ms);
+  auto check_every = std::max<std::chrono::milliseconds>(max_idle / 4, std::chrono::milliseconds(10));
+  while (!closed_) {
+    idle_timer_.expires_after(check_every);
+    asio::error_code ec;
+    co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) co_return;
+    bool busy = !slots_.empty() || writing_bytes_ > 0;
+    if (busy) note_activity();
+    if (std::chrono::steady_clock::now() - last_activity_ >= max_idle)
+      close(fmt::format("idle for more than connections.max.idle.ms={}", limits_.max_idle_ms));
+  }
 }
 
 asio::awaitable<void> Connection::read_loop() {
@@ -107,24 +180,49 @@ asio::awaitable<std::shared_ptr<std::vector<uint8_t>>> Connection::read_frame() 
     co_return nullptr;
   }
   auto frame_bytes = static_cast<size_t>(size);
+  auto reservation = co_await reserve_memory(frame_bytes);
+  if (!reservation) co_return nullptr;
   if (kSizePrefixBytes + frame_bytes <= receive_buffer_.size()) {
     while (buffered() < kSizePrefixBytes + frame_bytes)
       if (!co_await receive_more(true)) co_return nullptr;
   }
   receive_begin_ += kSizePrefixBytes;
-  auto frame = frames_->take(frame_bytes);
+  // The buffer grows with the bytes that arrived (doubling), so a client
+  // announcing a large request but sending little of it holds little memory.
   size_t filled = std::min(frame_bytes, buffered());
+  auto frame = frames_->take(std::min(frame_bytes, std::max(filled, kReceiveBufferBytes)), std::move(*reservation));
   std::memcpy(frame->data(), receive_buffer_.data() + receive_begin_, filled);
   receive_begin_ += filled;
   if (receive_begin_ == receive_end_) receive_begin_ = receive_end_ = 0;
 
   // A large body: the receive buffer is empty now; read the rest in place.
   while (filled < frame_bytes) {
+    if (filled == std::min(frame->size(), frame_bytes)) frame->resize(std::min(frame_bytes, 2 * filled));
+    size_t room = std::min(frame->size(), frame_bytes);
     set_receive_low_watermark(frame_bytes - filled);
-    if (!co_await read_some(asio::buffer(*frame) + filled, filled, true)) co_return nullptr;
+    if (!co_await read_some(asio::buffer(frame->data() + filled, room - filled), filled, true)) co_return nullptr;
   }
+  frame->resize(frame_bytes);  // a recycled buffer may be longer
   set_receive_low_watermark(0);
   co_return frame;
+}
+
+asio::awaitable<std::optional<MemoryReservation>> Connection::reserve_memory(size_t frame_bytes) {
+  bool paused = false;
+  while (!closed_) {
+    if (auto reservation = resources_.memory->try_reserve(frame_bytes)) {
+      if (paused) spdlog::debug("connection from {} resumes reading: request memory is available", client_.peer);
+      co_return reservation;
+    }
+    if (!paused) spdlog::debug("connection from {} pauses reading: queued.max.request.bytes is in use", client_.peer);
+    paused = true;
+    resources_.memory->when_available([self = shared_from_this()] {
+      asio::post(self->socket_.get_executor(), [self] { self->memory_wakeup_.cancel(); });
+    });
+    asio::error_code ignored;
+    co_await memory_wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  co_return std::nullopt;
 }
 
 asio::awaitable<bool> Connection::receive_more(bool mid_frame) {
@@ -139,6 +237,7 @@ asio::awaitable<bool> Connection::read_some(asio::mutable_buffer out, size_t& fi
   size_t n = co_await socket_.async_read_some(out, asio::redirect_error(asio::use_awaitable, ec));
   if (!ec) {
     filled += n;
+    note_activity();
     co_return true;
   }
   if (closed_ || !mid_frame) {
@@ -165,13 +264,12 @@ void Connection::dispatch(std::shared_ptr<std::vector<uint8_t>> frame) {
   uint64_t sequence = next_sequence_++;
   slots_.push_back(Slot{sequence, frame->size(), false, std::nullopt});
   in_flight_bytes_ += frame->size();
+  // The responder owns the connection, so a late answer always finds it.
+  Responder respond(std::make_shared<Responder::Pending>(shared_from_this(), sequence));
   try {
-    // The responder owns the connection, so a late answer always finds it.
-    handler_.handle(peer_, frame, [self = shared_from_this(), sequence](ResponseBytes bytes) {
-      self->complete(sequence, std::move(bytes));
-    });
+    handler_.handle(client_, frame, respond);
   } catch (const std::exception& e) {
-    close(std::string("malformed request: ") + e.what());
+    respond.fail(std::string("request failed: ") + e.what());
   }
 }
 
@@ -180,19 +278,27 @@ void Connection::complete(uint64_t sequence, ResponseBytes bytes) {
   size_t index = static_cast<size_t>(sequence - slots_.front().sequence);
   if (index >= slots_.size()) return;
   Slot& slot = slots_[index];
-  slot.ready = true;
   if (bytes) {
-    auto size = static_cast<uint32_t>(bytes->size() - kSizePrefixBytes);
-    for (int i = 3; i >= 0; --i, size >>= 8) bytes->bytes[i] = static_cast<uint8_t>(size);
+    size_t size = bytes->size() - kSizePrefixBytes;
+    if (size > static_cast<size_t>(INT32_MAX)) {  // a handler bug: the size prefix cannot say it
+      close(fmt::format("a response of {} bytes exceeds the protocol's 2 GiB frame limit", size));
+      return;
+    }
+    auto prefix = static_cast<uint32_t>(size);
+    for (int i = 3; i >= 0; --i, prefix >>= 8) bytes->bytes[i] = static_cast<uint8_t>(prefix);
   }
+  slot.ready = true;
+  in_flight_bytes_ += held_bytes(bytes);
   slot.bytes = std::move(bytes);
   if (index == 0) writer_wakeup_.cancel();
 }
 
 void Connection::take_ready_responses() {
   while (!slots_.empty() && slots_.front().ready) {
+    size_t response_bytes = held_bytes(slots_.front().bytes);
     if (slots_.front().bytes) writing_.push_back(std::move(*slots_.front().bytes));
-    in_flight_bytes_ -= slots_.front().request_bytes;
+    in_flight_bytes_ -= slots_.front().request_bytes + response_bytes;
+    writing_bytes_ += response_bytes;
     slots_.pop_front();
   }
   if (can_read_more()) reader_wakeup_.cancel();
@@ -234,6 +340,8 @@ asio::awaitable<void> Connection::write_loop() {
     }
     if (ok) ok = co_await write_buffers(buffers);
     writing_.clear();
+    writing_bytes_ = 0;
+    note_activity();
     if (!ok) close("");
   }
 }

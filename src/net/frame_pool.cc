@@ -2,21 +2,30 @@
 
 namespace freshet::net {
 
-std::shared_ptr<std::vector<uint8_t>> FramePool::take(size_t size_bytes) {
-  if (size_bytes < limits_.min_frame_bytes) return std::make_shared<std::vector<uint8_t>>(size_bytes);
-  std::unique_ptr<std::vector<uint8_t>> buffer;
-  {
+// A frame's bytes and what goes back when it is dropped. A moved std::vector
+// keeps its heap buffer, so recycling moves buffers in and out of the pool.
+struct FramePool::Frame {
+  std::vector<uint8_t> bytes;
+  MemoryReservation reservation;
+  std::shared_ptr<FramePool> pool;  // null: not recycled
+  ~Frame() {
+    if (pool) pool->give_back(std::move(bytes));
+  }
+};
+
+std::shared_ptr<std::vector<uint8_t>> FramePool::take(size_t size_bytes, MemoryReservation reservation) {
+  auto frame = std::make_shared<Frame>();
+  frame->reservation = std::move(reservation);
+  if (size_bytes >= limits_.min_frame_bytes) {
+    frame->pool = shared_from_this();
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
-      buffer = std::move(idle_.back());
+      frame->bytes = std::move(idle_.back());
       idle_.pop_back();
     }
   }
-  if (!buffer) buffer = std::make_unique<std::vector<uint8_t>>();
-  buffer->resize(size_bytes);
-  return std::shared_ptr<std::vector<uint8_t>>(buffer.release(), [pool = shared_from_this()](std::vector<uint8_t>* released) {
-    pool->give_back(released);
-  });
+  if (frame->bytes.size() < size_bytes) frame->bytes.resize(size_bytes);
+  return std::shared_ptr<std::vector<uint8_t>>(frame, &frame->bytes);
 }
 
 size_t FramePool::idle_buffers() const {
@@ -24,11 +33,10 @@ size_t FramePool::idle_buffers() const {
   return idle_.size();
 }
 
-void FramePool::give_back(std::vector<uint8_t>* buffer) {
-  std::unique_ptr<std::vector<uint8_t>> owned(buffer);
-  if (owned->capacity() > limits_.max_buffer_bytes) return;
+void FramePool::give_back(std::vector<uint8_t> buffer) {
+  if (buffer.capacity() > limits_.max_buffer_bytes) return;
   std::lock_guard lock(mutex_);
-  if (idle_.size() < limits_.max_idle_buffers) idle_.push_back(std::move(owned));
+  if (idle_.size() < limits_.max_idle_buffers) idle_.push_back(std::move(buffer));
 }
 
 }  // namespace freshet::net

@@ -1,6 +1,7 @@
 #include "net/shard.h"
 
 #include <asio/executor_work_guard.hpp>
+#include <spdlog/spdlog.h>
 
 namespace freshet::net {
 
@@ -21,7 +22,19 @@ void ShardSet::start() {
     threads_.emplace_back([this, i] {
       current_shard = i;
       auto guard = asio::make_work_guard(*contexts_[i]);
-      contexts_[i]->run();
+      // A task that throws costs that task (whatever it held is released
+      // as the exception unwinds: a request it carried closes its
+      // connection), never the shard; run() resumes with the next task.
+      for (;;) {
+        try {
+          contexts_[i]->run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("shard {}: a task failed and was dropped: {}", i, e.what());
+        } catch (...) {
+          spdlog::error("shard {}: a task failed and was dropped (non-standard exception)", i);
+        }
+      }
     });
   }
 }

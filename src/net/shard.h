@@ -2,7 +2,8 @@
 // asio::io_context. State owned by a shard (its partitions, its connections)
 // is touched only from that shard's thread, so the data path takes no locks.
 // Cross-shard work is message passing: `submit` runs a function on the owner
-// shard and delivers its result back on the caller's shard.
+// shard and delivers its result back on the caller's shard. A task that
+// throws is logged and dropped; the shard goes on with the next.
 #pragma once
 
 #include <asio/io_context.hpp>

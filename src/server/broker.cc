@@ -7,6 +7,7 @@
 #include <latch>
 #include <mutex>
 
+#include "cluster/internal_topics.h"
 #include "protocol/errors.h"
 #include "server/handlers.h"
 #include "storage/meta_properties.h"
@@ -16,7 +17,7 @@ namespace freshet::server {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::string_view kMetadataTopic = "__cluster_metadata";
+constexpr std::string_view kMetadataTopic = cluster::kMetadataTopicName;
 
 // "a, b (offline), c" for the ready line.
 std::string describe_log_dirs(const storage::LogDirectories& dirs) {
@@ -119,9 +120,17 @@ void Broker::start() {
 
   net::ConnectionLimits limits;
   limits.max_request_bytes = static_cast<int32_t>(config_.get_int("socket.request.max.bytes"));
+  limits.max_in_flight_requests = static_cast<size_t>(config_.get_int("queued.max.requests"));
+  limits.max_idle_ms = config_.get_int("connections.max.idle.ms");
+  limits.send_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.send.buffer.bytes"));
+  limits.receive_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.receive.buffer.bytes"));
+  connection_resources_.memory = std::make_shared<net::RequestMemory>(config_.get_int("queued.max.request.bytes"));
+  connection_resources_.quotas = std::make_shared<net::ConnectionQuotas>(
+      net::ConnectionQuotaLimits{config_.get_int("max.connections"), config_.get_int("max.connections.per.ip")});
   for (const auto& l : config_.listeners()) {
     try {
-      listeners_.push_back(std::make_unique<net::Listener>(shards_, *this, limits, l.host, l.port));
+      listeners_.push_back(
+          std::make_unique<net::Listener>(shards_, *this, limits, connection_resources_, l.name, l.host, l.port));
     } catch (const std::system_error& e) {
       throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", l.host, l.port, e.code().message()));
     }
@@ -191,24 +200,35 @@ protocol::EncodedMessage unsupported_api_versions_response(int32_t correlation_i
 }
 }  // namespace
 
-void Broker::handle(const std::string& peer, std::shared_ptr<const std::vector<uint8_t>> frame, net::Responder respond) {
+// Any failure while handling one request costs that request's connection
+// (closed with a line naming the client and the API), never the broker: here
+// for the synchronous part; Request and ShardSet see to the asynchronous one.
+void Broker::handle(const net::ClientInfo& client, std::shared_ptr<const std::vector<uint8_t>> frame,
+                    net::Responder respond) {
   protocol::Reader reader(*frame);
   int16_t api_key = reader.i16();
   int16_t version = reader.i16();
   const ServedApi* api = find_served_api(api_key);
-  if (!api) throw protocol::DecodeError(fmt::format("unknown API key {}", api_key));
+  if (!api) return respond.fail(fmt::format("unknown API key {}", api_key));
   if (version < api->min_version || version > api->max_version) {
     if (api_key == static_cast<int16_t>(protocol::ApiKey::ApiVersions) && version > api->max_version) {
       int32_t correlation_id = reader.i32();
       return respond(unsupported_api_versions_response(correlation_id));
     }
-    throw protocol::DecodeError(fmt::format("unsupported version {} of API {} ({}..{} served)", version,
-                                            protocol::find_api(api_key)->name, api->min_version, api->max_version));
+    return respond.fail(fmt::format("unsupported version {} of API {} ({}..{} served)", version,
+                                    protocol::find_api(api_key)->name, api->min_version, api->max_version));
   }
-  protocol::Reader header_reader(*frame);
-  auto request = std::make_shared<Request>(Request{*this, net::ShardSet::current(), peer, {}, frame, std::move(respond)});
-  request->header.decode(header_reader, protocol::request_header_version(api_key, version));
-  api->handle(request, header_reader);
+  auto request = std::make_shared<Request>(*this, net::ShardSet::current(), client, frame, std::move(respond));
+  auto budget = protocol::DecodeBudget::for_frame(frame->size());
+  protocol::Reader body(*frame, nullptr, &budget);
+  try {
+    request->header.decode(body, protocol::request_header_version(api_key, version));
+    api->handle(request, body);
+  } catch (const protocol::DecodeError& e) {
+    request->fail(fmt::format("malformed request: {}", e.what()));
+  } catch (const std::exception& e) {
+    request->fail(fmt::format("failed: {}", e.what()));
+  }
 }
 
 }  // namespace freshet::server

@@ -57,7 +57,8 @@ class Broker : public net::RequestHandler {
   // shard open/remove its partitions, then calls done() on the caller's shard.
   void sync_partitions(std::function<void()> done);
 
-  void handle(const std::string& peer, std::shared_ptr<const std::vector<uint8_t>> frame, net::Responder respond) override;
+  void handle(const net::ClientInfo& client, std::shared_ptr<const std::vector<uint8_t>> frame,
+              net::Responder respond) override;
 
  private:
   // Opens every log.dir and checks/writes their meta.properties; returns the
@@ -81,6 +82,7 @@ class Broker : public net::RequestHandler {
   std::vector<std::unique_ptr<GroupShard>> groups_;
   DataNotifier notifier_;
   FetchSessionCache fetch_sessions_;
+  net::ConnectionResources connection_resources_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
 };
 

@@ -18,6 +18,5 @@ void create_topics_with_defaults(Broker& broker, std::vector<std::string> names,
       [done = std::move(done)](bool) { done(); });
 }
 
-bool is_internal_topic(std::string_view name) { return name == "__consumer_offsets" || name == "__transaction_state"; }
 
 }  // namespace freshet::server

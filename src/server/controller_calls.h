@@ -28,7 +28,4 @@ void call_controller(Broker& broker, std::function<Result(cluster::Controller&)>
 // failures are logged, not reported (the caller re-reads the image).
 void create_topics_with_defaults(Broker& broker, std::vector<std::string> names, std::function<void()> done);
 
-// Kafka's internal topics, hidden from auto-creation and marked is_internal.
-bool is_internal_topic(std::string_view name);
-
 }  // namespace freshet::server

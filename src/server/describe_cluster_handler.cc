@@ -11,14 +11,13 @@ void handle_describe_cluster(const RequestPtr& request, protocol::Reader& body) 
   resp.cluster_id = broker.cluster_id();
   resp.controller_id = broker.node_id();
   resp.endpoint_type = req.endpoint_type;
-  for (const auto& l : broker.config().advertised_listeners()) {
-    protocol::DescribeClusterResponse::DescribeClusterBroker b;
-    b.broker_id = broker.node_id();
-    b.host = l.host;
-    b.port = l.port;
-    resp.brokers.push_back(std::move(b));
-    break;
-  }
+  auto endpoint = broker.config().advertised_listener(request->listener);
+  protocol::DescribeClusterResponse::DescribeClusterBroker b;
+  b.broker_id = broker.node_id();
+  b.host = endpoint.host;
+  b.port = endpoint.port;
+  if (!broker.config().get("broker.rack").empty()) b.rack = broker.config().get("broker.rack");
+  resp.brokers.push_back(std::move(b));
   request->reply(resp);
 }
 

@@ -23,6 +23,7 @@ struct FetchItem {
   protocol::Uuid topic_id;
   int32_t partition;
   int64_t fetch_offset;
+  int32_t current_leader_epoch;  // KIP-320; -1: unknown
   int32_t max_bytes;
   ReadOutcome outcome;
 };
@@ -50,6 +51,16 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
 
  private:
   bool by_id() const { return request_->version() >= 13; }
+
+  // The request's max_bytes capped by the broker's fetch.max.bytes, and by
+  // 1 GiB so that the response (which may exceed the budget by one batch,
+  // KIP-74) stays far below the protocol's 2 GiB frame limit.
+  size_t response_budget_bytes() const {
+    constexpr int64_t kMaxResponseBytes = int64_t{1} << 30;
+    int64_t broker_max = request_->broker.config().get_int("fetch.max.bytes");
+    int64_t request_max = req_.max_bytes > 0 ? req_.max_bytes : INT32_MAX;
+    return static_cast<size_t>(std::min({request_max, broker_max, kMaxResponseBytes}));
+  }
 
   // Decides from the session id and epoch how to serve this fetch; for an
   // incremental fetch, replaces the listed topics by the session's partitions.
@@ -155,7 +166,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     auto image = broker.image();
     bool by_id = this->by_id();
     by_shard_.resize(broker.shards().size());
-    int32_t request_max = req_.max_bytes > 0 ? req_.max_bytes : INT32_MAX;
+    int32_t request_max = static_cast<int32_t>(response_budget_bytes());
     for (size_t t = 0; t < req_.topics.size(); ++t) {
       const auto& ft = req_.topics[t];
       FetchResponse::FetchableTopicResponse topic_resp;
@@ -176,7 +187,8 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
           has_error_ = true;
         } else {
           by_shard_[broker.shard_of(*topic, fp.partition)].push_back(
-              FetchItem{t, p, topic->id, fp.partition, fp.fetch_offset, std::min(fp.partition_max_bytes, request_max), {}});
+              FetchItem{t, p, topic->id, fp.partition, fp.fetch_offset, fp.current_leader_epoch,
+                        std::min(fp.partition_max_bytes, request_max), {}});
         }
         topic_resp.partitions.push_back(std::move(data));
       }
@@ -195,6 +207,10 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
             auto partition = broker.partitions(shard).find(item.topic_id, item.partition);
             if (!partition) {
               item.outcome.error = ErrorCode::UnknownTopicOrPartition;
+              continue;
+            }
+            if (auto error = partition->check_leader_epoch(item.current_leader_epoch); error != ErrorCode::None) {
+              item.outcome.error = error;
               continue;
             }
             item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes);
@@ -249,7 +265,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     std::sort(results_.begin(), results_.end(), [](const FetchItem& a, const FetchItem& b) {
       return std::tie(a.topic_index, a.partition_index) < std::tie(b.topic_index, b.partition_index);
     });
-    size_t budget = req_.max_bytes > 0 ? static_cast<size_t>(req_.max_bytes) : SIZE_MAX;
+    size_t budget = response_budget_bytes();
     size_t total = 0;
     for (auto& item : results_) {
       auto& data = resp_.responses[item.topic_index].partitions[item.partition_index];

@@ -13,8 +13,9 @@ using protocol::FindCoordinatorResponse;
 constexpr int8_t kGroupKey = 0;
 constexpr int8_t kTransactionKey = 1;
 
-FindCoordinatorResponse::Coordinator locate(Broker& broker, int8_t key_type, const std::string& key,
+FindCoordinatorResponse::Coordinator locate(const Request& request, int8_t key_type, const std::string& key,
                                             ErrorCode topic_error) {
+  Broker& broker = request.broker;
   FindCoordinatorResponse::Coordinator out;
   out.key = key;
   out.error_message = std::nullopt;
@@ -30,7 +31,7 @@ FindCoordinatorResponse::Coordinator locate(Broker& broker, int8_t key_type, con
     return fail(ErrorCode::CoordinatorNotAvailable, "this broker has no transaction coordinator yet");
   if (key_type != kGroupKey) return fail(ErrorCode::InvalidRequest, "unknown coordinator key type");
   if (topic_error != ErrorCode::None) return fail(topic_error, "the group coordinator is not available");
-  auto endpoint = broker.config().advertised_listeners().front();
+  auto endpoint = broker.config().advertised_listener(request.listener);
   out.node_id = broker.node_id();
   out.host = endpoint.host;
   out.port = endpoint.port;
@@ -41,10 +42,10 @@ void respond(const RequestPtr& request, const FindCoordinatorRequest& req, Error
   FindCoordinatorResponse resp;
   if (request->version() >= 4) {
     for (const auto& key : req.coordinator_keys)
-      resp.coordinators.push_back(locate(request->broker, req.key_type, key, topic_error));
+      resp.coordinators.push_back(locate(*request, req.key_type, key, topic_error));
     return request->reply(resp);
   }
-  auto found = locate(request->broker, req.key_type, req.key, topic_error);
+  auto found = locate(*request, req.key_type, req.key, topic_error);
   resp.error_code = found.error_code;
   resp.error_message = found.error_message;
   resp.node_id = found.node_id;

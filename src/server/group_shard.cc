@@ -190,9 +190,21 @@ void GroupShard::rearm() {
   });
 }
 
+// A failing timeout pass is logged and retried a second later (not at once,
+// which could spin the shard), so the coordinator's timeouts never stop.
 void GroupShard::on_timer() {
   armed_deadline_ms_.reset();
-  coordinator_->advance(now_ms());
+  try {
+    coordinator_->advance(now_ms());
+  } catch (const std::exception& e) {
+    spdlog::error("shard {}: the group coordinator's timeouts failed, retrying in 1 s: {}", shard_, e.what());
+    armed_deadline_ms_ = now_ms() + 1000;
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const asio::error_code& error) {
+      if (!error) on_timer();
+    });
+    return;
+  }
   rearm();
 }
 

@@ -1,15 +1,24 @@
 #include "server/handlers.h"
 
+#include <algorithm>
+
 namespace freshet::server {
 
 namespace {
 using protocol::ApiKey;
 
 // Entries advertise the generated codec's full version range (from Kafka 3.9's
-// schemas) unless a lower bound is noted.
-constexpr std::pair<ApiKey, HandlerFn> kHandlers[] = {
-    {ApiKey::Produce, handle_produce},
-    {ApiKey::Fetch, handle_fetch},
+// schemas) from the lowest version that works end to end: Produce v0-2 and
+// Fetch v0-3 carry message formats 0/1 only, which the log does not convert
+// (Kafka 4.0 dropped them too, KIP-896).
+struct HandlerEntry {
+  ApiKey key;
+  HandlerFn handle;
+  int16_t min_version = 0;
+};
+constexpr HandlerEntry kHandlers[] = {
+    {ApiKey::Produce, handle_produce, 3},
+    {ApiKey::Fetch, handle_fetch, 4},
     {ApiKey::ListOffsets, handle_list_offsets},
     {ApiKey::Metadata, handle_metadata},
     {ApiKey::OffsetForLeaderEpoch, handle_offset_for_leader_epoch},
@@ -37,9 +46,9 @@ constexpr std::pair<ApiKey, HandlerFn> kHandlers[] = {
 
 std::vector<ServedApi> build_table() {
   std::vector<ServedApi> table;
-  for (auto [key, fn] : kHandlers) {
-    const protocol::ApiInfo* info = protocol::find_api(static_cast<int16_t>(key));
-    table.push_back({info->key, info->min_version, info->max_version, fn});
+  for (const auto& entry : kHandlers) {
+    const protocol::ApiInfo* info = protocol::find_api(static_cast<int16_t>(entry.key));
+    table.push_back({info->key, std::max(info->min_version, entry.min_version), info->max_version, entry.handle});
   }
   return table;
 }

@@ -1,4 +1,5 @@
 #include "cluster/controller.h"
+#include "cluster/internal_topics.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/handlers.h"
@@ -14,7 +15,7 @@ MetadataResponse::MetadataResponseTopic describe_topic(const cluster::TopicInfo&
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;
   out.topic_id = topic.id;
-  out.is_internal = is_internal_topic(topic.name);
+  out.is_internal = cluster::is_internal_topic(topic.name);
   for (const auto& p : topic.partitions) {
     MetadataResponse::MetadataResponsePartition part;
     part.partition_index = p.partition;
@@ -40,14 +41,13 @@ void respond(const RequestPtr& request, const protocol::MetadataRequest& req) {
   Broker& broker = request->broker;
   auto image = broker.image();
   MetadataResponse resp;
-  for (const auto& l : broker.config().advertised_listeners()) {
-    MetadataResponse::MetadataResponseBroker b;
-    b.node_id = broker.node_id();
-    b.host = l.host;
-    b.port = l.port;
-    resp.brokers.push_back(std::move(b));
-    break;  // one advertised endpoint per listener name; PLAINTEXT only for now
-  }
+  auto endpoint = broker.config().advertised_listener(request->listener);  // the client's own listener
+  MetadataResponse::MetadataResponseBroker b;
+  b.node_id = broker.node_id();
+  b.host = endpoint.host;
+  b.port = endpoint.port;
+  if (!broker.config().get("broker.rack").empty()) b.rack = broker.config().get("broker.rack");
+  resp.brokers.push_back(std::move(b));
   resp.cluster_id = broker.cluster_id();
   resp.controller_id = broker.node_id();
   bool all_topics = !req.topics || (request->version() == 0 && req.topics->empty());
@@ -74,7 +74,7 @@ std::vector<std::string> topics_to_create(const RequestPtr& request, const proto
     return names;
   auto image = request->broker.image();
   for (const auto& t : *req.topics)
-    if (t.name && !image->topic(*t.name) && !cluster::invalid_topic_name_reason(*t.name) && !is_internal_topic(*t.name))
+    if (t.name && !image->topic(*t.name) && !cluster::invalid_topic_name_reason(*t.name) && !cluster::is_internal_topic(*t.name))
       names.push_back(*t.name);
   return names;
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cluster/controller.h"
+#include "cluster/internal_topics.h"
 #include "coordinator/group_config.h"
 #include "protocol/errors.h"
 
@@ -16,7 +17,7 @@ namespace freshet::server {
 
 class Broker;
 
-inline constexpr std::string_view kOffsetsTopic = "__consumer_offsets";
+inline constexpr std::string_view kOffsetsTopic = cluster::kOffsetsTopicName;
 
 // The topic as Kafka creates it: offsets.topic.num.partitions partitions,
 // compacted, offsets.topic.segment.bytes segments. Replication is

@@ -1,3 +1,4 @@
+#include "cluster/internal_topics.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/clock.h"
@@ -85,10 +86,14 @@ void handle_produce(const RequestPtr& request, protocol::Reader& body) {
     for (size_t p = 0; p < topic_data.partition_data.size(); ++p) {
       const auto& data = topic_data.partition_data[p];
       AppendOutcome rejected;
-      if (acks != 0 && acks != 1 && acks != -1)
+      if (acks != 0 && acks != 1 && acks != -1) {
         rejected.error = ErrorCode::InvalidRequiredAcks;
-      else if (!topic || data.index < 0 || static_cast<size_t>(data.index) >= topic->partitions.size())
+      } else if (cluster::is_internal_topic(topic_data.name)) {  // only the broker writes them
+        rejected.error = ErrorCode::InvalidTopicException;
+        rejected.message = "Cannot append to internal topic " + topic_data.name;
+      } else if (!topic || data.index < 0 || static_cast<size_t>(data.index) >= topic->partitions.size()) {
         rejected.error = ErrorCode::UnknownTopicOrPartition;
+      }
       topic_resp.partition_responses.push_back(to_response(data.index, rejected));
       if (rejected.error != ErrorCode::None) continue;
       by_shard[broker.shard_of(*topic, data.index)].push_back(ProduceItem{t, p, topic->id, data.index, data.records, {}});

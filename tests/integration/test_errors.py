@@ -5,7 +5,7 @@ code, through the exact Produce response (kafka-python's protocol codec)."""
 import pytest
 from confluent_kafka import KafkaError, TopicPartition
 
-from helpers import (CORRUPT_MESSAGE, INVALID_TIMESTAMP, MESSAGE_TOO_LARGE, NOT_ENOUGH_REPLICAS,
+from helpers import (CORRUPT_MESSAGE, INVALID_RECORD, INVALID_TIMESTAMP, MESSAGE_TOO_LARGE, NOT_ENOUGH_REPLICAS,
                      UNKNOWN_TOPIC_OR_PARTITION, consume, consumer, create_topic, kcat,
                      produce, produce_ok, raw_produce, record_batch, topic_metadata,
                      unique_topic, wait_until, watermarks)
@@ -86,8 +86,8 @@ def test_corrupt_batch_is_refused(broker):
 def test_old_message_format_is_refused(broker, magic):
     name = create_topic(broker)
     old = record_batch([(b"k", b"v", [])], magic=magic)
-    result = raw_produce(broker, {(name, 0): old}, version=2)
-    assert result[(name, 0)][0] != 0, "magic 0/1 message sets are not stored"
+    result = raw_produce(broker, {(name, 0): old}, version=3)
+    assert result[(name, 0)][0] == INVALID_RECORD, "magic 0/1 message sets are not stored"
     assert watermarks(broker, name, 0) == (0, 0)
 
 

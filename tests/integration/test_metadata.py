@@ -2,9 +2,13 @@
 import json
 
 import pytest
+from confluent_kafka.admin import AdminClient
+from kafka.protocol.metadata import MetadataRequest
 
-from helpers import (SMP_1_AND_2, UNKNOWN_TOPIC_OR_PARTITION, admin, create_topic, kcat,
-                     kp_admin, kp_consumer, produce_ok, topic_metadata, unique_topic, wait_until)
+from freshet_broker import free_port
+from helpers import (FIND_COORDINATOR, SMP_1_AND_2, UNKNOWN_TOPIC_OR_PARTITION, RawConnection,
+                     WireConnection, admin, create_topic, kcat, kp_admin, kp_consumer, produce_ok,
+                     topic_metadata, unique_topic, wait_until)
 
 
 @SMP_1_AND_2
@@ -102,3 +106,30 @@ def test_metadata_with_auto_create_on_creates_the_topic_for_kcat(broker):
     kcat(broker, "-P", "-t", name, input="a\nb\n")
     t = wait_until(lambda: topic_metadata(broker, name), what="auto-created topic")
     assert len(t.partitions) == 1  # num.partitions defaults to 1
+
+
+def test_each_listener_advertises_itself(broker_factory):
+    """A client connected through listener X learns the broker's X address (Metadata,
+    FindCoordinator, DescribeCluster), as Kafka answers with the request's listener."""
+    internal = free_port()
+    broker = broker_factory(settings={
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT"})
+    broker.stop()
+    broker.settings["listeners"] = (f"PLAINTEXT://127.0.0.1:{broker.port},"
+                                    f"INTERNAL://127.0.0.1:{internal}")
+    broker.settings["advertised.listeners"] = f"INTERNAL://localhost:{internal}"
+    broker.start()
+
+    class Via:  # what RawConnection/WireConnection need of a broker: its port
+        def __init__(self, port):
+            self.port = port
+
+    for port, host in ((broker.port, "127.0.0.1"), (internal, "localhost")):
+        with RawConnection(Via(port)) as conn:
+            brokers = conn.request(MetadataRequest[1](topics=[])).brokers
+        assert [(b[1], b[2]) for b in brokers] == [(host, port)]
+        with WireConnection(Via(port)) as conn:
+            found = conn.call(FIND_COORDINATOR, 1, key="g", key_type=0)
+        assert (found["error_code"], found["host"], found["port"]) == (0, host, port)
+    md = AdminClient({"bootstrap.servers": f"localhost:{internal}"}).list_topics(timeout=10)
+    assert [(b.host, b.port) for b in md.brokers.values()] == [("localhost", internal)]

@@ -111,10 +111,11 @@ def test_api_versions_of_unknown_version_gets_kip511_fallback(broker):
     assert versions[18] == (0, 4)
 
 
-# The APIs issue 2 serves, with Kafka 3.9's version ranges (every version is served).
+# The APIs issue 2 serves, with Kafka 3.9's version ranges; Produce v0-2 and Fetch v0-3 (message
+# formats 0/1, without conversion) are not advertised, as Kafka 4.0 (KIP-896).
 KAFKA_39_RANGES = {
-    0: (0, 11),   # Produce
-    1: (0, 17),   # Fetch
+    0: (3, 11),   # Produce
+    1: (4, 17),   # Fetch
     2: (0, 9),    # ListOffsets
     3: (0, 12),   # Metadata
     18: (0, 4),   # ApiVersions

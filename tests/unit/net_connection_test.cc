@@ -38,6 +38,10 @@ struct PatternFile {
   std::shared_ptr<int> fd;
 };
 
+ConnectionResources unbounded_resources() {
+  return {std::make_shared<RequestMemory>(-1), std::make_shared<ConnectionQuotas>(ConnectionQuotaLimits{})};
+}
+
 // Answers frame k (its first byte) with "k" followed by `slice_bytes` of the
 // file from offset k, completing the answers in reverse order once `batch`
 // frames have arrived.
@@ -45,7 +49,7 @@ class SliceHandler : public RequestHandler {
  public:
   SliceHandler(asio::io_context& context, const PatternFile& file, size_t slice_bytes, size_t batch)
       : context_(context), file_(file), slice_bytes_(slice_bytes), batch_(batch) {}
-  void handle(const std::string&, std::shared_ptr<const std::vector<uint8_t>> frame, Responder respond) override {
+  void handle(const ClientInfo&, std::shared_ptr<const std::vector<uint8_t>> frame, Responder respond) override {
     pending_.emplace_back((*frame)[0], std::move(respond));
     if (pending_.size() < batch_) return;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
@@ -80,9 +84,11 @@ void expect_slices_arrive_in_order(FileSliceTransfer transfer) {
   ConnectionLimits limits;
   limits.file_slices = transfer;
   auto frames = std::make_shared<FramePool>(FramePoolLimits{});
+  ConnectionResources resources = unbounded_resources();
   acceptor.async_accept([&](asio::error_code ec, asio::ip::tcp::socket socket) {
     ASSERT_FALSE(ec);
-    std::make_shared<Connection>(std::move(socket), handler, limits, frames)->start();
+    ASSERT_TRUE(resources.quotas->try_open("127.0.0.1"));
+    std::make_shared<Connection>(std::move(socket), "127.0.0.1", "PLAINTEXT", handler, limits, resources, frames)->start();
   });
   std::thread reactor([&] { context.run(); });
 

@@ -1,0 +1,62 @@
+#include "cluster/inert_configs.h"
+
+namespace freshet::cluster {
+
+namespace {
+constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
+constexpr const char* kCluster = "this node is a single-node cluster; clusters are not built yet";
+constexpr const char* kLifecycle = "retention, compaction and segment deletion are not built yet";
+constexpr const char* kTransactions = "transactions are not built yet";
+constexpr const char* kFlush = "Freshet fsyncs for acks=all (group commit) and at clean shutdown";
+
+struct InertKey {
+  std::string_view name;
+  const char* reason;
+};
+
+constexpr InertKey kInertKeys[] = {
+    // Broker keys.
+    {"num.network.threads", kThreads},
+    {"num.io.threads", kThreads},
+    {"num.recovery.threads.per.data.dir", "every shard recovers its own partitions in parallel at start"},
+    {"inter.broker.listener.name", kCluster},
+    {"controller.listener.names", kCluster},
+    {"controller.quorum.bootstrap.servers", kCluster},
+    {"replica.lag.time.max.ms", kCluster},
+    {"replica.fetch.max.bytes", kCluster},
+    {"log.retention.check.interval.ms", kLifecycle},
+    {"log.flush.scheduler.interval.ms", kFlush},
+    {"log.flush.offset.checkpoint.interval.ms", "recovery points are checkpointed at clean shutdown"},
+    {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
+    {"transaction.state.log.num.partitions", kTransactions},
+    {"transaction.state.log.replication.factor", kTransactions},
+    {"transaction.state.log.min.isr", kTransactions},
+    // Topic keys.
+    {"retention.ms", kLifecycle},
+    {"retention.bytes", kLifecycle},
+    {"delete.retention.ms", kLifecycle},
+    {"file.delete.delay.ms", kLifecycle},
+    {"max.compaction.lag.ms", kLifecycle},
+    {"min.compaction.lag.ms", kLifecycle},
+    {"min.cleanable.dirty.ratio", kLifecycle},
+    {"segment.jitter.ms", kLifecycle},
+    {"local.retention.bytes", "tiered storage is not supported"},
+    {"local.retention.ms", "tiered storage is not supported"},
+    {"remote.storage.enable", "tiered storage is not supported"},
+    {"flush.messages", kFlush},
+    {"flush.ms", kFlush},
+    {"preallocate", "segments reserve their disk blocks ahead of their end anyway"},
+    {"message.downconversion.enable", "Freshet serves message format v2 only (Fetch v4+)"},
+    {"unclean.leader.election.enable", kCluster},
+    {"leader.replication.throttled.replicas", kCluster},
+    {"follower.replication.throttled.replicas", kCluster},
+};
+}  // namespace
+
+const char* inert_config_reason(std::string_view name) {
+  for (const auto& key : kInertKeys)
+    if (key.name == name) return key.reason;
+  return nullptr;
+}
+
+}  // namespace freshet::cluster
