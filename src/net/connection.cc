@@ -14,8 +14,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net/shard.h"
-
 namespace freshet::net {
 
 namespace {
@@ -62,30 +60,6 @@ int64_t read_size_prefix(const uint8_t* p) {
   return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]));
 }
 }  // namespace
-
-// One request's answer, shared by the copies of its Responder. Dropped
-// unanswered (a handler lost it, or failed on another shard), it closes the
-// connection: the answers pipelined after it could never be sent in order.
-struct Responder::Pending {
-  std::shared_ptr<Connection> connection;
-  uint64_t sequence;
-  std::atomic<bool> answered{false};
-  ~Pending() {
-    // Off the shards only while the process tears its reactors down.
-    if (!answered.load() && ShardSet::current() != ShardSet::kNoShard)
-      connection->close_from_any_thread("a request was dropped without an answer");
-  }
-};
-
-void Responder::operator()(ResponseBytes bytes) const {
-  if (pending_->answered.exchange(true)) return;
-  pending_->connection->complete(pending_->sequence, std::move(bytes));
-}
-
-void Responder::fail(const std::string& reason) const {
-  if (pending_->answered.exchange(true)) return;
-  pending_->connection->close_from_any_thread(reason);
-}
 
 Connection::Connection(asio::ip::tcp::socket socket, std::string peer_ip, std::string listener, RequestHandler& handler,
                        ConnectionLimits limits, ConnectionResources resources, std::shared_ptr<FramePool> frames)
@@ -265,7 +239,8 @@ void Connection::dispatch(std::shared_ptr<std::vector<uint8_t>> frame) {
   slots_.push_back(Slot{sequence, frame->size(), false, std::nullopt});
   in_flight_bytes_ += frame->size();
   // The responder owns the connection, so a late answer always finds it.
-  Responder respond(std::make_shared<Responder::Pending>(shared_from_this(), sequence));
+  Responder respond([self = shared_from_this(), sequence](ResponseBytes bytes) { self->complete(sequence, std::move(bytes)); },
+                    [self = shared_from_this()](const std::string& reason) { self->close_from_any_thread(reason); });
   try {
     handler_.handle(client_, frame, respond);
   } catch (const std::exception& e) {

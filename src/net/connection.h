@@ -41,32 +41,10 @@
 #include "net/connection_quotas.h"
 #include "net/frame_pool.h"
 #include "net/request_memory.h"
+#include "net/responder.h"
 #include "protocol/wire.h"
 
 namespace freshet::net {
-
-// A response's bytes, large record sets referenced rather than copied.
-using ResponseBytes = std::optional<protocol::EncodedMessage>;
-
-class Connection;
-
-// The way back for one request's answer. Copies share one answer: the first
-// call counts, later ones are ignored.
-class Responder {
- public:
-  Responder() = default;
-  // Delivers the answer. On the connection's shard.
-  void operator()(ResponseBytes bytes) const;
-  // Gives up on the request and closes the connection (the answers pipelined
-  // after this one could not be sent in order), logging `reason`. Any thread.
-  void fail(const std::string& reason) const;
-
- private:
-  friend class Connection;
-  struct Pending;
-  explicit Responder(std::shared_ptr<Pending> pending) : pending_(std::move(pending)) {}
-  std::shared_ptr<Pending> pending_;
-};
 
 // How record sets that are file slices reach the client: sendfile, or read
 // into memory and written; kAuto copies for same-host peers (see is_same_host
@@ -117,7 +95,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close(const std::string& reason);
 
  private:
-  friend class Responder;
   struct Slot {
     uint64_t sequence;
     size_t request_bytes;

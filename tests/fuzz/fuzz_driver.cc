@@ -4,10 +4,12 @@
 //   freshet_fuzz_<name> FILE|DIR...           run every input given (libFuzzer's
 //                                             replay mode; -flags=... are ignored)
 //   freshet_fuzz_<name> --mutate N --seed S   run N deterministic mutations of the
-//                                             target's in-process seeds
+//                                             target's in-process seeds (S "random":
+//                                             a fresh seed, printed first, so that
+//                                             every run explores anew and replays)
 //   freshet_fuzz_<name> --write-seeds DIR     write the seeds (a libFuzzer corpus)
 //
-// Other options: --timeout-s T (one input's time limit, default 10),
+// Other options: --max-seconds S (stop mutating after S seconds), --timeout-s T (one input's time limit, default 10),
 // --max-alloc-mb M (one allocation's limit, default 256), --artifact PATH
 // (where a failing input is written, default ./fuzz-crash-<name>).
 // A failure - a crash, an escaped exception, a timeout, an oversized
@@ -25,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -92,6 +95,7 @@ void install_failure_handlers() {
 struct Options {
   long mutations = 0;
   uint64_t seed = 1;
+  long max_seconds = 0;  // 0: no time limit
   unsigned timeout_s = 10;
   size_t max_input_bytes = 1 << 20;
   std::string write_seeds_dir;
@@ -153,20 +157,32 @@ int write_seeds(const std::vector<Input>& seeds, const std::string& dir) {
 int mutate(const std::vector<Input>& seeds, const Options& options) {
   const auto start = std::chrono::steady_clock::now();
   for (const auto& seed : seeds) run_one(seed);  // the seeds themselves must pass
+  fprintf(stderr, "fuzz: mutating with seed %llu (replay: --seed %llu)\n", static_cast<unsigned long long>(options.seed),
+          static_cast<unsigned long long>(options.seed));
   freshet::fuzz::Mutator mutator(options.seed, options.max_input_bytes);
-  for (long i = 0; i < options.mutations; ++i) {
+  const auto deadline = start + std::chrono::seconds(options.max_seconds);
+  long done = 0;
+  for (; done < options.mutations; ++done) {
+    if (options.max_seconds > 0 && (done & 255) == 0 && std::chrono::steady_clock::now() >= deadline) break;
     const Input input = mutator.mutate(seeds[mutator.below(seeds.size())], seeds);
     run_one(input);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fprintf(stderr, "fuzz: %zu seed(s) and %ld mutation(s) (seed %llu) ran without failure in %.1f s\n", seeds.size(),
-          options.mutations, static_cast<unsigned long long>(options.seed), seconds);
+          done, static_cast<unsigned long long>(options.seed), seconds);
   return 0;
+}
+
+// A --seed value: a number, or "random" for one drawn from the OS.
+uint64_t random_or_number(const std::string& text) {
+  if (text != "random") return std::stoull(text);
+  std::random_device device;
+  return (uint64_t{device()} << 32) | device();
 }
 
 [[noreturn]] void usage(const char* argv0) {
   fprintf(stderr,
-          "usage: %s [--mutate N] [--seed S] [--write-seeds DIR] [--timeout-s T] [--max-alloc-mb M]\n"
+          "usage: %s [--mutate N] [--seed S|random] [--max-seconds S] [--write-seeds DIR] [--timeout-s T] [--max-alloc-mb M]\n"
           "          [--max-len BYTES] [--artifact PATH] [FILE|DIR]...\n",
           argv0);
   exit(2);
@@ -201,7 +217,8 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (arg == "--mutate") options.mutations = std::stol(value());
-    else if (arg == "--seed") options.seed = std::stoull(value());
+    else if (arg == "--seed") options.seed = random_or_number(value());
+    else if (arg == "--max-seconds") options.max_seconds = std::stol(value());
     else if (arg == "--timeout-s") options.timeout_s = static_cast<unsigned>(std::stoul(value()));
     else if (arg == "--max-alloc-mb") g_max_alloc_bytes = std::stoull(value()) << 20;
     else if (arg == "--max-len") options.max_input_bytes = std::stoull(value());

@@ -1,20 +1,26 @@
 """Mutated and random request frames over many connections against the real binary.
 
-Seed frames are real requests: kafka-python's codecs (Metadata, ApiVersions, Produce with a
-record batch, Fetch, ListOffsets) and helpers.py's wire codec (the group APIs at old and
-flexible versions). Each round sends deterministic mutations of them (bit flips, byte sets,
+Seed frames are real requests of every API the broker serves: kafka-python's codecs (Metadata,
+ApiVersions, Produce with a record batch, Fetch, ListOffsets, and the admin APIs: CreateTopics,
+DeleteTopics, CreatePartitions, Describe/Alter/IncrementalAlterConfigs), hand-built frames
+(DescribeCluster, DescribeLogDirs, OffsetForLeaderEpoch) and helpers.py's wire codec (the group
+APIs at old and flexible versions). The mutation seed is drawn afresh each run and printed
+(FRESHET_NET_FUZZ_SEED=N replays a run). Each round sends mutations of them (bit flips, byte sets,
 interesting integers, truncations, insertions, splices) and random bytes, one connection per
 frame, all at once. The broker may answer a frame that still parses or close the connection,
 never crash or wedge: after every round a fresh connection still gets ApiVersions and Metadata
 answers, a connection the broker closed without answering is named in its log, and at the
 end a normal produce/consume still works. Bounded to about 30 s.
 """
+import os
 import random
 import selectors
 import socket
 import struct
 import time
 
+from kafka.protocol.admin import (AlterConfigsRequest, CreatePartitionsRequest, CreateTopicsRequest,
+                                  DeleteTopicsRequest, DescribeConfigsRequest)
 from kafka.protocol.api import RequestHeader
 from kafka.protocol.fetch import FetchRequest
 from kafka.protocol.metadata import MetadataRequest
@@ -25,7 +31,7 @@ import helpers
 from helpers import (consume, create_topic, produce_ok, record_batch, recv_exact, unique_topic,
                      wait_until)
 
-SEED = 20240611
+SEED = int(os.environ.get("FRESHET_NET_FUZZ_SEED") or random.SystemRandom().randrange(1 << 32))
 ROUNDS = 8
 MUTATED_PER_ROUND = 40
 RANDOM_PER_ROUND = 10
@@ -42,8 +48,42 @@ def wire_frame(api, version, **fields):
     return helpers.encode_request(api, version, 1, CLIENT_ID, fields)
 
 
+def raw_frame(api_key, version, body, flexible=False):
+    """Request header v1 (v2 when `flexible`) and a hand-encoded body."""
+    header = struct.pack(">hhih", api_key, version, 1, len(CLIENT_ID)) + CLIENT_ID.encode()
+    return header + (b"\x00" if flexible else b"") + body
+
+
+def admin_frames(topic):
+    """The admin APIs: topics, partitions, configs, cluster, log dirs, leader epochs."""
+    fresh = unique_topic("fuzz-new")
+    incremental = helpers.incremental_alter_configs_request()
+    encoded_topic = struct.pack(">h", len(topic)) + topic.encode()
+    return [
+        kafka_python_frame(CreateTopicsRequest[1](
+            create_topic_requests=[(fresh, 2, 1, [], [("retention.ms", "1000")])], timeout=5000,
+            validate_only=False)),
+        kafka_python_frame(CreateTopicsRequest[0](
+            create_topic_requests=[(fresh + "x", -1, -1, [(0, [1])], [])], timeout=5000)),
+        kafka_python_frame(DeleteTopicsRequest[1](topics=[fresh], timeout=5000)),
+        kafka_python_frame(CreatePartitionsRequest[0](
+            topic_partitions=[(topic, (3, None))], timeout=5000, validate_only=True)),
+        kafka_python_frame(DescribeConfigsRequest[1](
+            resources=[(2, topic, ["retention.ms"]), (4, "1", None)], include_synonyms=True)),
+        kafka_python_frame(AlterConfigsRequest[0](
+            resources=[(2, topic, [("segment.bytes", "1048576")])], validate_only=True)),
+        kafka_python_frame(incremental(
+            resources=[(2, topic, [("max.message.bytes", 0, "2000000")]), (4, "", [])],
+            validate_only=True)),
+        raw_frame(60, 0, b"\x01\x00", flexible=True),  # DescribeCluster: include operations, tags
+        raw_frame(35, 1, struct.pack(">i", 1) + encoded_topic + struct.pack(">ii", 1, 0)),  # DescribeLogDirs
+        raw_frame(35, 0, struct.pack(">i", -1)),  # DescribeLogDirs of every topic
+        raw_frame(23, 2, struct.pack(">i", 1) + encoded_topic + struct.pack(">iiii", 1, 0, 0, 0)),
+    ]
+
+
 def seed_frames(topic):
-    """Valid request payloads (no size prefix) of several APIs and versions."""
+    """Valid request payloads (no size prefix) of every served API, at several versions."""
     batch = record_batch([(b"k", b"v", [("h", b"1")])])
     frames = [struct.pack(">hhih", 18, v, 1, len(CLIENT_ID)) + CLIENT_ID.encode()
               for v in range(3)]  # ApiVersions v0-2: empty body
@@ -58,6 +98,7 @@ def seed_frames(topic):
         session_id=0, session_epoch=-1, topics=[(topic, [(0, 0, -1, 1 << 20)])],
         forgotten_topics_data=[])))
     frames.append(kafka_python_frame(OffsetRequest[1](replica_id=-1, topics=[(topic, [(0, -1)])])))
+    frames += admin_frames(topic)
     group = unique_topic("fuzz-group")
     for version in (0, 3, 4):
         frames.append(wire_frame(helpers.FIND_COORDINATOR, version, key=group,
@@ -180,9 +221,12 @@ def assert_still_serving(broker, topic):
 
 
 def test_mutated_and_random_frames_never_wedge_the_broker(broker):
+    print(f"network fuzz seed {SEED} (replay: FRESHET_NET_FUZZ_SEED={SEED})")
     topic = create_topic(broker)
     produce_ok(broker, topic, [{"value": b"before"}])
     seeds = seed_frames(topic)
+    # The seeds themselves are valid requests: each is answered.
+    assert run_round(broker, [struct.pack(">i", len(f)) + f for f in seeds]) == []
     rng = random.Random(SEED)
     started = time.monotonic()
     unanswered = []
