@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   librdkafka-dev kcat python3-confluent-kafka python3-kafka python3-pytest
   python3-pytest-timeout python3-snappy python3-lz4 python3-zstandard
+  libfuse3-dev fuse3
 )
 
 missing=()

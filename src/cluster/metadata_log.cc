@@ -61,7 +61,12 @@ void MetadataLog::append(const std::vector<MetadataRecord>& records) {
   auto batch = builder.build();
   log_->append(batch, 0, now);
   auto target = log_->flush_target();
-  target.sync();
+  try {
+    target.sync();
+  } catch (...) {
+    log_->flush_failed(target);
+    throw;
+  }
   log_->mark_flushed(target);
 }
 

@@ -67,7 +67,10 @@ void Partition::start_flush() {
 
 void Partition::flushed(const storage::FlushTarget& target, bool ok) {
   flush_in_flight_ = false;
-  if (ok) log_->mark_flushed(target);
+  if (ok)
+    log_->mark_flushed(target);
+  else
+    log_->flush_failed(target);
   int64_t offset = target.offset;
   while (!durability_waiters_.empty() && (!ok || durability_waiters_.front().offset < offset)) {
     auto waiter = std::move(durability_waiters_.front());

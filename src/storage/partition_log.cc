@@ -254,6 +254,12 @@ void PartitionLog::mark_flushed(const FlushTarget& done) {
   recovery_point_ = std::max(recovery_point_, std::min(done.offset, log_end_offset_));
 }
 
+void PartitionLog::flush_failed(const FlushTarget& failed) {
+  // flush_target() handed the pending directories to `failed`; nothing else
+  // would sync them again.
+  for (const auto& file : failed.files) sync_dir_later(file);
+}
+
 void PartitionLog::sync_dir_later(const std::shared_ptr<FileHandle>& dir) {
   if (std::find(pending_syncs_.begin(), pending_syncs_.end(), dir) == pending_syncs_.end()) pending_syncs_.push_back(dir);
 }

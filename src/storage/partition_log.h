@@ -134,6 +134,9 @@ class PartitionLog {
   // then report back with mark_flushed() on the owner thread.
   FlushTarget flush_target();
   void mark_flushed(const FlushTarget& done);
+  // A sync of `failed` threw: its files (directory entries included) are
+  // synced again with the next flush.
+  void flush_failed(const FlushTarget& failed);
   // Every offset below it is durable.
   int64_t recovery_point() const { return recovery_point_; }
 

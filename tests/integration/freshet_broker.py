@@ -1,7 +1,8 @@
 """A real `freshet server` process on a free loopback port, for integration tests.
 
 The broker writes its stderr to `<workdir>/broker.log` (appended across restarts), keeps its
-data in `<workdir>/data`, and is ready once its port accepts a TCP connection.
+data in `<workdir>/data` (or `data_dir`: log.dirs), and is ready once its port accepts a TCP
+connection.
 """
 import os
 import signal
@@ -42,19 +43,21 @@ class Broker:
     """One broker process. start() may be called again after stop()/kill(): same port, same data.
 
     `settings` are extra `--set key=value` overrides; `smp` is passed as `--smp N` when given;
-    `config_file` as `--config PATH`. With `embedded_defaults` the broker gets no listener or
+    `config_file` as `--config PATH`; `data_dir` replaces `<workdir>/data` as log.dirs (and may
+    be changed between starts). With `embedded_defaults` the broker gets no listener or
     data dir at all and must use its defaults: 127.0.0.1:9092 and ./freshet-data (the workdir
     is its current directory).
     """
 
     def __init__(self, workdir, settings=None, smp=None, config_file=None, port=None,
-                 embedded_defaults=False):
+                 embedded_defaults=False, data_dir=None):
         self.freshet_bin = freshet_bin()
         self.embedded_defaults = embedded_defaults
         self.port = 9092 if embedded_defaults else (port or free_port())
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.workdir = workdir
-        self.data_dir = os.path.join(workdir, "freshet-data" if embedded_defaults else "data")
+        self.data_dir = data_dir or os.path.join(workdir,
+                                                 "freshet-data" if embedded_defaults else "data")
         self.log_path = os.path.join(workdir, "broker.log")
         self.settings = dict(settings or {})
         self.smp = smp

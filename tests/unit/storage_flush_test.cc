@@ -78,6 +78,22 @@ TEST_F(FlushTest, ARollAddsTheSealedIndexesAndTheDirectory) {
   EXPECT_EQ(log->recovery_point(), log->log_end_offset());
 }
 
+TEST_F(FlushTest, AFailedFlushKeepsTheDirectoryForTheNextOne) {
+  LogConfig config;
+  config.segment_bytes = 1024;
+  auto log = PartitionLog::open(dir(), config, {}, {});
+  log->mark_flushed(log->flush_target());
+  append(*log, 5);  // rolls: the new segment's entry is in t-0
+  auto failed = log->flush_target();
+  ASSERT_TRUE(has_file(failed, "t-0"));
+  log->flush_failed(failed);  // its sync threw: the retry must sync the directory again
+  auto retry = log->flush_target();
+  EXPECT_TRUE(has_file(retry, "t-0"));
+  retry.sync();
+  log->mark_flushed(retry);
+  EXPECT_FALSE(has_file(log->flush_target(), "t-0"));
+}
+
 TEST_F(FlushTest, HandlesOutliveTruncationAndATruncationVoidsTheTarget) {
   auto log = PartitionLog::open(dir(), {}, {}, {});
   append(*log, 5);
