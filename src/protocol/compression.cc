@@ -1,40 +1,14 @@
 #include "protocol/compression.h"
 
 #include <algorithm>
-#include <cstring>
-#include <limits>
+#include <cstdint>
 #include <string>
 
 #include "protocol/compression_codecs.h"
+#include "protocol/decompress_stream.h"
 #include "protocol/wire.h"
 
 namespace freshet::protocol {
-
-namespace codecs {
-
-CappedOutput::CappedOutput(size_t cap_bytes, size_t size_hint_bytes)
-    : cap_bytes_(cap_bytes), buf_(std::min(std::max<size_t>(size_hint_bytes, 1), cap_bytes) + 1) {}
-
-std::span<uint8_t> CappedOutput::writable() {
-  // One byte past the cap is the tripwire commit() checks.
-  const size_t limit = cap_bytes_ == std::numeric_limits<size_t>::max() ? cap_bytes_ : cap_bytes_ + 1;
-  if (size_ == buf_.size()) buf_.resize(std::min(limit, std::max(buf_.size() * 2, size_t{4096})));
-  return std::span<uint8_t>(buf_).subspan(size_);
-}
-
-void CappedOutput::commit(size_t n_bytes) {
-  size_ += n_bytes;
-  if (size_ > cap_bytes_) {
-    throw DecodeError("decompressed data exceeds the limit of " + std::to_string(cap_bytes_) + " bytes");
-  }
-}
-
-std::vector<uint8_t> CappedOutput::take() {
-  buf_.resize(size_);
-  return std::move(buf_);
-}
-
-}  // namespace codecs
 
 std::vector<uint8_t> compress(Compression codec, std::span<const uint8_t> input) {
   switch (codec) {
@@ -53,22 +27,21 @@ std::vector<uint8_t> compress(Compression codec, std::span<const uint8_t> input)
 }
 
 std::vector<uint8_t> decompress(Compression codec, std::span<const uint8_t> input, size_t max_output_bytes) {
-  switch (codec) {
-    case Compression::None:
-      if (input.size() > max_output_bytes) {
-        throw DecodeError("uncompressed data exceeds the limit of " + std::to_string(max_output_bytes) + " bytes");
-      }
-      return {input.begin(), input.end()};
-    case Compression::Gzip:
-      return codecs::gzip_decompress(input, max_output_bytes);
-    case Compression::Snappy:
-      return codecs::snappy_decompress(input, max_output_bytes);
-    case Compression::Lz4:
-      return codecs::lz4_decompress(input, max_output_bytes);
-    case Compression::Zstd:
-      return codecs::zstd_decompress(input, max_output_bytes);
+  DecompressStream stream(codec, input, max_output_bytes);
+  // The stream stops one byte past the cap: the buffer, sized for a typical
+  // ratio and grown by doubling, never needs more than that.
+  const size_t limit = max_output_bytes == SIZE_MAX ? SIZE_MAX : max_output_bytes + 1;
+  const size_t ratio = codec == Compression::None ? 1 : 4;
+  std::vector<uint8_t> out(std::min(limit, std::max(input.size() * ratio, size_t{4096})));
+  size_t size = 0;
+  for (;;) {
+    if (size == out.size()) out.resize(std::min(limit, size * 2));
+    const size_t n = stream.read(std::span<uint8_t>(out).subspan(size));
+    if (n == 0) break;
+    size += n;
   }
-  throw DecodeError("unknown compression codec id " + std::to_string(static_cast<int>(codec)));
+  out.resize(size);
+  return out;
 }
 
 namespace {

@@ -1,43 +1,44 @@
-// Internal to compression.cc and the compression_<codec>.cc files: one
-// compress/decompress pair per codec, and the capped output buffer the
-// streaming decoders share.
+// Internal to compression.cc, decompress_stream.cc and the
+// compression_<codec>.cc files: one compressor and one streaming decoder per
+// codec.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 namespace freshet::protocol::codecs {
 
-// A growable output buffer for streaming decoders, holding at most
-// `cap_bytes`. Decoders write into writable() and commit() what they wrote.
-// writable() always offers one byte beyond the cap, so a decoder that has
-// more output than the cap allows is caught by commit(), which throws
-// DecodeError, while one that ends exactly at the cap is not.
-class CappedOutput {
+// A codec's decoder over input given whole up front, read piece by piece
+// into the caller's buffer. Memory is the codec's own state (zlib's 32 KiB
+// window, an lz4 block, a zstd window of at most kZstdMaxWindowLog, one
+// snappy block), never the whole output.
+class Decoder {
  public:
-  CappedOutput(size_t cap_bytes, size_t size_hint_bytes);
-
-  // Free space (at least one byte), growing the buffer as needed.
-  std::span<uint8_t> writable();
-  void commit(size_t n_bytes);
-  size_t size() const { return size_; }
-  std::vector<uint8_t> take();
-
- private:
-  size_t cap_bytes_;
-  size_t size_ = 0;
-  std::vector<uint8_t> buf_;
+  virtual ~Decoder() = default;
+  // Writes the next decompressed bytes into `out` (not empty) and returns
+  // how many: at least one while output is left, 0 once the input has been
+  // decoded completely. Throws DecodeError for corrupt or truncated input.
+  virtual size_t read(std::span<uint8_t> out) = 0;
 };
 
+// zstd frames whose window is larger (levels 20-22 in streaming mode) are
+// refused: a frame picks its window size, and the decoder allocates it.
+constexpr int kZstdMaxWindowLog = 24;  // 16 MiB
+
 std::vector<uint8_t> gzip_compress(std::span<const uint8_t> input);
-std::vector<uint8_t> gzip_decompress(std::span<const uint8_t> input, size_t max_output_bytes);
+std::unique_ptr<Decoder> gzip_decoder(std::span<const uint8_t> input);
 std::vector<uint8_t> snappy_compress(std::span<const uint8_t> input);
-std::vector<uint8_t> snappy_decompress(std::span<const uint8_t> input, size_t max_output_bytes);
+// Snappy blocks are decoded whole: one declaring more than
+// `max_output_bytes` is refused before anything is allocated for it.
+std::unique_ptr<Decoder> snappy_decoder(std::span<const uint8_t> input, size_t max_output_bytes);
 std::vector<uint8_t> lz4_compress(std::span<const uint8_t> input);
-std::vector<uint8_t> lz4_decompress(std::span<const uint8_t> input, size_t max_output_bytes);
+std::unique_ptr<Decoder> lz4_decoder(std::span<const uint8_t> input);
 std::vector<uint8_t> zstd_compress(std::span<const uint8_t> input);
-std::vector<uint8_t> zstd_decompress(std::span<const uint8_t> input, size_t max_output_bytes);
+// A frame declaring a content size above `max_output_bytes` is refused
+// before it is decoded.
+std::unique_ptr<Decoder> zstd_decoder(std::span<const uint8_t> input, size_t max_output_bytes);
 
 }  // namespace freshet::protocol::codecs

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -48,43 +49,54 @@ std::vector<uint8_t> gzip_compress(std::span<const uint8_t> input) {
   return out;
 }
 
+namespace {
+
 // Decodes one or more concatenated gzip members (Java's GZIPInputStream
 // reads concatenated members too); anything else after a member is an error.
-std::vector<uint8_t> gzip_decompress(std::span<const uint8_t> input, size_t max_output_bytes) {
-  z_stream zs{};
-  if (inflateInit2(&zs, kGzipWindowBits) != Z_OK) throw std::runtime_error("gzip: inflateInit2 failed");
-  struct Guard {
-    z_stream* zs;
-    ~Guard() { inflateEnd(zs); }
-  } guard{&zs};
+class GzipDecoder : public Decoder {
+ public:
+  explicit GzipDecoder(std::span<const uint8_t> input) : input_(input) {
+    if (inflateInit2(&zs_, kGzipWindowBits) != Z_OK) throw std::runtime_error("gzip: inflateInit2 failed");
+  }
+  ~GzipDecoder() override { inflateEnd(&zs_); }
+  GzipDecoder(const GzipDecoder&) = delete;
+  GzipDecoder& operator=(const GzipDecoder&) = delete;
 
-  CappedOutput out(max_output_bytes, input.size() * 4);
-  size_t in_pos = 0;
-  bool member_done = false;
-  while (!(member_done && in_pos == input.size())) {
-    if (member_done) {
-      inflateReset(&zs);
-      member_done = false;
-    }
-    std::span<uint8_t> space = out.writable();
-    zs.next_in = const_cast<Bytef*>(input.data() + in_pos);
-    zs.avail_in = chunk_size(input.size() - in_pos);
-    zs.next_out = space.data();
-    zs.avail_out = chunk_size(space.size());
-    const uInt fed = zs.avail_in;
-    const uInt room = zs.avail_out;
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    in_pos += fed - zs.avail_in;
-    out.commit(room - zs.avail_out);
-    if (rc == Z_STREAM_END) {
-      member_done = true;
-    } else if (rc == Z_BUF_ERROR && in_pos == input.size()) {
-      throw DecodeError("gzip: truncated input");
-    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      throw DecodeError(std::string("gzip: corrupt input: ") + (zs.msg ? zs.msg : "inflate failed"));
+  size_t read(std::span<uint8_t> out) override {
+    for (;;) {
+      if (member_done_) {
+        if (in_pos_ == input_.size()) return 0;
+        inflateReset(&zs_);
+        member_done_ = false;
+      }
+      zs_.next_in = const_cast<Bytef*>(input_.data() + in_pos_);
+      zs_.avail_in = chunk_size(input_.size() - in_pos_);
+      zs_.next_out = out.data();
+      zs_.avail_out = chunk_size(out.size());
+      const uInt fed = zs_.avail_in;
+      const uInt room = zs_.avail_out;
+      const int rc = inflate(&zs_, Z_NO_FLUSH);
+      in_pos_ += fed - zs_.avail_in;
+      if (rc == Z_STREAM_END) {
+        member_done_ = true;
+      } else if (rc == Z_BUF_ERROR && in_pos_ == input_.size()) {
+        throw DecodeError("gzip: truncated input");
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        throw DecodeError(std::string("gzip: corrupt input: ") + (zs_.msg ? zs_.msg : "inflate failed"));
+      }
+      if (const size_t produced = room - zs_.avail_out; produced > 0) return produced;
     }
   }
-  return out.take();
-}
+
+ private:
+  std::span<const uint8_t> input_;
+  size_t in_pos_ = 0;
+  bool member_done_ = false;
+  z_stream zs_{};
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> gzip_decoder(std::span<const uint8_t> input) { return std::make_unique<GzipDecoder>(input); }
 
 }  // namespace freshet::protocol::codecs

@@ -39,39 +39,44 @@ std::vector<uint8_t> lz4_compress(std::span<const uint8_t> input) {
   return out;
 }
 
+namespace {
+
 // Decodes one or more concatenated frames; input that ends inside a frame is
 // truncated.
-std::vector<uint8_t> lz4_decompress(std::span<const uint8_t> input, size_t max_output_bytes) {
-  LZ4F_dctx* raw_ctx = nullptr;
-  if (LZ4F_isError(LZ4F_createDecompressionContext(&raw_ctx, LZ4F_VERSION))) {
-    throw std::runtime_error("lz4: cannot create a decompression context");
+class Lz4Decoder : public Decoder {
+ public:
+  explicit Lz4Decoder(std::span<const uint8_t> input) : input_(input) {
+    LZ4F_dctx* raw_ctx = nullptr;
+    if (LZ4F_isError(LZ4F_createDecompressionContext(&raw_ctx, LZ4F_VERSION))) {
+      throw std::runtime_error("lz4: cannot create a decompression context");
+    }
+    ctx_.reset(raw_ctx);
   }
-  std::unique_ptr<LZ4F_dctx, DecompressionContextDeleter> ctx(raw_ctx);
 
-  CappedOutput out(max_output_bytes, input.size() * 4);
-  size_t in_pos = 0;
-  size_t hint = 1;  // 0 once the current frame is complete
-  while (in_pos < input.size()) {
-    std::span<uint8_t> space = out.writable();
-    size_t produced = space.size();
-    size_t consumed = input.size() - in_pos;
-    hint = LZ4F_decompress(ctx.get(), space.data(), &produced, input.data() + in_pos, &consumed, nullptr);
-    if (LZ4F_isError(hint)) throw DecodeError(std::string("lz4: corrupt input: ") + LZ4F_getErrorName(hint));
-    in_pos += consumed;
-    out.commit(produced);
+  size_t read(std::span<uint8_t> out) override {
+    for (;;) {
+      if (in_pos_ == input_.size() && hint_ == 0) return 0;  // the last frame is complete
+      size_t produced = out.size();
+      size_t consumed = input_.size() - in_pos_;
+      // Once the input is used up, calls without input flush what the
+      // decoder held back for lack of output space.
+      hint_ = LZ4F_decompress(ctx_.get(), out.data(), &produced, input_.data() + in_pos_, &consumed, nullptr);
+      if (LZ4F_isError(hint_)) throw DecodeError(std::string("lz4: corrupt input: ") + LZ4F_getErrorName(hint_));
+      in_pos_ += consumed;
+      if (produced > 0) return produced;
+      if (in_pos_ == input_.size() && hint_ != 0 && consumed == 0) throw DecodeError("lz4: truncated input");
+    }
   }
-  // Output the decoder buffered internally (it may hold back a block when
-  // the output space was short) is flushed by calls without new input.
-  while (hint != 0) {
-    std::span<uint8_t> space = out.writable();
-    size_t produced = space.size();
-    size_t consumed = 0;
-    hint = LZ4F_decompress(ctx.get(), space.data(), &produced, nullptr, &consumed, nullptr);
-    if (LZ4F_isError(hint)) throw DecodeError(std::string("lz4: corrupt input: ") + LZ4F_getErrorName(hint));
-    out.commit(produced);
-    if (produced == 0 && hint != 0) throw DecodeError("lz4: truncated input");
-  }
-  return out.take();
-}
+
+ private:
+  std::span<const uint8_t> input_;
+  size_t in_pos_ = 0;
+  size_t hint_ = 1;  // 0 once the current frame is complete and flushed
+  std::unique_ptr<LZ4F_dctx, DecompressionContextDeleter> ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> lz4_decoder(std::span<const uint8_t> input) { return std::make_unique<Lz4Decoder>(input); }
 
 }  // namespace freshet::protocol::codecs

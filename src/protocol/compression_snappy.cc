@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "protocol/compression_codecs.h"
@@ -32,24 +33,71 @@ bool has_xerial_magic(std::span<const uint8_t> input) {
   return input.size() >= kXerialHeaderBytes && std::memcmp(input.data(), kXerialMagic, sizeof(kXerialMagic)) == 0;
 }
 
-// Appends the decoding of one raw snappy block to `out`, keeping `out` within
-// `max_output_bytes`.
-void append_raw_block(std::span<const uint8_t> block, size_t max_output_bytes, std::vector<uint8_t>& out) {
+// Decodes one raw snappy block into `out` (replacing what it held), refusing
+// a block that declares more than `max_output_bytes`.
+void decode_raw_block(std::span<const uint8_t> block, size_t max_output_bytes, std::vector<uint8_t>& out) {
   const char* data = reinterpret_cast<const char*>(block.data());
   size_t length = 0;
   if (!snappy::GetUncompressedLength(data, block.size(), &length)) {
     throw DecodeError("snappy: corrupt block header");
   }
   if (length / kMaxSnappyExpansion > block.size()) throw DecodeError("snappy: corrupt block length");
-  if (length > max_output_bytes - out.size()) {
+  if (length > max_output_bytes) {
     throw DecodeError("decompressed data exceeds the limit of " + std::to_string(max_output_bytes) + " bytes");
   }
-  const size_t start = out.size();
-  out.resize(start + length);
-  if (!snappy::RawUncompress(data, block.size(), reinterpret_cast<char*>(out.data() + start))) {
+  out.resize(length);
+  if (!snappy::RawUncompress(data, block.size(), reinterpret_cast<char*>(out.data()))) {
     throw DecodeError("snappy: corrupt block");
   }
 }
+
+// Serves the input one decoded block at a time: the snappy format lets a
+// block refer back to any earlier byte of itself, so a block is decoded
+// whole (xerial blocks hold 32 KiB; a raw block is the whole record set).
+class SnappyDecoder : public Decoder {
+ public:
+  SnappyDecoder(std::span<const uint8_t> input, size_t max_output_bytes)
+      : xerial_(has_xerial_magic(input)),
+        // versions are not checked, like snappy-java
+        in_(xerial_ ? input.subspan(kXerialHeaderBytes) : input),
+        max_output_bytes_(max_output_bytes) {}
+
+  size_t read(std::span<uint8_t> out) override {
+    while (block_pos_ == block_.size()) {
+      if (!next_block()) return 0;
+    }
+    const size_t n = std::min(out.size(), block_.size() - block_pos_);
+    std::memcpy(out.data(), block_.data() + block_pos_, n);
+    block_pos_ += n;
+    return n;
+  }
+
+ private:
+  bool next_block() {
+    if (in_.remaining() == 0 && (xerial_ || raw_done_)) return false;
+    std::span<const uint8_t> block = in_.rest();
+    if (xerial_) {
+      const int32_t length = in_.i32();
+      if (length < 0 || static_cast<size_t>(length) > in_.remaining()) {
+        throw DecodeError("snappy: truncated or corrupt xerial block length " + std::to_string(length));
+      }
+      block = in_.raw(static_cast<size_t>(length));
+    } else {
+      in_.skip(block.size());
+      raw_done_ = true;
+    }
+    decode_raw_block(block, max_output_bytes_, block_);
+    block_pos_ = 0;
+    return true;
+  }
+
+  bool xerial_;
+  Reader in_;
+  size_t max_output_bytes_;
+  bool raw_done_ = false;  // a raw input is one block, even an empty one (which is corrupt)
+  std::vector<uint8_t> block_;
+  size_t block_pos_ = 0;
+};
 
 }  // namespace
 
@@ -73,21 +121,8 @@ std::vector<uint8_t> snappy_compress(std::span<const uint8_t> input) {
   return out.take();
 }
 
-std::vector<uint8_t> snappy_decompress(std::span<const uint8_t> input, size_t max_output_bytes) {
-  std::vector<uint8_t> out;
-  if (!has_xerial_magic(input)) {
-    append_raw_block(input, max_output_bytes, out);
-    return out;
-  }
-  Reader in(input.subspan(kXerialHeaderBytes));  // versions are not checked, like snappy-java
-  while (in.remaining() > 0) {
-    const int32_t length = in.i32();
-    if (length < 0 || static_cast<size_t>(length) > in.remaining()) {
-      throw DecodeError("snappy: truncated or corrupt xerial block length " + std::to_string(length));
-    }
-    append_raw_block(in.raw(static_cast<size_t>(length)), max_output_bytes, out);
-  }
-  return out;
+std::unique_ptr<Decoder> snappy_decoder(std::span<const uint8_t> input, size_t max_output_bytes) {
+  return std::make_unique<SnappyDecoder>(input, max_output_bytes);
 }
 
 }  // namespace freshet::protocol::codecs

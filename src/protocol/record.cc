@@ -1,5 +1,6 @@
 #include "protocol/record.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -31,12 +32,31 @@ void write_nullable_bytes(Writer& out, const BytesView& bytes) {
 }
 
 // A varint length that is -1 (null) or fits in what is left of `in`.
-std::optional<std::vector<uint8_t>> read_nullable_bytes(Reader& in, const char* what) {
+BytesView read_nullable_view(Reader& in, const char* what) {
   const int32_t length = in.varint();
   if (length == -1) return std::nullopt;
   if (length < 0) throw DecodeError(std::string("record ") + what + " has invalid length " + std::to_string(length));
-  std::span<const uint8_t> bytes = in.raw(static_cast<size_t>(length));
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  if (static_cast<size_t>(length) > in.remaining()) {
+    throw DecodeError(std::string("record ") + what + " length " + std::to_string(length) + " exceeds the " +
+                      std::to_string(in.remaining()) + " bytes left in the record");
+  }
+  return in.raw(static_cast<size_t>(length));
+}
+
+struct HeaderView {
+  std::span<const uint8_t> key;
+  BytesView value;
+};
+
+HeaderView read_header(Reader& in) {
+  const BytesView key = read_nullable_view(in, "header key");
+  if (!key) throw DecodeError("record header has a null key");
+  return {*key, read_nullable_view(in, "header value")};
+}
+
+std::optional<std::vector<uint8_t>> owned(const BytesView& bytes) {
+  if (!bytes) return std::nullopt;
+  return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
 }  // namespace
@@ -64,35 +84,63 @@ void write_record(Writer& out, int64_t timestamp_delta, int32_t offset_delta, By
   if (out.size() - body_start != body_size) throw std::logic_error("record size miscomputed");
 }
 
-Record read_record(Reader& in) {
+std::optional<size_t> record_size(std::span<const uint8_t> bytes) {
+  // A varint is complete at its first byte without the continuation bit.
+  const size_t available = std::min(bytes.size(), size_t{5});
+  size_t prefix = 0;
+  while (prefix < available && (bytes[prefix] & 0x80) != 0) ++prefix;
+  if (prefix == available && available < 5) return std::nullopt;
+  Reader in(bytes.first(available));
+  const int32_t length = in.varint();
+  if (length < 0) throw DecodeError("record has invalid length " + std::to_string(length));
+  return in.position() + static_cast<size_t>(length);
+}
+
+RecordView scan_record(std::span<const uint8_t> bytes) {
+  Reader in(bytes);
   const int32_t length = in.varint();
   if (length < 0) throw DecodeError("record has invalid length " + std::to_string(length));
   if (static_cast<size_t>(length) > in.remaining()) {
     throw DecodeError("record length " + std::to_string(length) + " exceeds the " + std::to_string(in.remaining()) +
                       " bytes left in the batch");
   }
+  RecordView r;
+  r.size_bytes = in.position() + static_cast<size_t>(length);
   Reader body(in.raw(static_cast<size_t>(length)));
-  Record r;
   r.attributes = body.i8();
   r.timestamp_delta = body.varlong();
   r.offset_delta = body.varint();
-  r.key = read_nullable_bytes(body, "key");
-  r.value = read_nullable_bytes(body, "value");
-  const int32_t header_count = body.varint();
-  // Each header takes at least two bytes, which bounds the reservation.
-  if (header_count < 0 || static_cast<size_t>(header_count) > body.remaining()) {
-    throw DecodeError("record has invalid header count " + std::to_string(header_count));
+  r.key = read_nullable_view(body, "key");
+  r.value = read_nullable_view(body, "value");
+  r.header_count = body.varint();
+  // Each header takes at least two bytes, which bounds the loop.
+  if (r.header_count < 0 || static_cast<size_t>(r.header_count) > body.remaining()) {
+    throw DecodeError("record has invalid header count " + std::to_string(r.header_count));
   }
-  r.headers.reserve(static_cast<size_t>(header_count));
-  for (int32_t i = 0; i < header_count; ++i) {
-    const int32_t key_length = body.varint();
-    if (key_length < 0) throw DecodeError("record header has invalid key length " + std::to_string(key_length));
-    std::span<const uint8_t> key = body.raw(static_cast<size_t>(key_length));
-    r.headers.push_back({std::string(key.begin(), key.end()), read_nullable_bytes(body, "header value")});
-  }
+  const size_t headers_start = body.position();
+  for (int32_t i = 0; i < r.header_count; ++i) read_header(body);
+  r.headers = bytes.subspan(r.size_bytes - static_cast<size_t>(length) + headers_start, body.position() - headers_start);
   if (body.remaining() != 0) {
     throw DecodeError("record length " + std::to_string(length) + " exceeds its fields by " +
                       std::to_string(body.remaining()) + " bytes");
+  }
+  return r;
+}
+
+Record read_record(Reader& in) {
+  const RecordView view = scan_record(in.rest());
+  in.skip(view.size_bytes);
+  Record r;
+  r.attributes = view.attributes;
+  r.timestamp_delta = view.timestamp_delta;
+  r.offset_delta = view.offset_delta;
+  r.key = owned(view.key);
+  r.value = owned(view.value);
+  r.headers.reserve(static_cast<size_t>(view.header_count));
+  Reader headers(view.headers);
+  for (int32_t i = 0; i < view.header_count; ++i) {
+    const HeaderView h = read_header(headers);
+    r.headers.push_back({std::string(h.key.begin(), h.key.end()), owned(h.value)});
   }
   return r;
 }

@@ -42,9 +42,34 @@ struct Record {
 void write_record(Writer& out, int64_t timestamp_delta, int32_t offset_delta, BytesView key, BytesView value,
                   std::span<const RecordHeader> headers);
 
-// Reads one record. Throws DecodeError when the record is malformed: a
-// negative or overlong length, a length other than what its fields use,
-// a negative header count or header key length.
+// One record read in place: key, value and headers are views into the
+// bytes it was scanned from, valid as long as they are. The header fields
+// have been checked (lengths, non-null keys) but not decoded.
+struct RecordView {
+  size_t size_bytes = 0;  // length varint included
+  int8_t attributes = 0;
+  int64_t timestamp_delta = 0;
+  int32_t offset_delta = 0;
+  BytesView key;
+  BytesView value;
+  int32_t header_count = 0;
+  std::span<const uint8_t> headers;  // header_count encoded headers
+};
+
+// The size (length varint included) of the record starting at `bytes`, or
+// nullopt when `bytes` ends inside its length varint. Throws DecodeError
+// for a malformed or negative length. Lets a reader of a stream know how
+// much to buffer before scan_record().
+std::optional<size_t> record_size(std::span<const uint8_t> bytes);
+
+// Reads the record at the start of `bytes`. Throws DecodeError when it is
+// malformed: a negative length or one past the end of `bytes`, a varint
+// that does not fit, a key, value or header length below -1 or past the
+// record's end, a negative header count, a null header key, or fields that
+// end before the record's length does.
+RecordView scan_record(std::span<const uint8_t> bytes);
+
+// Reads one record, checked as scan_record() does, into owned fields.
 Record read_record(Reader& in);
 
 // A view of an owned nullable byte string.

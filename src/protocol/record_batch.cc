@@ -79,12 +79,21 @@ void set_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch) {
   put_big_endian(batch, kPartitionLeaderEpochOffset, epoch);
 }
 
-void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp_ms) {
+namespace {
+void set_max_timestamp(std::span<uint8_t> batch, bool log_append_time, int64_t timestamp_ms) {
   require_header(batch);
   const int16_t attributes = Reader(batch.subspan(kBatchAttributesOffset, 2)).i16();
-  put_big_endian(batch, kBatchAttributesOffset, static_cast<int16_t>(attributes | kLogAppendTimeBit));
+  const int16_t others = static_cast<int16_t>(attributes & ~kLogAppendTimeBit);
+  put_big_endian(batch, kBatchAttributesOffset, log_append_time ? static_cast<int16_t>(others | kLogAppendTimeBit) : others);
   put_big_endian(batch, kMaxTimestampOffset, timestamp_ms);
   put_big_endian(batch, kBatchCrcOffset, compute_batch_crc(batch));
+}
+}  // namespace
+
+void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp_ms) { set_max_timestamp(batch, true, timestamp_ms); }
+
+void set_create_time(std::span<uint8_t> batch, int64_t max_timestamp_ms) {
+  set_max_timestamp(batch, false, max_timestamp_ms);
 }
 
 std::vector<uint8_t> encode_batch(const RecordBatchHeader& header, std::span<const uint8_t> records) {

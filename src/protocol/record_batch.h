@@ -76,7 +76,10 @@ struct RecordBatchHeader {  // fields in wire order
   bool is_control() const { return (attributes & kControlBit) != 0; }
   // When set, base_timestamp holds the compaction delete horizon.
   bool has_delete_horizon() const { return (attributes & kDeleteHorizonBit) != 0; }
-  int64_t last_offset() const { return base_offset + last_offset_delta; }
+  // Wraps around as Java's long does: a hostile base_offset is not undefined behaviour.
+  int64_t last_offset() const {
+    return static_cast<int64_t>(static_cast<uint64_t>(base_offset) + static_cast<uint64_t>(int64_t{last_offset_delta}));
+  }
   // Bytes of the whole batch: base_offset and batch_length plus the rest. A
   // negative batch_length (corrupt) yields a size above 4 GiB, which no
   // buffer holds, rather than wrapping around to a small one.
@@ -106,6 +109,10 @@ void set_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch);
 // Kafka does for topics with message.timestamp.type=LogAppendTime; readers
 // then report that time for every record), and recomputes the CRC.
 void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp_ms);
+// Marks the batch CreateTime with `max_timestamp_ms` as max_timestamp (what
+// Kafka does to a produced batch whose header disagrees with its records'
+// timestamps), and recomputes the CRC.
+void set_create_time(std::span<uint8_t> batch, int64_t max_timestamp_ms);
 
 // Serializes a whole batch: `header` followed by `records` (the uncompressed
 // record encodings), compressed with the codec named by header.attributes.

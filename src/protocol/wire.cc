@@ -105,7 +105,7 @@ Uuid Reader::uuid() {
   return u;
 }
 
-uint32_t Reader::uvarint() {
+uint32_t Reader::uvarint_multibyte() {
   uint32_t value = 0;
   for (int shift = 0; shift < 35; shift += 7) {
     const uint8_t b = u8();
@@ -116,12 +116,7 @@ uint32_t Reader::uvarint() {
   throw DecodeError("varint longer than 5 bytes");
 }
 
-int32_t Reader::varint() {
-  const uint32_t n = uvarint();
-  return static_cast<int32_t>((n >> 1) ^ (~(n & 1) + 1));
-}
-
-uint64_t Reader::uvarlong() {
+uint64_t Reader::uvarlong_multibyte() {
   uint64_t value = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     const uint8_t b = u8();
@@ -130,11 +125,6 @@ uint64_t Reader::uvarlong() {
     if ((b & 0x80) == 0) return value;
   }
   throw DecodeError("varlong longer than 10 bytes");
-}
-
-int64_t Reader::varlong() {
-  const uint64_t n = uvarlong();
-  return static_cast<int64_t>((n >> 1) ^ (~(n & 1) + 1));
 }
 
 std::string Reader::string() {

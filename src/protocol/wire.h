@@ -117,10 +117,19 @@ class Reader {
   double f64();
   Uuid uuid();
 
-  uint32_t uvarint();   // unsigned LEB128, at most 5 bytes
-  int32_t varint();     // zig-zag
-  uint64_t uvarlong();  // at most 10 bytes
-  int64_t varlong();    // zig-zag
+  // Unsigned LEB128 (at most 5 bytes) and zig-zag; one-byte values, the
+  // common case in records, take the inline path.
+  uint32_t uvarint() { return pos_ < data_.size() && data_[pos_] < 0x80 ? data_[pos_++] : uvarint_multibyte(); }
+  int32_t varint() {
+    const uint32_t n = uvarint();
+    return static_cast<int32_t>((n >> 1) ^ (~(n & 1) + 1));
+  }
+  // At most 10 bytes.
+  uint64_t uvarlong() { return pos_ < data_.size() && data_[pos_] < 0x80 ? data_[pos_++] : uvarlong_multibyte(); }
+  int64_t varlong() {
+    const uint64_t n = uvarlong();
+    return static_cast<int64_t>((n >> 1) ^ (~(n & 1) + 1));
+  }
 
   // Classic (int16/int32 length) and compact (uvarint length+1) forms.
   std::string string();
@@ -158,6 +167,8 @@ class Reader {
     pos_ += sizeof(T);
     return v;
   }
+  uint32_t uvarint_multibyte();
+  uint64_t uvarlong_multibyte();
   void need(size_t n) const {
     if (n > remaining()) throw DecodeError("truncated input");
   }

@@ -1,5 +1,6 @@
 #include "server/partition.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "protocol/record_batch.h"
@@ -25,10 +26,12 @@ protocol::ErrorCode Partition::check_leader_epoch(int32_t current_leader_epoch) 
 
 AppendOutcome Partition::append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms) {
   AppendOutcome out;
-  auto validated = validate_produce_records(records, produce_version, policy_, now_ms);
+  auto validated =
+      validate_produce_records(records, produce_version, policy_, fmt::format("{}-{}", topic_, index_), now_ms);
   if (validated.error != protocol::ErrorCode::None) {
     out.error = validated.error;
     out.message = std::move(validated.message);
+    out.record_errors = std::move(validated.record_errors);
     spdlog::debug("produce to {}-{} rejected: {}", topic_, index_, out.message);
     return out;
   }

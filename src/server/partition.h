@@ -7,12 +7,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "protocol/errors.h"
 #include "protocol/wire.h"
 #include "server/data_notifier.h"
 #include "server/flusher.h"
 #include "server/produce_policy.h"
+#include "server/record_validator.h"
 #include "storage/partition_log.h"
 
 namespace freshet::server {
@@ -20,6 +22,7 @@ namespace freshet::server {
 struct AppendOutcome {
   protocol::ErrorCode error = protocol::ErrorCode::None;
   std::string message;
+  std::vector<RecordError> record_errors;  // KIP-467: the records that failed validation
   int64_t base_offset = -1;
   int64_t last_offset = -1;
   int64_t log_append_time_ms = -1;

@@ -65,6 +65,12 @@ ProduceResponse::PartitionProduceResponse to_response(int32_t index, const Appen
   r.log_append_time_ms = outcome.log_append_time_ms;
   r.log_start_offset = outcome.log_start_offset;
   if (!outcome.message.empty()) r.error_message = outcome.message;
+  for (const RecordError& e : outcome.record_errors) {
+    ProduceResponse::BatchIndexAndErrorMessage item;
+    item.batch_index = e.batch_index;
+    item.batch_index_error_message = e.message;
+    r.record_errors.push_back(std::move(item));
+  }
   return r;
 }
 }  // namespace

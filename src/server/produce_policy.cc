@@ -1,6 +1,10 @@
 #include "server/produce_policy.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
+
+#include "cluster/config_def.h"
 
 namespace freshet::server {
 
@@ -28,6 +32,8 @@ ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const clus
   policy.timestamp_before_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.before.max.ms"));
   policy.timestamp_after_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.after.max.ms"));
   policy.min_insync_replicas = static_cast<int32_t>(effective_int(topic, broker, "min.insync.replicas"));
+  const std::vector<std::string> cleanup = cluster::split_list(effective(topic, broker, "cleanup.policy"));
+  policy.compacted = std::find(cleanup.begin(), cleanup.end(), "compact") != cleanup.end();
   return policy;
 }
 

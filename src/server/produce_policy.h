@@ -3,6 +3,7 @@
 // BrokerConfig resolves them) and Kafka's defaults.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -20,6 +21,13 @@ struct ProducePolicy {
   int64_t timestamp_before_max_ms = INT64_MAX;  // how far in the past a CreateTime may be
   int64_t timestamp_after_max_ms = INT64_MAX;   // how far in the future
   int32_t min_insync_replicas = 1;
+  bool compacted = false;  // cleanup.policy contains compact: every record needs a key
+
+  // What one batch's records may decompress to (validation streams them,
+  // recompression holds them): far above any codec's ratio on real records.
+  size_t max_uncompressed_batch_bytes() const {
+    return static_cast<size_t>(max_message_bytes) * 64 + (size_t{1} << 20);
+  }
 };
 
 ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker);

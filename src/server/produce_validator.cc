@@ -18,22 +18,52 @@ ValidatedBatches fail(ErrorCode error, std::string message) {
   return out;
 }
 
-// Kafka checks every record's timestamp; the batch's base and max timestamps
-// bound them (records may be out of order, base is the first record's).
-std::optional<std::string> timestamp_problem(const protocol::RecordBatchHeader& h, const ProducePolicy& policy, int64_t now_ms) {
-  for (int64_t ts : {h.base_timestamp, h.max_timestamp}) {
-    if (ts < 0) continue;
-    if (now_ms - ts > policy.timestamp_before_max_ms || ts - now_ms > policy.timestamp_after_max_ms)
-      return fmt::format("Timestamp {} of message is out of range. The timestamp should be within [{}, {}]", ts,
-                         policy.timestamp_before_max_ms == INT64_MAX ? INT64_MIN : now_ms - policy.timestamp_before_max_ms,
-                         policy.timestamp_after_max_ms == INT64_MAX ? INT64_MAX : now_ms + policy.timestamp_after_max_ms);
-  }
+// Kafka's validateBatch for a client's magic-2 batch; nullopt when it passes.
+std::optional<std::string> header_problem(const protocol::RecordBatchHeader& h, std::string_view topic_partition) {
+  const int64_t last_offset = h.last_offset();
+  const int64_t count_from_offsets = int64_t{h.last_offset_delta} + 1;
+  if (count_from_offsets <= 0)
+    return fmt::format("Batch has an invalid offset range: [{}, {}] in topic partition {}", h.base_offset, last_offset,
+                       topic_partition);
+  if (h.records_count <= 0)
+    return fmt::format("Invalid reported count for record batch: {} in topic partition {}", h.records_count,
+                       topic_partition);
+  if (count_from_offsets != h.records_count)
+    return fmt::format("Inconsistent batch offset range [{}, {}] and count of records {} in topic partition {}",
+                       h.base_offset, last_offset, h.records_count, topic_partition);
+  if (h.is_control())
+    return fmt::format("Clients are not allowed to write control records in topic partition {}", topic_partition);
+  if (h.producer_id >= 0 && h.base_sequence < 0)
+    return fmt::format("Invalid sequence number {} in record batch with producerId {} in topic partition {}",
+                       h.base_sequence, h.producer_id, topic_partition);
   return std::nullopt;
 }
+
+// The batch as the log must store it, when a rule changes it; nullopt when
+// it is stored as sent. Kafka rewrites a CreateTime batch's max_timestamp
+// (and clears a LogAppendTime flag the producer set) to the records' own.
+std::optional<std::vector<uint8_t>> rewrite(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header,
+                                            int64_t records_max_timestamp, const ProducePolicy& policy,
+                                            int64_t now_ms) {
+  const bool recompress = policy.recompress_to && *policy.recompress_to != header.compression();
+  const bool restamp = !policy.log_append_time &&
+                       (header.max_timestamp != records_max_timestamp || header.log_append_time());
+  if (!recompress && !restamp && !policy.log_append_time) return std::nullopt;
+  std::vector<uint8_t> copy =
+      recompress ? protocol::recompress_batch(batch, *policy.recompress_to, policy.max_uncompressed_batch_bytes())
+                 : std::vector<uint8_t>(batch.begin(), batch.end());
+  if (policy.log_append_time)
+    protocol::set_log_append_time(copy, now_ms);
+  else if (restamp)
+    protocol::set_create_time(copy, records_max_timestamp);
+  return copy;
+}
+
 }  // namespace
 
 ValidatedBatches validate_produce_records(const std::optional<protocol::Records>& records, int16_t produce_version,
-                                          const ProducePolicy& policy, int64_t now_ms) {
+                                          const ProducePolicy& policy, std::string_view topic_partition,
+                                          int64_t now_ms) {
   if (!records || records->bytes.empty()) return fail(ErrorCode::CorruptMessage, "Produce request has no records");
   std::vector<std::span<const uint8_t>> batches;
   try {
@@ -52,36 +82,36 @@ ValidatedBatches validate_produce_records(const std::optional<protocol::Records>
     auto header = *protocol::parse_batch_header(batch);
     if (batch.size() > static_cast<size_t>(policy.max_message_bytes))
       return fail(ErrorCode::MessageTooLarge,
-                  fmt::format("The record batch of {} bytes exceeds max.message.bytes={}", batch.size(), policy.max_message_bytes));
+                  fmt::format("The record batch size in the append to {} is {} bytes which exceeds the maximum "
+                              "configured value of {}.",
+                              topic_partition, batch.size(), policy.max_message_bytes));
     if (!protocol::batch_crc_valid(batch))
-      return fail(ErrorCode::CorruptMessage, fmt::format("Record batch CRC mismatch (stored {:#x})", header.crc));
-    if (header.records_count <= 0 || header.last_offset_delta < 0)
-      return fail(ErrorCode::InvalidRecord, "Record batch has no records");
-    if (header.is_control()) return fail(ErrorCode::InvalidRecord, "Clients are not allowed to write control records");
+      return fail(ErrorCode::CorruptMessage,
+                  fmt::format("Record is corrupt (stored crc = {}, computed crc = {}) in topic partition {}.", header.crc,
+                              protocol::compute_batch_crc(batch), topic_partition));
+    if (auto problem = header_problem(header, topic_partition)) return fail(ErrorCode::InvalidRecord, *problem);
     if (static_cast<uint8_t>(header.compression()) > static_cast<uint8_t>(protocol::Compression::Zstd))
       return fail(ErrorCode::CorruptMessage, "Unknown compression codec in record batch");
     if (header.compression() == protocol::Compression::Zstd && produce_version < 7)
       return fail(ErrorCode::UnsupportedCompressionType, "Produce requests below version 7 cannot use zstd");
-    if (!policy.log_append_time)
-      if (auto problem = timestamp_problem(header, policy, now_ms)) return fail(ErrorCode::InvalidTimestamp, *problem);
 
-    bool recompress = policy.recompress_to && *policy.recompress_to != header.compression();
-    if (!recompress && !policy.log_append_time) {
+    RecordsVerdict verdict = validate_batch_records(batch, header, policy, topic_partition, now_ms);
+    if (verdict.error != ErrorCode::None) {
+      ValidatedBatches rejected = fail(verdict.error, std::move(verdict.message));
+      rejected.record_errors = std::move(verdict.record_errors);
+      return rejected;
+    }
+    std::optional<std::vector<uint8_t>> stored;
+    try {
+      stored = rewrite(batch, header, verdict.max_timestamp, policy, now_ms);
+    } catch (const protocol::DecodeError& e) {  // the records passed; only the whole-batch cap can fail
+      return fail(ErrorCode::CorruptMessage, e.what());
+    }
+    if (!stored) {
       out.batches.push_back(batch);
       continue;
     }
-    std::vector<uint8_t> copy(batch.begin(), batch.end());
-    if (recompress) {
-      try {
-        size_t cap = static_cast<size_t>(policy.max_message_bytes) * 64 + (1 << 20);
-        protocol::decode_records(copy, cap);  // the records are re-encoded byte for byte: check them first
-        copy = protocol::recompress_batch(copy, *policy.recompress_to, cap);
-      } catch (const protocol::DecodeError& e) {
-        return fail(ErrorCode::CorruptMessage, e.what());
-      }
-    }
-    if (policy.log_append_time) protocol::set_log_append_time(copy, now_ms);
-    out.rewritten.push_back(std::move(copy));
+    out.rewritten.push_back(std::move(*stored));
     out.batches.push_back(out.rewritten.back());  // the vector's heap buffer stays put when `rewritten` grows
   }
   return out;

@@ -5,10 +5,12 @@
 #include <snappy.h>
 #include <zstd.h>
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "protocol/decompress_stream.h"
 #include "protocol/wire.h"
 
 namespace freshet::protocol {
@@ -78,6 +80,37 @@ TEST_P(CodecTest, OutputAboveTheCapThrows) {
   EXPECT_THROW(decompress(GetParam(), compressed, input.size() - 1), DecodeError);
   EXPECT_THROW(decompress(GetParam(), compressed, kMiB), DecodeError);
   EXPECT_THROW(decompress(GetParam(), compressed, 0), DecodeError);
+}
+
+TEST_P(CodecTest, StreamsInPiecesOfAnySize) {
+  const Compression codec = GetParam();
+  const std::vector<uint8_t> input = concat(compressible_bytes(300000), random_bytes(70000, 9));
+  const std::vector<uint8_t> compressed = compress(codec, input);
+  for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}, size_t{1} << 20}) {
+    DecompressStream stream(codec, compressed, input.size());
+    std::vector<uint8_t> out, buf(piece);
+    while (size_t n = stream.read(buf)) out.insert(out.end(), buf.begin(), buf.begin() + static_cast<long>(n));
+    EXPECT_EQ(out, input) << piece << "-byte pieces";
+    EXPECT_EQ(stream.total_bytes(), input.size());
+    EXPECT_EQ(stream.read(buf), 0u) << "stays ended";
+  }
+}
+
+// zstd frames that declare their size are refused up front; every other
+// stream decodes at most one byte past the cap.
+TEST_P(CodecTest, StreamStopsAtTheCap) {
+  const std::vector<uint8_t> compressed = compress(GetParam(), std::vector<uint8_t>(4 * kMiB, 0));
+  std::vector<uint8_t> buf(64 * 1024);
+  size_t returned = 0;
+  std::optional<DecompressStream> stream;
+  try {
+    stream.emplace(GetParam(), compressed, kMiB);
+    while (size_t n = stream->read(buf)) returned += n;
+    FAIL() << "no error past the cap";
+  } catch (const DecodeError&) {
+  }
+  EXPECT_LE(returned, kMiB);
+  if (stream) EXPECT_EQ(stream->total_bytes(), kMiB + 1);
 }
 
 TEST_P(RealCodecTest, CorruptInputThrows) {
