@@ -1,8 +1,10 @@
 #include <asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <tuple>
 
+#include "protocol/client_text.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/clock.h"
@@ -249,6 +251,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       waiter_.reset();
       return attempt();
     }
+    log_parked();
     timer_.expires_at(deadline_);
     timer_.async_wait([self](asio::error_code) {
       if (self->waiter_) {  // deadline passed before data arrived
@@ -257,6 +260,18 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       }
       self->attempt();
     });
+  }
+
+  // One debug line each time the fetch parks (first wait, and again after a
+  // wake-up that brought too little): tests wait for it before producing,
+  // and bench/ counts these lines to count wake-ups.
+  void log_parked() const {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    size_t partitions = 0;
+    for (const auto& items : by_shard_) partitions += items.size();
+    auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+    spdlog::debug("fetch parked: correlation id {}, client id '{}', {} partition(s), {} ms left", request_->header.correlation_id,
+                  protocol::client_text(request_->header.client_id.value_or("")), partitions, left_ms.count());
   }
 
   // Fills the response in request order, keeping the total under max_bytes
