@@ -62,6 +62,7 @@ class LongPoller(threading.Thread):
         self.responses = 0
         self.sent_first = threading.Event()
         self.stopped = False
+        self.error = None  # what ended the thread early
 
     def run(self):
         try:
@@ -81,9 +82,9 @@ class LongPoller(threading.Thread):
                         records = MemoryRecords(p[6])
                         while (batch := records.next_batch()) is not None:
                             self.offset = batch.base_offset + len(list(batch))
-        except OSError:
+        except Exception as e:  # noqa: BLE001 - reported by main()
             if not self.stopped:
-                raise
+                self.error = e
 
     def stop(self):
         self.stopped = True
@@ -130,6 +131,8 @@ def main():
     parks = parked_lines(args.broker_log) - parks_before if args.broker_log else None
     for poller in pollers:
         poller.stop()
+    failures = [f"partition {p.partition}: {p.error!r}" for p in pollers if p.error]
+    assert not failures, "long polls failed: " + "; ".join(failures)
 
     line = (f"records={args.records} partitions={args.partitions} consumers={args.consumers} "
             f"seconds={elapsed_s:.2f} broker_cpu_ms={cpu_used:.0f} "
