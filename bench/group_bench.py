@@ -19,7 +19,8 @@ commit: synchronous OffsetCommit requests (one partition each, rotating over the
 With --broker-log, also the broker's own join-phase time of each rebalance, from its log lines
 "Preparing to rebalance group G" to "Stabilized group G generation N" (millisecond timestamps).
 
-Prints one `key=value ...` line per measurement and a summary table at the end.
+Prints one `key=value ...` line per measurement and a summary table at the end; exits non-zero
+when a phase fails (an exception, a member process that crashed, or failed commits).
 """
 import argparse
 import datetime
@@ -326,6 +327,8 @@ def bench_commits(args, members):
     outcome = [results.get(timeout=60) for _ in procs]
     for p in procs:
         p.join(timeout=30)
+    crashed = [p.exitcode for p in procs if p.exitcode != 0]
+    assert not crashed, f"commit members exited with {crashed}"
     commits = sum(o[0] for o in outcome)
     errors = sum(o[1] for o in outcome)
     latencies = sorted(x for o in outcome for x in o[2])
@@ -372,6 +375,10 @@ def main():
     print("|---|---|---|---|---|")
     for n, (rate, p50, p99, errors) in commits.items():
         print(f"| {n} | {rate:.0f} | {p50:.2f} | {p99:.2f} | {errors} |")
+    failed = [f"{errors} failed commits with {n} members" for n, (_, _, _, errors) in commits.items() if errors]
+    if failed:
+        print("FAILED: " + "; ".join(failed), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,12 @@
 # pages back), the first touch of a page is slow, and the page cache the
 # phases fill would otherwise measure that (here: 1 KiB produce at ~0.7 GB/s
 # with three times the broker CPU, vs ~1.7 GB/s once the memory is backed).
-# Record counts can be overridden: RECORDS_100B, RECORDS_1K, LATENCY_RATE, LATENCY_SECONDS, SMP.
+# Record counts can be overridden: RECORDS_100B, RECORDS_1K, LATENCY_RATE, LATENCY_SECONDS, SMP;
+# FILE_TRANSFER=auto|sendfile|copy sets the broker's freshet.fetch.file.transfer.
+# The latency phase schedules its sends at a fixed rate and measures each record
+# from its scheduled time (no coordinated omission); it reports p50/p99/p99.9/max.
+# Exits non-zero when any phase fails (non-zero exit or no result line) or the
+# warm-up fails, after printing the summary.
 #
 # Client settings (freshet_load, see bench/README.md) are rdkafka_performance's
 # and the same for every throughput phase: producer linger.ms=1000,
@@ -27,6 +32,8 @@ latency_rate="${LATENCY_RATE:-10000}"
 latency_seconds="${LATENCY_SECONDS:-10}"
 smp="${SMP:-2}"
 warm_memory_mb="${WARM_MEMORY_MB:-6500}"
+file_transfer="${FILE_TRANSFER:-auto}"
+failed=()  # the phases that failed
 
 echo "== building freshet and freshet_load (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
@@ -34,57 +41,87 @@ ninja -C "$build" -j2 freshet freshet_load >/dev/null
 freshet="$build/freshet"
 freshet_load="$build/bench/freshet_load"
 
+memory_note="cold memory (WARM_MEMORY_MB=0): the figures include first touches of page-cache memory"
+memory_tag=""  # appended to the phases whose figures are warm-memory best cases
 if (( warm_memory_mb > 0 )); then
   echo "== warming ${warm_memory_mb} MB of memory (see the header)"
   warm_file="$(mktemp /dev/shm/freshet-bench-warm.XXXXXX)"
-  dd if=/dev/zero of="$warm_file" bs=1M count="$warm_memory_mb" status=none || true
+  if dd if=/dev/zero of="$warm_file" bs=1M count="$warm_memory_mb" status=none; then
+    memory_note="[warm] = WARM-MEMORY BEST CASE: ${warm_memory_mb} MB were touched and freed before the broker started, so the page cache these phases fill is memory the hypervisor already backs (WARM_MEMORY_MB=0 shows the cold case)"
+    memory_tag=" [warm]"
+  else
+    failed+=("warm-up")
+    memory_note="warm-up FAILED: figures are neither reliably warm nor cold"
+  fi
   rm -f "$warm_file"
 fi
 
 broker_log="$build/broker-bench.log"
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
-start_broker "$freshet" "$broker_log" "$smp"
+start_broker "$freshet" "$broker_log" "$smp" --set "freshet.fetch.file.transfer=$file_transfer"
 echo "broker accepting connections after ${ready_ms} ms"
 
 topics=(bench-100b-acks1 bench-1k-acks1 bench-100b-acksall bench-latency)
 "$freshet" topic create -b "$brokers" -p 1 "${topics[@]}"
 
-load() {
-  # Every phase starts with no dirty page cache: the previous phase's writes are
-  # flushed first, so that a phase is not measured against the kernel's
-  # background writeback of another (it starts past dirty_background_ratio,
-  # 10% of RAM: about 2.3 GB here, less than two phases write).
+# phase VAR TITLE ARGS...: runs freshet_load ARGS and stores its result line
+# in VAR. Every phase starts with no dirty page cache: the previous phase's
+# writes are flushed first, so that a phase is not measured against the
+# kernel's background writeback of another (it starts past
+# dirty_background_ratio, 10% of RAM: about 2.3 GB here, less than two phases
+# write). A phase that exits non-zero or prints no result line is recorded in
+# `failed`; the others still run.
+phase() {
+  local var="$1" title="$2" line status=0
+  shift 2
+  echo "== $title"
   sync
-  # A failing phase (e.g. delivery errors) still prints its line; keep going.
   # shellcheck disable=SC2086 # LOAD_ARGS is a list of flags
-  "$freshet_load" "$@" --brokers "$brokers" ${LOAD_ARGS:-} | tee -a "$build/freshet-load-results.txt" | tail -1 || true
+  line="$("$freshet_load" "$@" --brokers "$brokers" ${LOAD_ARGS:-} | tee -a "$build/freshet-load-results.txt" | tail -1)" ||
+    status=$?
+  echo "$line"
+  if (( status != 0 )) || [[ "$line" != mode=* ]]; then
+    failed+=("$title (exit $status)")
+  fi
+  printf -v "$var" '%s' "$line"
 }
 : >"$build/freshet-load-results.txt"
 
-echo "== produce 100 B acks=1";   r_p100="$(load produce --topic bench-100b-acks1 --records "$records_100b" --size 100 --acks 1)"; echo "$r_p100"
-echo "== produce 1 KiB acks=1";   r_p1k="$(load produce --topic bench-1k-acks1 --records "$records_1k" --size 1024 --acks 1)"; echo "$r_p1k"
-echo "== produce 100 B acks=all"; r_pall="$(load produce --topic bench-100b-acksall --records "$records_100b" --size 100 --acks all)"; echo "$r_pall"
-echo "== consume 100 B";          r_c100="$(load consume --topic bench-100b-acks1 --records "$records_100b")"; echo "$r_c100"
-echo "== latency ${latency_rate} msgs/s"
-r_lat="$(load latency --topic bench-latency --rate "$latency_rate" --seconds "$latency_seconds" --size 100 --acks 1)"; echo "$r_lat"
+phase r_p100 "produce 100 B acks=1" produce --topic bench-100b-acks1 --records "$records_100b" --size 100 --acks 1
+phase r_p1k "produce 1 KiB acks=1" produce --topic bench-1k-acks1 --records "$records_1k" --size 1024 --acks 1
+phase r_pall "produce 100 B acks=all" produce --topic bench-100b-acksall --records "$records_100b" --size 100 --acks all
+phase r_c100 "consume 100 B" consume --topic bench-100b-acks1 --records "$records_100b"
+phase r_lat "latency ${latency_rate} msgs/s" \
+  latency --topic bench-latency --rate "$latency_rate" --seconds "$latency_seconds" --size 100 --acks 1
 
-peak_rss_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$broker_pid/status")"
+peak_rss_kb=0
+if kill -0 "$broker_pid" 2>/dev/null; then
+  peak_rss_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$broker_pid/status")"
+else
+  failed+=("the broker exited during the phases")
+fi
 log_problems="$(grep -ciE '\[(warning|error|critical)\]' "$broker_log" || true)"
 
 # field LINE KEY: the value of KEY=value in a freshet_load result line.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
 echo
-echo "== summary (MB = 10^6 payload bytes; latency = produce -> delivery report, acks=1, linger.ms=0)"
+echo "== summary (MB = 10^6 payload bytes; latency = scheduled send -> delivery report, acks=1, linger.ms=0)"
+echo "memory: $memory_note"
+echo "fetch file transfer: $file_transfer"
 printf '%-26s %12s %10s %10s\n' phase msgs/s MB/s errors
-printf '%-26s %12s %10s %10s\n' "produce 100 B acks=1"   "$(field "$r_p100" msgs_per_s)" "$(field "$r_p100" mb_per_s)" "$(field "$r_p100" delivery_errors)"
-printf '%-26s %12s %10s %10s\n' "produce 1 KiB acks=1"   "$(field "$r_p1k" msgs_per_s)"  "$(field "$r_p1k" mb_per_s)"  "$(field "$r_p1k" delivery_errors)"
-printf '%-26s %12s %10s %10s\n' "produce 100 B acks=all" "$(field "$r_pall" msgs_per_s)" "$(field "$r_pall" mb_per_s)" "$(field "$r_pall" delivery_errors)"
-printf '%-26s %12s %10s %10s\n' "consume 100 B"          "$(field "$r_c100" msgs_per_s)" "$(field "$r_c100" mb_per_s)" "$(field "$r_c100" consume_errors)"
-printf 'latency @ %s msgs/s (achieved %s): p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms, errors %s\n' \
-  "$latency_rate" "$(field "$r_lat" achieved_rate)" "$(field "$r_lat" p50_ms)" "$(field "$r_lat" p99_ms)" \
-  "$(field "$r_lat" p999_ms)" "$(field "$r_lat" max_ms)" "$(field "$r_lat" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "produce 100 B acks=1$memory_tag"   "$(field "$r_p100" msgs_per_s)" "$(field "$r_p100" mb_per_s)" "$(field "$r_p100" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "produce 1 KiB acks=1$memory_tag"   "$(field "$r_p1k" msgs_per_s)"  "$(field "$r_p1k" mb_per_s)"  "$(field "$r_p1k" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "produce 100 B acks=all$memory_tag" "$(field "$r_pall" msgs_per_s)" "$(field "$r_pall" mb_per_s)" "$(field "$r_pall" delivery_errors)"
+printf '%-26s %12s %10s %10s\n' "consume 100 B$memory_tag"          "$(field "$r_c100" msgs_per_s)" "$(field "$r_c100" mb_per_s)" "$(field "$r_c100" consume_errors)"
+printf 'latency%s @ %s msgs/s (achieved %s): p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms, send lag max %s ms, errors %s\n' \
+  "$memory_tag" "$latency_rate" "$(field "$r_lat" achieved_rate)" "$(field "$r_lat" p50_ms)" "$(field "$r_lat" p99_ms)" \
+  "$(field "$r_lat" p999_ms)" "$(field "$r_lat" max_ms)" "$(field "$r_lat" max_send_lag_ms)" "$(field "$r_lat" delivery_errors)"
 echo "broker time-to-ready: ${ready_ms} ms from exec to port accepting (broker log: $(grep -o 'ready in [0-9]* ms' "$broker_log" || echo 'no ready line'))"
 echo "broker peak RSS (VmHWM): $(( peak_rss_kb / 1024 )) MiB"
 echo "broker log lines at warning level or above: ${log_problems} (see $broker_log)"
+if (( ${#failed[@]} > 0 )); then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi

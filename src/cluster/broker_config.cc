@@ -78,6 +78,11 @@ const ConfigDef kBrokerKeys[] = {
     {"max.connections", T::Int, "2147483647", 0},
     {"max.connections.per.ip", T::Int, "2147483647", 0},
     {"connections.max.idle.ms", T::Long, "600000", -1},
+    // Freshet's own (Kafka has no such key): how a plaintext connection sends
+    // the log bytes of a Fetch response. sendfile: from the page cache; copy:
+    // read into memory, then written; auto: copy for clients on this host
+    // (faster for them, see bench/README.md), sendfile for the others.
+    {"freshet.fetch.file.transfer", T::String, "auto", 0, 0, "auto|sendfile|copy"},
     {"replica.fetch.max.bytes", T::Int, "1048576", 0},
 };
 

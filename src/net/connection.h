@@ -48,7 +48,8 @@ namespace freshet::net {
 
 // How record sets that are file slices reach the client: sendfile, or read
 // into memory and written; kAuto copies for same-host peers (see is_same_host
-// in connection.cc) and uses sendfile otherwise.
+// in connection.cc) and uses sendfile otherwise. The broker sets it from
+// freshet.fetch.file.transfer.
 enum class FileSliceTransfer { kAuto, kSendfile, kCopy };
 
 struct ConnectionLimits {
@@ -58,7 +59,7 @@ struct ConnectionLimits {
   int64_t max_idle_ms = 600000;                   // connections.max.idle.ms (<= 0: never)
   int32_t send_buffer_bytes = -1;                 // socket.send.buffer.bytes (-1: the OS's)
   int32_t receive_buffer_bytes = -1;              // socket.receive.buffer.bytes (-1: the OS's)
-  FileSliceTransfer file_slices = FileSliceTransfer::kAuto;
+  FileSliceTransfer file_slices = FileSliceTransfer::kAuto;  // freshet.fetch.file.transfer
 };
 
 // What every connection of a broker shares; outlives each connection.

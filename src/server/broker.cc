@@ -26,6 +26,12 @@ std::string describe_log_dirs(const storage::LogDirectories& dirs) {
     text += fmt::format("{}{}{}", i ? ", " : "", dirs.path(i).string(), dirs.online(i) ? "" : " (offline)");
   return text;
 }
+// freshet.fetch.file.transfer, whose value the config has validated.
+net::FileSliceTransfer file_slice_transfer(const std::string& value) {
+  if (value == "sendfile") return net::FileSliceTransfer::kSendfile;
+  if (value == "copy") return net::FileSliceTransfer::kCopy;
+  return net::FileSliceTransfer::kAuto;
+}
 }  // namespace
 
 Broker::Broker(cluster::BrokerConfig config, unsigned shard_count)
@@ -124,6 +130,7 @@ void Broker::start() {
   limits.max_idle_ms = config_.get_int("connections.max.idle.ms");
   limits.send_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.send.buffer.bytes"));
   limits.receive_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.receive.buffer.bytes"));
+  limits.file_slices = file_slice_transfer(config_.get("freshet.fetch.file.transfer"));
   connection_resources_.memory = std::make_shared<net::RequestMemory>(config_.get_int("queued.max.request.bytes"));
   connection_resources_.quotas = std::make_shared<net::ConnectionQuotas>(
       net::ConnectionQuotaLimits{config_.get_int("max.connections"), config_.get_int("max.connections.per.ip")});

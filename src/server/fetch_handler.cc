@@ -1,8 +1,10 @@
 #include <asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <tuple>
 
+#include "protocol/client_text.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/clock.h"
@@ -26,6 +28,7 @@ struct FetchItem {
   int32_t current_leader_epoch;  // KIP-320; -1: unknown
   int32_t max_bytes;
   ReadOutcome outcome;
+  DataNotifier::Watch watch;  // the partition's data signal as of the read
 };
 
 SessionPartitionKey session_key(const FetchRequest::FetchTopic& topic, int32_t partition, bool by_id) {
@@ -188,7 +191,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
         } else {
           by_shard_[broker.shard_of(*topic, fp.partition)].push_back(
               FetchItem{t, p, topic->id, fp.partition, fp.fetch_offset, fp.current_leader_epoch,
-                        std::min(fp.partition_max_bytes, request_max), {}});
+                        std::min(fp.partition_max_bytes, request_max), {}, {}});
         }
         topic_resp.partitions.push_back(std::move(data));
       }
@@ -199,7 +202,6 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
   void attempt() {
     auto self = shared_from_this();
     Broker& broker = request_->broker;
-    generation_at_read_ = broker.notifier().generation();
     fan_out<FetchItem>(
         broker.shards(), by_shard_,
         [&broker](unsigned shard, std::vector<FetchItem> items, auto reply) {
@@ -213,6 +215,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
               item.outcome.error = error;
               continue;
             }
+            item.watch = {partition->data_signal(), partition->data_signal()->generation()};
             item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes);
           }
           reply(std::move(items));
@@ -233,22 +236,22 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     bool satisfied = error || bytes >= static_cast<size_t>(std::max(req_.min_bytes, 1)) ||
                      std::chrono::steady_clock::now() >= deadline_;
     if (satisfied || req_.max_wait_ms <= 0) return respond();
-    results_.clear();
     wait_for_data();
   }
 
+  // Waits on the partitions just read (every one was found: a missing one
+  // is an error, answered at once) until one gets data or the deadline.
   void wait_for_data() {
     auto self = shared_from_this();
-    Broker& broker = request_->broker;
-    waiter_ = broker.notifier().wait(request_->shard, [self] {
+    std::vector<DataNotifier::Watch> watches;
+    for (auto& item : results_) watches.push_back(std::move(item.watch));
+    results_.clear();
+    waiter_ = request_->broker.notifier().wait(request_->shard, std::move(watches), [self] {
       self->waiter_.reset();
       self->timer_.cancel();
     });
-    if (broker.notifier().generation() != generation_at_read_) {  // data arrived while reading
-      broker.notifier().cancel(request_->shard, *waiter_);
-      waiter_.reset();
-      return attempt();
-    }
+    if (!waiter_) return attempt();  // data arrived since the read
+    log_parked();
     timer_.expires_at(deadline_);
     timer_.async_wait([self](asio::error_code) {
       if (self->waiter_) {  // deadline passed before data arrived
@@ -257,6 +260,18 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       }
       self->attempt();
     });
+  }
+
+  // One debug line each time the fetch parks (first wait, and again after a
+  // wake-up that brought too little): tests wait for it before producing,
+  // and bench/ counts these lines to count wake-ups.
+  void log_parked() const {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    size_t partitions = 0;
+    for (const auto& items : by_shard_) partitions += items.size();
+    auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+    spdlog::debug("fetch parked: correlation id {}, client id '{}', {} partition(s), {} ms left", request_->header.correlation_id,
+                  protocol::client_text(request_->header.client_id.value_or("")), partitions, left_ms.count());
   }
 
   // Fills the response in request order, keeping the total under max_bytes
@@ -297,7 +312,6 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::optional<uint64_t> waiter_;
-  uint64_t generation_at_read_ = 0;
 };
 }  // namespace
 

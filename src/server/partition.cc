@@ -11,7 +11,10 @@ namespace freshet::server {
 
 Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::PartitionLog> log, ProducePolicy policy,
                      DataNotifier& notifier, Flusher& flusher)
-    : topic_(std::move(topic)), index_(index), log_(std::move(log)), policy_(policy), notifier_(notifier), flusher_(flusher) {}
+    : topic_(std::move(topic)), index_(index), log_(std::move(log)), policy_(policy),
+      notifier_(notifier),
+      data_signal_(notifier.make_signal()),
+      flusher_(flusher) {}
 
 void Partition::update(ProducePolicy policy, const storage::LogConfig& log_config) {
   policy_ = policy;
@@ -49,7 +52,7 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
   }
   if (policy_.log_append_time) out.log_append_time_ms = now_ms;
   out.log_start_offset = log_->log_start_offset();
-  notifier_.data_arrived();
+  notifier_.data_arrived(data_signal_);
   return out;
 }
 

@@ -66,6 +66,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // sent by the connection straight from the page cache.
   ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes);
 
+  // Bumped after every append; long-polling fetches wait on it.
+  const std::shared_ptr<DataSignal>& data_signal() const { return data_signal_; }
+
   int64_t high_watermark() const { return log_->log_end_offset(); }
   int64_t log_start_offset() const { return log_->log_start_offset(); }
 
@@ -85,6 +88,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::unique_ptr<storage::PartitionLog> log_;
   ProducePolicy policy_;
   DataNotifier& notifier_;
+  std::shared_ptr<DataSignal> data_signal_;
   Flusher& flusher_;
   std::deque<DurabilityWaiter> durability_waiters_;  // ascending offsets
   bool flush_in_flight_ = false;

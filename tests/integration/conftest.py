@@ -1,11 +1,12 @@
 """Fixtures that start real `freshet server` processes for the integration tests.
 
-- `broker`: one running broker per test. Parametrize it indirectly with a dict of options:
+- `broker`: one running broker per test. Parametrize it indirectly with a dict of options
+  (smp, settings, config_file, log_level):
       @pytest.mark.parametrize("broker", [{"smp": 2, "settings": {"num.partitions": 3}}],
                                indirect=True)
   (see helpers.SMP_1_AND_2 for the usual one- and two-shard pair).
 - `broker_factory`: `broker_factory(settings=None, smp=1, config_file=None,
-  embedded_defaults=False)` starts another broker; every broker is killed at teardown.
+  embedded_defaults=False, log_level=None)` starts another broker; every broker is killed at teardown.
 A broker that exits although the test did not stop or kill it fails the test at teardown, and
 the broker's log is attached to the report of every failing test.
 """
@@ -21,10 +22,11 @@ def broker_factory(request, tmp_path_factory):
     brokers = []
     request.node.freshet_brokers = brokers
 
-    def start(settings=None, smp=DEFAULT_SMP, config_file=None, embedded_defaults=False):
+    def start(settings=None, smp=DEFAULT_SMP, config_file=None, embedded_defaults=False,
+              log_level=None):
         workdir = tmp_path_factory.mktemp("freshet")
         b = Broker(str(workdir), settings=settings, smp=smp, config_file=config_file,
-                   embedded_defaults=embedded_defaults)
+                   embedded_defaults=embedded_defaults, log_level=log_level)
         brokers.append(b)
         return b.start()
 
@@ -41,7 +43,7 @@ def broker_factory(request, tmp_path_factory):
 def broker(request, broker_factory):
     options = dict(getattr(request, "param", None) or {})
     return broker_factory(settings=options.get("settings"), smp=options.get("smp", DEFAULT_SMP),
-                          config_file=options.get("config_file"))
+                          config_file=options.get("config_file"), log_level=options.get("log_level"))
 
 
 @pytest.hookimpl(hookwrapper=True)

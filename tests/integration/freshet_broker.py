@@ -43,14 +43,14 @@ class Broker:
     """One broker process. start() may be called again after stop()/kill(): same port, same data.
 
     `settings` are extra `--set key=value` overrides; `smp` is passed as `--smp N` when given;
-    `config_file` as `--config PATH`; `data_dir` replaces `<workdir>/data` as log.dirs (and may
-    be changed between starts). With `embedded_defaults` the broker gets no listener or
-    data dir at all and must use its defaults: 127.0.0.1:9092 and ./freshet-data (the workdir
-    is its current directory).
+    `config_file` as `--config PATH`; `log_level` as `--log-level LEVEL`; `data_dir` replaces
+    `<workdir>/data` as log.dirs (and may be changed between starts). With `embedded_defaults`
+    the broker gets no listener or data dir at all and must use its defaults: 127.0.0.1:9092 and
+    ./freshet-data (the workdir is its current directory).
     """
 
     def __init__(self, workdir, settings=None, smp=None, config_file=None, port=None,
-                 embedded_defaults=False, data_dir=None):
+                 embedded_defaults=False, data_dir=None, log_level=None):
         self.freshet_bin = freshet_bin()
         self.embedded_defaults = embedded_defaults
         self.port = 9092 if embedded_defaults else (port or free_port())
@@ -62,6 +62,7 @@ class Broker:
         self.settings = dict(settings or {})
         self.smp = smp
         self.config_file = config_file
+        self.log_level = log_level
         self.proc = None
         self.starts = 0
         # Set while the test itself stops or kills the broker; any other exit is a crash.
@@ -80,6 +81,8 @@ class Broker:
             cmd += ["--set", f"{key}={value}"]
         if self.smp is not None:
             cmd += ["--smp", str(self.smp)]
+        if self.log_level is not None:
+            cmd += ["--log-level", self.log_level]
         return cmd
 
     def start(self, timeout_s=READY_TIMEOUT_S):

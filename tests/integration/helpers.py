@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import select
 import socket
 import struct
 import subprocess
@@ -19,9 +20,16 @@ import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-# Run a test once against a single-shard broker and once against a two-shard one.
-SMP_1_AND_2 = pytest.mark.parametrize("broker", [{"smp": 1}, {"smp": 2}], indirect=True,
-                                      ids=["smp1", "smp2"])
+
+
+def smp_1_and_2(**options):
+    """Runs a test once against a single-shard broker and once against a two-shard one, both
+    started with the other `broker` fixture options given (settings, log_level, ...)."""
+    return pytest.mark.parametrize("broker", [{**options, "smp": 1}, {**options, "smp": 2}],
+                                   indirect=True, ids=["smp1", "smp2"])
+
+
+SMP_1_AND_2 = smp_1_and_2()
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 
@@ -405,6 +413,11 @@ class RawConnection:
 
     def request(self, request):
         """Sends `request` and returns its decoded response."""
+        self.send(request)
+        return self.receive(request)
+
+    def send(self, request):
+        """Sends `request` without waiting; returns its correlation id. receive() its answer."""
         from kafka.protocol.api import RequestHeader
         self.correlation_id += 1
         # kafka-python's encode() holds its object weakly: keep the header in a variable.
@@ -412,11 +425,19 @@ class RawConnection:
                                        client_id=self.client_id)
         body = request_header.encode() + request.encode()
         self.sock.sendall(struct.pack(">i", len(body)) + body)
+        return self.correlation_id
+
+    def receive(self, request):
+        """The decoded response to the last request sent, `request`."""
         size = struct.unpack(">i", recv_exact(self.sock, 4))[0]
         payload = recv_exact(self.sock, size)
         got = struct.unpack(">i", payload[:4])[0]
         assert got == self.correlation_id, f"correlation id {got}, expected {self.correlation_id}"
         return request.RESPONSE_TYPE.decode(payload[4:])
+
+    def has_answer(self):
+        """True when response bytes are waiting to be read (does not block)."""
+        return bool(select.select([self.sock], [], [], 0)[0])
 
     def close(self):
         self.sock.close()
@@ -426,6 +447,15 @@ class RawConnection:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def wait_fetch_parked(broker, client_id, correlation_id, timeout_s=OP_TIMEOUT_S):
+    """Waits until the broker logs that the Fetch `correlation_id` from `client_id` is parked
+    waiting for data (the broker must run with log_level "debug")."""
+    assert broker.log_level == "debug", "the fetch-parked line is logged at debug level"
+    line = f"fetch parked: correlation id {correlation_id}, client id '{client_id}',"
+    wait_until(lambda: line in broker.log_text(), timeout_s=timeout_s,
+               what=f"fetch {correlation_id} of {client_id} to park")
 
 
 def send_raw(broker, request):

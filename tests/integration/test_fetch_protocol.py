@@ -1,18 +1,22 @@
 """Fetch semantics the clients rely on without showing them: OFFSET_OUT_OF_RANGE, partition and
 response byte limits (at least one batch always comes back, KIP-74), long-poll max.wait and
-min.bytes, and incremental fetch sessions (KIP-227) — sent with kafka-python's Fetch v7 codec."""
+min.bytes, the wake-up of a parked long poll, and incremental fetch sessions (KIP-227) — sent
+with kafka-python's Fetch v7 codec. The brokers log at debug level: a test waits for the line
+saying a fetch is parked."""
 import time
+import uuid
 
 from kafka.protocol.fetch import FetchRequest
 from kafka.record import MemoryRecords
 
-from helpers import (OFFSET_OUT_OF_RANGE, SMP_1_AND_2, RawConnection, create_topic, produce_ok)
+from helpers import (OFFSET_OUT_OF_RANGE, RawConnection, create_topic, produce_ok, smp_1_and_2,
+                     wait_fetch_parked)
 
 FETCH_SESSION_ID_NOT_FOUND = 70
 INVALID_FETCH_SESSION_EPOCH = 71
 FINAL_EPOCH = -1
 
-pytestmark = SMP_1_AND_2
+pytestmark = smp_1_and_2(log_level="debug")
 
 
 def fetch_request(partitions, max_wait_ms=0, min_bytes=0, max_bytes=50 * 1024 * 1024,
@@ -76,16 +80,19 @@ def test_partition_max_bytes_limits_but_first_batch_always_comes_back(broker):
 
 
 def test_response_max_bytes_spans_partitions(broker):
-    name = create_topic(broker, partitions=2)
-    for p in (0, 1):
-        produce_batches(broker, name, p, 5, 1000)
+    # Batches of one 1000-byte record (~1070 bytes): a partition limit of 1500 bytes gives one
+    # batch per partition, and a response limit of 2500 bytes room for two partitions' worth.
+    name = create_topic(broker, partitions=3)
+    for p in range(3):
+        produce_batches(broker, name, p, 3, 1000)
     with RawConnection(broker) as conn:
-        response = conn.request(fetch_request([(name, 0, 0, 1 << 20), (name, 1, 0, 1 << 20)],
+        response = conn.request(fetch_request([(name, p, 0, 1500) for p in range(3)],
                                               max_bytes=2500))
     parts = partitions_of(response)
-    total = sum(len(data) for _, _, data in parts.values())
-    assert total <= 2500
-    assert sum(len(complete_batches(data)) for _, _, data in parts.values()) >= 1
+    assert {key: part[:2] for key, part in parts.items()} == {(name, p): (0, 3) for p in range(3)}
+    batches = {p: [b[0] for b in complete_batches(parts[(name, p)][2])] for p in range(3)}
+    assert batches == {0: [0], 1: [0], 2: []}, "two partitions' records in one response, then full"
+    assert sum(len(data) for _, _, data in parts.values()) <= 2500
 
 
 def test_long_poll_waits_for_max_wait_or_min_bytes(broker):
@@ -111,6 +118,26 @@ def test_long_poll_waits_for_max_wait_or_min_bytes(broker):
         waited = time.monotonic() - started
         assert 0.45 <= waited < 3.0, f"min.bytes not reached, yet answered after {waited:.3f}s"
         assert len(complete_batches(parts[(name, 0)][2])) == 1
+
+
+def test_parked_long_poll_is_answered_when_data_arrives(broker):
+    # Two partitions: with two shards, the produced one may live on another shard than the
+    # connection, so the wake-up crosses shards.
+    name = create_topic(broker, partitions=2)
+    max_wait_s = 30
+    client_id = f"itest-wakeup-{uuid.uuid4().hex[:8]}"
+    with RawConnection(broker, client_id=client_id, timeout_s=max_wait_s + 5) as conn:
+        request = fetch_request([(name, 0, 0, 1 << 20), (name, 1, 0, 1 << 20)],
+                                max_wait_ms=max_wait_s * 1000, min_bytes=1)
+        wait_fetch_parked(broker, client_id, conn.send(request))
+        assert not conn.has_answer(), "a parked fetch has no answer yet"
+        started = time.monotonic()
+        produce_ok(broker, name, [{"value": b"late", "partition": 1}], acks="1")
+        parts = partitions_of(conn.receive(request))
+        answered_s = time.monotonic() - started
+    assert answered_s < 3, f"answered {answered_s:.3f}s after the produce began (max wait {max_wait_s}s)"
+    assert {key: part[:2] for key, part in parts.items()} == {(name, 0): (0, 0), (name, 1): (0, 1)}
+    assert [offsets for _, offsets in complete_batches(parts[(name, 1)][2])] == [[0]]
 
 
 def test_incremental_fetch_session(broker):

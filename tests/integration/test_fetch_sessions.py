@@ -7,12 +7,11 @@ import os
 import re
 import socket
 import struct
-import threading
 import time
 
 import pytest
 
-from helpers import SMP_1_AND_2, create_topic, produce_ok, recv_exact
+from helpers import SMP_1_AND_2, create_topic, produce_ok, recv_exact, smp_1_and_2, wait_fetch_parked
 
 FETCH = 1
 VERSION = 12  # flexible, topics by name
@@ -130,16 +129,27 @@ def parse_fetch_response(payload, version):
 class FetchClient:
     """One connection sending Fetch v12 (or v13) requests."""
 
+    CLIENT_ID = "itest-sessions"
+
     def __init__(self, broker):
         self.sock = socket.create_connection(("127.0.0.1", broker.port), timeout=15)
         self.correlation_id = 0
 
     def fetch(self, session_id, epoch, partitions=(), forgotten=(), max_wait_ms=0, version=VERSION):
+        self.send(session_id, epoch, partitions, forgotten, max_wait_ms, version)
+        return self.receive(version)
+
+    def send(self, session_id, epoch, partitions=(), forgotten=(), max_wait_ms=0, version=VERSION):
+        """Sends a Fetch without waiting for it; returns its correlation id."""
         self.correlation_id += 1
-        client_id = b"itest-sessions"
+        client_id = self.CLIENT_ID.encode()
         header = struct.pack(">hhih", FETCH, version, self.correlation_id, len(client_id)) + client_id + TAGS
         body = header + fetch_request(session_id, epoch, partitions, forgotten, max_wait_ms)
         self.sock.sendall(struct.pack(">i", len(body)) + body)
+        return self.correlation_id
+
+    def receive(self, version=VERSION):
+        """The parsed answer to the last Fetch sent."""
         size = struct.unpack(">i", recv_exact(self.sock, 4))[0]
         payload = recv_exact(self.sock, size)
         assert struct.unpack(">i", payload[:4])[0] == self.correlation_id
@@ -252,18 +262,17 @@ def test_sessions_are_shared_across_connections(broker, client):
         other.close()
 
 
+@smp_1_and_2(log_level="debug")  # waits for the fetch-parked debug line
 def test_long_poll_wakes_for_new_data_in_the_session(broker, client):
     name = two_partitions_with_data(broker)
     session = open_session(client, name)
     assert client.fetch(session, 1, [(name, 0, 2), (name, 1, 2)])["partitions"] == {}
-    late = threading.Timer(0.5, produce_ok, (broker, name, [{"value": b"late", "partition": 0}]))
-    late.start()
-    try:
-        started = time.monotonic()
-        woke = client.fetch(session, 2, max_wait_ms=10000)
-    finally:
-        late.join()
-    assert time.monotonic() - started < 8, "the long poll must end when data arrives"
+    wait_fetch_parked(broker, FetchClient.CLIENT_ID, client.send(session, 2, max_wait_ms=30000))
+    started = time.monotonic()
+    produce_ok(broker, name, [{"value": b"late", "partition": 0}])
+    woke = client.receive()
+    answered_s = time.monotonic() - started
+    assert answered_s < 3, f"answered {answered_s:.3f}s after the produce began (max wait 30s)"
     assert list(woke["partitions"]) == [(name, 0)]
 
 

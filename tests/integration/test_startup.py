@@ -1,11 +1,12 @@
 """Starting the broker: embedded defaults (no configuration at all), a Kafka-style
-server.properties, `--set` overrides, unknown keys reported."""
+server.properties, `--set` overrides, unknown keys reported, freshet.fetch.file.transfer's
+three modes (and a bad value refused)."""
 import os
 
 import pytest
 
-from freshet_broker import port_accepts
-from helpers import create_topic, produce_ok, topic_metadata, unique_topic, wait_until
+from freshet_broker import Broker, BrokerStartError, port_accepts
+from helpers import consume, create_topic, produce_ok, topic_metadata, unique_topic, wait_until
 
 
 def test_embedded_defaults_listen_on_9092_with_data_in_freshet_data(broker_factory):
@@ -49,3 +50,23 @@ def test_unknown_set_key_is_reported(broker_factory):
     broker = broker_factory(settings={"itest.no.such.setting": "on"})
     wait_until(lambda: "itest.no.such.setting" in broker.log_text(), timeout_s=5,
                what="the unknown key reported in the log")
+
+
+@pytest.mark.parametrize("transfer", ["auto", "sendfile", "copy"])
+def test_fetch_file_transfer_modes_serve_the_same_records(broker_factory, transfer):
+    broker = broker_factory(settings={"freshet.fetch.file.transfer": transfer})
+    name = create_topic(broker)
+    values = [b"v%d" % i * 100 for i in range(50)]
+    produce_ok(broker, name, [{"value": v} for v in values])
+    assert [r.value for r in consume(broker, name, 0, 0, count=len(values))] == values
+
+
+def test_bad_fetch_file_transfer_is_refused_at_start(tmp_path):
+    broker = Broker(str(tmp_path), settings={"freshet.fetch.file.transfer": "mmap"})
+    try:
+        with pytest.raises(BrokerStartError):
+            broker.start()
+    finally:
+        broker.close()
+    assert ("Invalid value mmap for configuration freshet.fetch.file.transfer: "
+            "String must be one of: auto|sendfile|copy") in broker.log_text()
