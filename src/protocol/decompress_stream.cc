@@ -17,6 +17,7 @@ class CopyDecoder : public codecs::Decoder {
   explicit CopyDecoder(std::span<const uint8_t> input) : input_(input) {}
   size_t read(std::span<uint8_t> out) override {
     const size_t n = std::min(out.size(), input_.size() - pos_);
+    if (n == 0) return 0;  // memcpy's pointers must not be null, even for no bytes
     std::memcpy(out.data(), input_.data() + pos_, n);
     pos_ += n;
     return n;
