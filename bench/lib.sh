@@ -1,11 +1,24 @@
 # Shared by the bench scripts (source it): starts one freshet broker on a free
 # loopback port with a fresh log dir and stops it (and removes the dir) on exit.
 #
+# build_freshet_unless_given ROOT BUILD_DIR
+#   sets FRESHET_BIN to the Release build in BUILD_DIR (built now) unless it is set already.
 # start_broker BINARY LOG_FILE SMP [--set k=v ...]
 #   sets: port, brokers ("127.0.0.1:PORT"), broker_pid, data_dir, ready_ms
 #   (milliseconds from exec until the port accepts connections).
 
 now_ms() { date +%s%3N; }
+
+build_freshet_unless_given() {
+  local root="$1" build="$2"
+  if [[ -z "${FRESHET_BIN:-}" ]]; then
+    echo "== building freshet (Release) in $build"
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
+    ninja -C "$build" -j2 freshet >/dev/null
+    FRESHET_BIN="$build/freshet"
+  fi
+  mkdir -p "$build"
+}
 
 broker_pid=""
 data_dir=""

@@ -11,15 +11,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-bench"
 smp="${SMP:-2}"
 
-if [[ -z "${FRESHET_BIN:-}" ]]; then
-  echo "== building freshet (Release) in $build"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFRESHET_BUILD_BENCH=ON >/dev/null
-  ninja -C "$build" -j2 freshet >/dev/null
-  FRESHET_BIN="$build/freshet"
-fi
-mkdir -p "$build"
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
+build_freshet_unless_given "$root" "$build"
 
 run() {
   local level="$1"

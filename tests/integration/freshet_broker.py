@@ -35,6 +35,15 @@ def port_accepts(port, timeout_s=0.2):
         return False
 
 
+def read_log(path):
+    """A process's log file as text ("" before it exists)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
 class BrokerStartError(RuntimeError):
     pass
 
@@ -147,11 +156,7 @@ class Broker:
             self.proc.wait()
 
     def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def log_tail(self, max_lines=200):
         lines = self.log_text().splitlines()

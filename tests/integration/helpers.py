@@ -588,7 +588,7 @@ def field_present(versions, version):
     return int(low) <= version <= int(high or low)
 
 
-def _uvarint(n):
+def uvarint(n):
     out = b""
     while n >= 0x80:
         out += bytes([(n & 0x7F) | 0x80])
@@ -613,9 +613,9 @@ class WireWriter:
         if isinstance(type_, Array):
             if v is None:
                 assert type_.nullable, "null for a non-nullable array"
-                self.out += _uvarint(0) if self.flexible else struct.pack(">i", -1)
+                self.out += uvarint(0) if self.flexible else struct.pack(">i", -1)
                 return
-            self.out += _uvarint(len(v) + 1) if self.flexible else struct.pack(">i", len(v))
+            self.out += uvarint(len(v) + 1) if self.flexible else struct.pack(">i", len(v))
             for item in v:
                 self.value(type_.item, item)
         elif isinstance(type_, list):
@@ -625,17 +625,17 @@ class WireWriter:
         elif type_ in ("string", "nstring"):
             if v is None:
                 assert type_ == "nstring", "null for a non-nullable string"
-                self.out += _uvarint(0) if self.flexible else struct.pack(">h", -1)
+                self.out += uvarint(0) if self.flexible else struct.pack(">h", -1)
                 return
             data = v.encode() if isinstance(v, str) else v
-            self.out += (_uvarint(len(data) + 1) if self.flexible
+            self.out += (uvarint(len(data) + 1) if self.flexible
                          else struct.pack(">h", len(data))) + data
         elif type_ in ("bytes", "nbytes"):
             if v is None:
                 assert type_ == "nbytes", "null for non-nullable bytes"
-                self.out += _uvarint(0) if self.flexible else struct.pack(">i", -1)
+                self.out += uvarint(0) if self.flexible else struct.pack(">i", -1)
                 return
-            self.out += (_uvarint(len(v) + 1) if self.flexible
+            self.out += (uvarint(len(v) + 1) if self.flexible
                          else struct.pack(">i", len(v))) + v
         else:
             raise ValueError(f"unknown wire type {type_!r}")
@@ -659,7 +659,7 @@ class WireWriter:
                 v = _DEFAULTS[type_]
             self.value(type_, v)
         if self.flexible:
-            self.out += _uvarint(0)  # no tagged fields
+            self.out += uvarint(0)  # no tagged fields
 
 
 class WireReader:
@@ -739,7 +739,7 @@ def encode_request(api, version, correlation_id, client_id, fields):
     w.out += struct.pack(">hhi", api.key, version, correlation_id)
     w.out += struct.pack(">h", len(client_id)) + client_id.encode()
     if flexible:
-        w.out += _uvarint(0)
+        w.out += uvarint(0)
     w.struct(api.request, fields)
     return bytes(w.out)
 

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 
-from freshet_broker import freshet_bin
+from freshet_broker import freshet_bin, read_log
 
 MOUNT_TIMEOUT_S = 10.0
 UNMOUNT_TIMEOUT_S = 10.0
@@ -100,8 +100,4 @@ class LazyFsMount:
         self.proc = None
 
     def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)

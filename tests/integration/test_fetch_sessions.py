@@ -11,24 +11,14 @@ import time
 
 import pytest
 
-from helpers import SMP_1_AND_2, create_topic, produce_ok, recv_exact, smp_1_and_2, wait_fetch_parked
+from helpers import (SMP_1_AND_2, create_topic, produce_ok, recv_exact, smp_1_and_2, uvarint,
+                     wait_fetch_parked)
 
 FETCH = 1
 VERSION = 12  # flexible, topics by name
 FETCH_SESSION_ID_NOT_FOUND = 70
 INVALID_FETCH_SESSION_EPOCH = 71
 FETCH_SESSION_TOPIC_ID_ERROR = 106
-
-
-def uvarint(n):
-    out = b""
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([byte | 0x80])
-        else:
-            return out + bytes([byte])
 
 
 def compact_string(s):

@@ -12,7 +12,7 @@ from kafka.protocol.admin import CreatePartitionsRequest, CreateTopicsRequest, D
 from kafka.protocol.fetch import FetchRequest
 
 from helpers import (FIND_COORDINATOR, RawConnection, call, create_topic, produce_ok, raw_produce,
-                     recv_exact, unique_topic, wait_until)
+                     recv_exact, unique_topic, uvarint, wait_until)
 
 INVALID_TOPIC_EXCEPTION = 17
 INVALID_PARTITIONS = 37
@@ -173,17 +173,7 @@ def test_a_frame_of_empty_strings_cannot_decode_into_gigabytes(broker):
     std::string; the decode budget refuses the frame and closes its connection."""
     count = 40 * 1024 * 1024
     body = struct.pack(">hhih", 15, 5, 1, 5) + b"itest" + b"\x00"  # header v2: no tagged fields
-    length = count + 1
-    varint = b""
-    while True:
-        byte = length & 0x7F
-        length >>= 7
-        if length:
-            varint += bytes([byte | 0x80])
-        else:
-            varint += bytes([byte])
-            break
-    body += varint + b"\x01" * count + b"\x00\x00"  # empty strings, include_authorized_operations, tags
+    body += uvarint(count + 1) + b"\x01" * count + b"\x00\x00"  # empty strings, include_authorized_operations, tags
     with socket.create_connection(("127.0.0.1", broker.port)) as sock:
         sock.sendall(struct.pack(">i", len(body)) + body)
         assert closed_by_broker(sock, timeout_s=30)

@@ -12,8 +12,8 @@ import snappy
 import zstandard
 from kafka.record.util import calc_crc32c
 
-from helpers import (INVALID_RECORD, INVALID_TIMESTAMP, Api, Array,
-                     WireConnection, consume, create_topic)
+from helpers import (INVALID_RECORD, INVALID_TIMESTAMP, Api, Array, WireConnection, consume,
+                     create_topic, uvarint)
 
 PRODUCE_VERSION = 8
 PRODUCE = Api(0, 9, request=[
@@ -45,14 +45,6 @@ COMPRESS = {
 
 
 # ---------------------------------------------------------------- RecordBatch v2 by hand
-
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
 
 def varint(n):
     return uvarint(((n << 1) ^ (n >> 63)) & 0xFFFFFFFFFFFFFFFF)
