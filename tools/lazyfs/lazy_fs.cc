@@ -107,29 +107,20 @@ int LazyFs::make(std::string_view path, Node::Kind kind, mode_t mode, std::share
   return 0;
 }
 
-int LazyFs::unlink(std::string_view path) {
-  std::string name;
-  int error = 0;
-  auto parent = parent_of(path, &name, &error);
-  if (!parent) return error;
-  auto it = parent->entries.find(name);
-  if (it == parent->entries.end()) return -ENOENT;
-  if (it->second->is_directory()) return -EISDIR;
-  parent->entries.erase(it);  // open handles keep the node
-  parent->touch();
-  return 0;
-}
+int LazyFs::unlink(std::string_view path) { return remove_entry(path, false); }
 
-int LazyFs::rmdir(std::string_view path) {
+int LazyFs::rmdir(std::string_view path) { return remove_entry(path, true); }
+
+int LazyFs::remove_entry(std::string_view path, bool directory) {
   std::string name;
   int error = 0;
   auto parent = parent_of(path, &name, &error);
   if (!parent) return error;
   auto it = parent->entries.find(name);
   if (it == parent->entries.end()) return -ENOENT;
-  if (!it->second->is_directory()) return -ENOTDIR;
-  if (!it->second->entries.empty()) return -ENOTEMPTY;
-  parent->entries.erase(it);
+  if (it->second->is_directory() != directory) return directory ? -ENOTDIR : -EISDIR;
+  if (directory && !it->second->entries.empty()) return -ENOTEMPTY;
+  parent->entries.erase(it);  // open handles keep the node
   parent->touch();
   return 0;
 }

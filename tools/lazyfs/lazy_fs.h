@@ -66,6 +66,8 @@ class LazyFs {
   int sync_all();
 
  private:
+  // unlink (a file) or rmdir (an empty directory) of `path`.
+  int remove_entry(std::string_view path, bool directory);
   // Where the durable state of `node` is mirrored in the backing directory,
   // when durable entries reach it from the root.
   std::optional<std::filesystem::path> durable_path(const Node& node) const;
