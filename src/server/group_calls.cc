@@ -1,5 +1,7 @@
 #include "server/group_calls.h"
 
+#include <fmt/format.h>
+
 namespace freshet::server {
 
 coordinator::CallContext call_context(const Request& request) {
@@ -8,7 +10,7 @@ coordinator::CallContext call_context(const Request& request) {
   context.client_id = request.header.client_id.value_or("");
   // Kafka reports a member's host as Java's InetAddress.toString(): "/<ip>".
   auto colon = request.peer.rfind(':');
-  context.client_host = "/" + request.peer.substr(0, colon == std::string::npos ? request.peer.size() : colon);
+  context.client_host = fmt::format("/{}", std::string_view(request.peer).substr(0, colon));
   return context;
 }
 

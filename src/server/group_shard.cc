@@ -1,14 +1,15 @@
 #include "server/group_shard.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "protocol/batch_iterator.h"
 #include "protocol/batch_records.h"
 #include "protocol/control_record.h"
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
 #include "server/broker.h"
 #include "server/clock.h"
+#include "server/internal_partition_loader.h"
 #include "server/offsets_topic.h"
 
 namespace freshet::server {
@@ -104,7 +105,8 @@ GroupShard::GroupShard(Broker& broker, unsigned shard)
       shard_(shard),
       store_(std::make_unique<Store>(*this)),
       coordinator_(std::make_unique<coordinator::GroupCoordinator>(group_config(broker.config()), *store_)),
-      timer_(broker.shards().context(shard)) {}
+      timer_(broker.shards().context(shard), "the group coordinator", [this] { return coordinator_->next_deadline_ms(); },
+             [this](int64_t now) { coordinator_->advance(now); }) {}
 
 GroupShard::~GroupShard() = default;
 
@@ -122,7 +124,7 @@ void GroupShard::reconcile(const cluster::MetadataImage& image) {
       uint64_t load_id = next_load_id_++;
       still_owned[p.partition] = load_id;
       coordinator_->begin_loading(p.partition);
-      broker_.shards().post(shard_, [this, partition = p.partition, load_id] { load_chunk(partition, load_id, 0); });
+      start_loading(p.partition, load_id);
     }
   }
   for (const auto& [partition, load_id] : owned_) coordinator_->unload(partition);
@@ -130,47 +132,33 @@ void GroupShard::reconcile(const cluster::MetadataImage& image) {
   rearm();
 }
 
-// Replays up to offsets.load.buffer.size bytes of the partition from
-// `offset`, then yields to other work and continues where it stopped.
-void GroupShard::load_chunk(int32_t partition, uint64_t load_id, int64_t offset) {
-  auto it = owned_.find(partition);
-  if (it == owned_.end() || it->second != load_id) return;  // unloaded or reloaded meanwhile
+void GroupShard::start_loading(int32_t partition, uint64_t load_id) {
   auto log_partition = store_->find(partition);
   if (!log_partition) {
     spdlog::error("{}-{} is not open on shard {}: its groups start empty", kOffsetsTopic, partition, shard_);
     coordinator_->finish_loading(partition, now_ms());
     return;
   }
-  auto read = log_partition->read(std::max(offset, log_partition->log_start_offset()),
-                                  static_cast<int32_t>(broker_.config().get_int("offsets.load.buffer.size")));
-  int64_t next = offset;
-  if (read.error == ErrorCode::None && read.records && !read.records->bytes.empty()) {
-    try {
-      protocol::BatchIterator batches(read.records->bytes);
-      while (auto batch = batches.next()) {
-        auto header = protocol::parse_batch_header(*batch);
-        if (!header) break;
-        next = header->last_offset() + 1;
-        replay_batch(partition, *batch, *header);
-      }
-    } catch (const std::exception& e) {
-      spdlog::error("{}-{}: stopped loading at offset {}: {}", kOffsetsTopic, partition, next, e.what());
+  PartitionLoad load;
+  load.name = fmt::format("{}-{}", kOffsetsTopic, partition);
+  load.chunk_bytes = static_cast<int32_t>(broker_.config().get_int("offsets.load.buffer.size"));
+  load.still_wanted = [this, partition, load_id] {
+    auto it = owned_.find(partition);
+    return it != owned_.end() && it->second == load_id;
+  };
+  load.on_batch = [this, partition](std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header) {
+    replay_batch(partition, batch, header);
+  };
+  load.on_done = [this, partition] {
+    coordinator_->finish_loading(partition, now_ms());
+    if (int64_t skipped = coordinator_->skipped_records(); skipped > skipped_reported_) {
+      spdlog::warn("{}: {} record(s) the group coordinator cannot use were skipped while loading", kOffsetsTopic,
+                   skipped - skipped_reported_);
+      skipped_reported_ = skipped;
     }
-  }
-  if (next > offset && next < log_partition->high_watermark()) {
-    broker_.shards().post(shard_, [this, partition, load_id, next] { load_chunk(partition, load_id, next); });
-    return;
-  }
-  if (read.error != ErrorCode::None)
-    spdlog::error("{}-{}: loading stopped at offset {}: read failed", kOffsetsTopic, partition, offset);
-  coordinator_->finish_loading(partition, now_ms());
-  spdlog::debug("{}-{} loaded up to offset {}", kOffsetsTopic, partition, next);
-  if (int64_t skipped = coordinator_->skipped_records(); skipped > skipped_reported_) {
-    spdlog::warn("{}: {} record(s) the group coordinator cannot use were skipped while loading", kOffsetsTopic,
-                 skipped - skipped_reported_);
-    skipped_reported_ = skipped;
-  }
-  rearm();
+    rearm();
+  };
+  load_internal_partition(broker_, shard_, std::move(log_partition), std::move(load));
 }
 
 void GroupShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
@@ -199,42 +187,11 @@ void GroupShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
   }
 }
 
-void GroupShard::rearm() {
-  auto deadline = coordinator_->next_deadline_ms();
-  if (deadline == armed_deadline_ms_) return;
-  armed_deadline_ms_ = deadline;
-  if (!deadline) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, *deadline - now_ms())));
-  timer_.async_wait([this](const asio::error_code& error) {
-    if (!error) on_timer();
-  });
-}
-
-// A failing timeout pass is logged and retried a second later (not at once,
-// which could spin the shard), so the coordinator's timeouts never stop.
-void GroupShard::on_timer() {
-  armed_deadline_ms_.reset();
-  try {
-    coordinator_->advance(now_ms());
-  } catch (const std::exception& e) {
-    spdlog::error("shard {}: the group coordinator's timeouts failed, retrying in 1 s: {}", shard_, e.what());
-    armed_deadline_ms_ = now_ms() + 1000;
-    timer_.expires_after(std::chrono::seconds(1));
-    timer_.async_wait([this](const asio::error_code& error) {
-      if (!error) on_timer();
-    });
-    return;
-  }
-  rearm();
-}
+void GroupShard::rearm() { timer_.rearm(); }
 
 void GroupShard::stop() {
-  armed_deadline_ms_.reset();
   owned_.clear();
-  timer_.cancel();
+  timer_.stop();
 }
 
 }  // namespace freshet::server

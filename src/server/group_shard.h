@@ -5,8 +5,6 @@
 // timeouts. Every method runs on the shard's thread.
 #pragma once
 
-#include <asio/steady_timer.hpp>
-
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +12,7 @@
 #include "cluster/metadata_image.h"
 #include "coordinator/group_coordinator.h"
 #include "protocol/record_batch.h"
+#include "server/coordinator_timer.h"
 
 namespace freshet::server {
 
@@ -38,16 +37,14 @@ class GroupShard {
 
  private:
   class Store;
-  void load_chunk(int32_t partition, uint64_t load_id, int64_t offset);
+  void start_loading(int32_t partition, uint64_t load_id);
   void replay_batch(int32_t partition, std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header);
-  void on_timer();
 
   Broker& broker_;
   unsigned shard_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<coordinator::GroupCoordinator> coordinator_;
-  asio::steady_timer timer_;
-  std::optional<int64_t> armed_deadline_ms_;
+  CoordinatorTimer timer_;
   // Owned partitions -> the id of their current load (a reload or unload
   // makes older load chunks stop).
   std::map<int32_t, uint64_t> owned_;
