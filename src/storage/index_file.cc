@@ -17,10 +17,11 @@ bool IndexFile::load() {
   std::ifstream in(path_, std::ios::binary);
   if (!in) throw StorageError("cannot read " + path_.string());
   std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() % entry_bytes_ != 0) return false;
+  bool whole = data.size() % entry_bytes_ == 0;
+  data.resize(data.size() - data.size() % entry_bytes_);
   bytes_ = std::move(data);
-  file_bytes_ = bytes_.size();
-  return true;
+  if (whole) file_bytes_ = bytes_.size();
+  return whole;
 }
 
 uint8_t* IndexFile::append_entry() {

@@ -19,10 +19,12 @@ class IndexFile {
  public:
   IndexFile(std::filesystem::path path, size_t entry_bytes) : path_(std::move(path)), entry_bytes_(entry_bytes) {}
 
-  // Replaces the entries in memory with the file's. Returns false (and keeps no
-  // entries) when the file is missing or is not a whole number of entries.
+  // Replaces the entries in memory with the file's. Returns false when the
+  // file is missing (no entries) or is not a whole number of entries (the
+  // whole ones are kept; the next persist() cuts the file to them).
   bool load();
 
+  const std::filesystem::path& path() const { return path_; }
   size_t entries() const { return bytes_.size() / entry_bytes_; }
   const uint8_t* entry(size_t i) const { return bytes_.data() + i * entry_bytes_; }
   // Appends one zeroed entry and returns it for the caller to fill.

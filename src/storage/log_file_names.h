@@ -11,6 +11,9 @@ namespace freshet::storage {
 inline constexpr std::string_view kLogFileSuffix = ".log";
 inline constexpr std::string_view kOffsetIndexFileSuffix = ".index";
 inline constexpr std::string_view kTimeIndexFileSuffix = ".timeindex";
+inline constexpr std::string_view kTxnIndexFileSuffix = ".txnindex";
+// Producer state snapshots are named by offset like segments: <offset>.snapshot.
+inline constexpr std::string_view kProducerSnapshotFileSuffix = ".snapshot";
 inline constexpr std::string_view kLeaderEpochCheckpointFileName = "leader-epoch-checkpoint";
 inline constexpr std::string_view kPartitionMetadataFileName = "partition.metadata";
 // Suffix of files being written before an atomic rename.

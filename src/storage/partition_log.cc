@@ -41,17 +41,19 @@ size_t PartitionLog::segment_index_for(int64_t offset) const {
   return after == segments_.begin() ? 0 : static_cast<size_t>(after - segments_.begin()) - 1;
 }
 
-AppendResult PartitionLog::append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms) {
+AppendResult PartitionLog::append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms,
+                                  const AppendChecks& checks) {
   protocol::RecordBatchHeader header = whole_batch_header(batch);
   protocol::set_base_offset(batch, log_end_offset_);
   protocol::set_partition_leader_epoch(batch, leader_epoch);
   header.base_offset = log_end_offset_;
   header.partition_leader_epoch = leader_epoch;
   std::span<const uint8_t> pieces[] = {batch};
-  return append_batch(pieces, header, now_ms);
+  return append_as_leader(batch, pieces, header, checks, now_ms);
 }
 
-AppendResult PartitionLog::append_borrowed(std::span<const uint8_t> batch, int32_t leader_epoch, int64_t now_ms) {
+AppendResult PartitionLog::append_borrowed(std::span<const uint8_t> batch, int32_t leader_epoch, int64_t now_ms,
+                                           const AppendChecks& checks) {
   protocol::RecordBatchHeader header = whole_batch_header(batch);
   std::array<uint8_t, protocol::kRecordBatchHeaderSize> header_bytes;
   std::copy_n(batch.begin(), header_bytes.size(), header_bytes.begin());
@@ -60,7 +62,16 @@ AppendResult PartitionLog::append_borrowed(std::span<const uint8_t> batch, int32
   header.base_offset = log_end_offset_;
   header.partition_leader_epoch = leader_epoch;
   std::span<const uint8_t> pieces[] = {header_bytes, batch.subspan(header_bytes.size())};
-  return append_batch(pieces, header, now_ms);
+  return append_as_leader(batch, pieces, header, checks, now_ms);
+}
+
+AppendResult PartitionLog::append_as_leader(std::span<const uint8_t> batch,
+                                            std::span<const std::span<const uint8_t>> pieces,
+                                            const protocol::RecordBatchHeader& header, const AppendChecks& checks,
+                                            int64_t now_ms) {
+  std::optional<protocol::EndTxnMarker> marker;
+  if (header.producer_id >= 0 && header.is_control()) marker = end_txn_marker_of(batch);
+  return append_batch(pieces, header, marker, checks, now_ms);
 }
 
 AppendResult PartitionLog::append_as_follower(std::span<const uint8_t> batch, int64_t now_ms) {
@@ -68,17 +79,49 @@ AppendResult PartitionLog::append_as_follower(std::span<const uint8_t> batch, in
   if (header.base_offset < log_end_offset_)
     throw std::invalid_argument("PartitionLog: replicated batch at offset " + std::to_string(header.base_offset) +
                                 " is below the log end offset " + std::to_string(log_end_offset_));
+  std::optional<protocol::EndTxnMarker> marker;
+  if (header.producer_id >= 0 && header.is_control()) marker = end_txn_marker_of(batch);
   std::span<const uint8_t> pieces[] = {batch};
-  return append_batch(pieces, header, now_ms);
+  return append_batch(pieces, header, marker, {.origin = AppendOrigin::kReplication}, now_ms);
+}
+
+AppendResult PartitionLog::append_end_txn_marker(int64_t producer_id, int16_t producer_epoch,
+                                                 int32_t coordinator_epoch, bool commit, int32_t leader_epoch,
+                                                 int64_t now_ms) {
+  assert(producer_id >= 0);
+  protocol::EndTxnMarker marker{commit ? protocol::ControlRecordType::kCommit : protocol::ControlRecordType::kAbort,
+                                coordinator_epoch};
+  std::vector<uint8_t> batch =
+      protocol::build_end_txn_marker_batch(marker, producer_id, producer_epoch, now_ms, log_end_offset_);
+  protocol::set_partition_leader_epoch(batch, leader_epoch);
+  std::span<const uint8_t> pieces[] = {batch};
+  return append_batch(pieces, *protocol::parse_batch_header(batch), marker, {.origin = AppendOrigin::kCoordinator},
+                      now_ms);
 }
 
 AppendResult PartitionLog::append_batch(std::span<const std::span<const uint8_t>> pieces,
-                                        const protocol::RecordBatchHeader& header, int64_t now_ms) {
+                                        const protocol::RecordBatchHeader& header,
+                                        const std::optional<protocol::EndTxnMarker>& marker,
+                                        const AppendChecks& checks, int64_t now_ms) {
   assert(!closed_);
+  assert(header.base_offset >= log_end_offset_);
+  // An empty control batch (its marker compacted away) changes no producer.
+  const bool has_producer = header.producer_id >= 0 && (marker || !header.is_control());
+  if (has_producer) {
+    ProducerCheck check =
+        marker ? producers_.check_end_txn_marker(header.producer_id, header.producer_epoch, *marker,
+                                                 header.base_offset, checks.origin)
+               : producers_.check_data_batch(header, header.base_offset, checks.origin, checks.verification_guard);
+    if (check.status == AppendStatus::kDuplicate)
+      return {check.status, check.duplicate.first_offset, check.duplicate.last_offset, check.duplicate.max_timestamp,
+              {}};
+    if (check.status != AppendStatus::kAppended) return {check.status, -1, -1, -1, std::move(check.message)};
+  }
   if (active().should_roll(config_, header.total_size(), header.last_offset(), header.max_timestamp, now_ms)) {
+    take_snapshot();
     active().seal();
     segments_.push_back(Segment::create(dir_, log_end_offset_, config_, now_ms));
-    sync_dir_later(dir_handle_);
+    sync_later(dir_handle_);
   }
   auto latest = epochs_.latest_epoch();
   if (header.partition_leader_epoch >= 0 && (!latest || header.partition_leader_epoch > *latest)) {
@@ -87,7 +130,8 @@ AppendResult PartitionLog::append_batch(std::span<const std::span<const uint8_t>
   }
   active().append(pieces, header);
   log_end_offset_ = header.last_offset() + 1;
-  return {header.base_offset, header.last_offset()};
+  if (has_producer) record_producer_batch(header, marker, &active());
+  return {AppendStatus::kAppended, header.base_offset, header.last_offset(), -1, {}};
 }
 
 PartitionLog::ReadPlan PartitionLog::plan_read(int64_t offset, int32_t max_bytes, bool min_one_batch,
@@ -214,18 +258,28 @@ void PartitionLog::truncate_to(int64_t offset) {
   if (offset >= log_end_offset_) return;
   int64_t now_ms = wall_clock_ms();
   ++generation_;
-  if (offset <= segments_.front()->base_offset()) {
+  const bool emptied = offset <= segments_.front()->base_offset();
+  if (emptied) {
     drop_segments_from(0);
     segments_.push_back(Segment::create(dir_, offset, config_, now_ms));
     log_start_offset_ = offset;
   } else {
     drop_segments_from(segment_index_for(offset) + 1);
     active().truncate_to(offset, now_ms);
+    if (const auto& txn_index = active().txn_index().handle()) sync_later(txn_index);
   }
   log_end_offset_ = active().next_offset();
   log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
   recovery_point_ = std::min(recovery_point_, log_end_offset_);
   if (epochs_.truncate_from_end(log_end_offset_)) persist_epochs();
+  if (emptied) {
+    // Nothing is left of the log, nor of its producers (Kafka's truncateFullyAndStartAt).
+    delete_snapshots_if([](int64_t) { return true; });
+    producers_.clear();
+  } else {
+    delete_snapshots_if([this](int64_t snapshot) { return snapshot > log_end_offset_; });
+    load_producer_state(log_end_offset_, now_ms);
+  }
 }
 
 void PartitionLog::collect_unflushed_files(std::vector<std::shared_ptr<FileHandle>>& out,
@@ -255,18 +309,19 @@ void PartitionLog::mark_flushed(const FlushTarget& done) {
 }
 
 void PartitionLog::flush_failed(const FlushTarget& failed) {
-  // flush_target() handed the pending directories to `failed`; nothing else
-  // would sync them again.
-  for (const auto& file : failed.files) sync_dir_later(file);
+  // flush_target() handed the pending files and directories to `failed`;
+  // nothing else would sync them again.
+  for (const auto& file : failed.files) sync_later(file);
 }
 
-void PartitionLog::sync_dir_later(const std::shared_ptr<FileHandle>& dir) {
-  if (std::find(pending_syncs_.begin(), pending_syncs_.end(), dir) == pending_syncs_.end()) pending_syncs_.push_back(dir);
+void PartitionLog::sync_later(const std::shared_ptr<FileHandle>& file) {
+  if (std::find(pending_syncs_.begin(), pending_syncs_.end(), file) == pending_syncs_.end())
+    pending_syncs_.push_back(file);
 }
 
 void PartitionLog::persist_epochs() {
   epochs_.persist();
-  sync_dir_later(dir_handle_);
+  sync_later(dir_handle_);
 }
 
 }  // namespace freshet::storage

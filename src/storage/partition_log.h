@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -18,10 +20,8 @@
 #include "storage/file_handle.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
-
-namespace freshet::protocol {
-struct RecordBatchHeader;
-}
+#include "storage/producer_state.h"
+#include "storage/transaction_index.h"
 
 namespace freshet::storage {
 
@@ -36,8 +36,28 @@ struct StartupState {
 };
 
 struct AppendResult {
-  int64_t base_offset;
-  int64_t last_offset;
+  AppendStatus status = AppendStatus::kAppended;
+  // kAppended: the batch's offsets; kDuplicate: those it got when first
+  // written; -1 otherwise.
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  // kDuplicate: the original batch's max timestamp (its LogAppendTime on
+  // such topics); -1 otherwise.
+  int64_t duplicate_timestamp_ms = -1;
+  std::string message;  // why not appended, in Kafka's words
+};
+
+// How a leader append is checked against the producer state.
+struct AppendChecks {
+  AppendOrigin origin = AppendOrigin::kClient;
+  // What begin_verification() gave for a batch that needs_verification().
+  VerificationGuard verification_guard = kNoVerificationGuard;
+};
+
+// How the producer state was last rebuilt (at open, or after a truncation).
+struct ProducerStateLoad {
+  int64_t snapshot_offset = -1;   // the snapshot loaded; -1: none (rebuilt from the log start)
+  uint64_t batches_replayed = 0;  // batches read from the log to bring it to the log end
 };
 
 enum class ReadStatus { kOk, kOffsetOutOfRange };
@@ -76,28 +96,71 @@ class PartitionLog {
   // Opens the partition in `dir`, creating it (and partition.metadata) when
   // missing. A zero `topic_id` adopts the one on disk. After an unclean
   // shutdown every segment from the recovery point on is validated batch by
-  // batch and cut at the first torn or corrupt batch; after a clean one only
-  // the active segment's index tail is read. Throws StorageError, including
-  // when partition.metadata names another topic id.
+  // batch and cut at the first torn or corrupt batch, and its transaction
+  // index rebuilt; after a clean one only the active segment's index tail is
+  // read. The producer state comes from the latest snapshot at or below the
+  // log end (corrupt ones are deleted), brought up to the log end by reading
+  // the headers of the batches after it: nothing after a clean shutdown.
+  // Throws StorageError, including when partition.metadata names another
+  // topic id.
   static std::unique_ptr<PartitionLog> open(const std::filesystem::path& dir, const LogConfig& config,
                                             protocol::Uuid topic_id, const StartupState& state);
   ~PartitionLog();
 
-  // Appends one batch the caller has validated (magic 2, CRC, size): assigns
-  // its offsets by rewriting base_offset (to the log end offset) and
-  // partition_leader_epoch in the header, rolling the segment first when
-  // segment.bytes / segment.ms / a full index say so. O(1): one pwritev()
-  // (plus, when the leader epoch changes, a rewrite of the epoch checkpoint).
+  // Appends one batch the caller has validated (magic 2, CRC, size): checks
+  // a batch with a producer id against the producer state (a retry of one of
+  // the producer's last 5 batches is kDuplicate and not written; a rejection
+  // writes nothing either), assigns its offsets by rewriting base_offset (to
+  // the log end offset) and partition_leader_epoch in the header, rolling the
+  // segment first when segment.bytes / segment.ms / a full index say so.
+  // O(1): a hash lookup and one pwritev() (plus, when the leader epoch
+  // changes, a rewrite of the epoch checkpoint; at a roll, a snapshot).
   // `now_ms` is wall-clock time, for segment.ms of batches without timestamps.
-  AppendResult append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms);
+  // A control batch with a producer id must hold an end-transaction marker
+  // (else protocol::DecodeError).
+  AppendResult append(std::span<uint8_t> batch, int32_t leader_epoch, int64_t now_ms, const AppendChecks& checks = {});
   // Like append(), but never modifies `batch` (e.g. a view into a request
   // frame): the log writes its own copy of the header, carrying the assigned
   // base_offset and partition_leader_epoch, followed by the rest of the
   // caller's bytes, with one pwritev and no copy of the records.
-  AppendResult append_borrowed(std::span<const uint8_t> batch, int32_t leader_epoch, int64_t now_ms);
+  AppendResult append_borrowed(std::span<const uint8_t> batch, int32_t leader_epoch, int64_t now_ms,
+                               const AppendChecks& checks = {});
   // Appends a batch replicated from a leader as is (offsets and epoch kept);
-  // its base offset must be >= log_end_offset().
+  // its base offset must be >= log_end_offset(). Producer state follows it
+  // unchecked (stale epochs are logged).
   AppendResult append_as_follower(std::span<const uint8_t> batch, int64_t now_ms);
+  // Writes the end-transaction marker the transaction coordinator sent for
+  // this partition (WriteTxnMarkers) at the log end: ends the producer's
+  // ongoing transaction and, for an abort, records it in the active segment's
+  // transaction index (synced with the next flush). kInvalidProducerEpoch for
+  // an epoch older than the producer's, kCoordinatorFenced for a coordinator
+  // epoch older than the last marker's; nothing is written then.
+  AppendResult append_end_txn_marker(int64_t producer_id, int16_t producer_epoch, int32_t coordinator_epoch,
+                                     bool commit, int32_t leader_epoch, int64_t now_ms);
+
+  // KIP-890 verification (see TransactionVerifications): whether a produced
+  // batch must be verified with the transaction coordinator before append(),
+  // and the guard to pass to append() once it was.
+  bool needs_verification(const protocol::RecordBatchHeader& batch) const;
+  VerificationGuard begin_verification(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
+                                       int64_t now_ms);
+
+  // The first offset of the earliest ongoing transaction (not below the log
+  // start); nullopt when none. LSO = min(this, high watermark).
+  std::optional<int64_t> first_unstable_offset() const;
+  // Fetch read_committed (Kafka's collectAbortedTransactions): the aborted
+  // transactions overlapping [fetch_offset, upper_bound_offset), read from
+  // the transaction indexes of the segment holding fetch_offset and the
+  // following ones until an entry's last stable offset reaches the bound.
+  std::vector<AbortedTxn> aborted_transactions(int64_t fetch_offset, int64_t upper_bound_offset);
+  // DescribeProducers, ascending producer ids.
+  std::vector<ActiveProducer> active_producers() const { return producers_.active_producers(); }
+  // Forgets producers idle for producer.id.expiration.ms (none with an
+  // ongoing transaction) and stale verifications; the server calls it
+  // periodically (Kafka: producer.id.expiration.check.interval.ms).
+  void remove_expired_producers(int64_t now_ms) { producers_.remove_expired(now_ms); }
+  const ProducerStateTable& producer_state() const { return producers_; }
+  const ProducerStateLoad& producer_state_load() const { return producer_state_load_; }
 
   // Whole batches from the one holding `offset`, at most `max_bytes` of them
   // (but the first one even if larger when `min_one_batch`), none holding an
@@ -125,7 +188,9 @@ class PartitionLog {
   std::optional<int32_t> latest_epoch() const { return epochs_.latest_epoch(); }
 
   // Removes every batch from the one holding `offset` on (a follower diverging
-  // from its leader). Below the first segment the log restarts empty at `offset`.
+  // from its leader), with the snapshots above the new log end, and reloads
+  // the producer state for the new end. Below the first segment the log
+  // restarts empty at `offset`, without producers.
   // The recovery point drops with the log end: the caller should checkpoint it
   // (LogDirectory::write_checkpoints) before relying on the truncation.
   void truncate_to(int64_t offset);
@@ -140,8 +205,9 @@ class PartitionLog {
   // Every offset below it is durable.
   int64_t recovery_point() const { return recovery_point_; }
 
-  // Clean shutdown: writes the indexes, syncs everything, closes the files.
-  // Nothing but the accessors may be called afterwards.
+  // Clean shutdown: writes the indexes and a producer snapshot at the log
+  // end, syncs everything, closes the files. Nothing but the accessors may be
+  // called afterwards.
   void close();
   // Topic deletion: closes the files, renames the directory to
   // "<name>.<uuid>-delete" and removes it.
@@ -161,9 +227,41 @@ class PartitionLog {
   PartitionLog(std::filesystem::path dir, const LogConfig& config, protocol::Uuid topic_id);
   void load_segments(const StartupState& state, int64_t now_ms);
   void remove_stray_files();
-  // Writes a batch given as consecutive pieces whose header is `header`.
+  // Writes a batch given as consecutive pieces whose header is `header`,
+  // after checking it against the producer state as `checks` says. `marker`
+  // is the end-transaction marker of a control batch with a producer id.
   AppendResult append_batch(std::span<const std::span<const uint8_t>> pieces,
-                            const protocol::RecordBatchHeader& header, int64_t now_ms);
+                            const protocol::RecordBatchHeader& header,
+                            const std::optional<protocol::EndTxnMarker>& marker, const AppendChecks& checks,
+                            int64_t now_ms);
+  // The leader appends: `batch` is the caller's, `pieces` what is written.
+  AppendResult append_as_leader(std::span<const uint8_t> batch, std::span<const std::span<const uint8_t>> pieces,
+                                const protocol::RecordBatchHeader& header, const AppendChecks& checks, int64_t now_ms);
+
+  // --- producer state (partition_log_producers.cc)
+  // Brings the producer state to `end_offset` from the latest snapshot at or
+  // below it (deleting corrupt ones), reading the batches in between.
+  void load_producer_state(int64_t end_offset, int64_t now_ms);
+  // Feeds batches [from_offset, end_offset) of the log to the producer state.
+  void replay_batches(int64_t from_offset, int64_t end_offset);
+  // Feeds a batch read back from the log to the producer state; `batch` holds
+  // its bytes when it is a control batch (a marker that cannot be decoded is
+  // logged and skipped). See record_producer_batch() for the segment.
+  void replay_stored_batch(const protocol::RecordBatchHeader& header, std::span<const uint8_t> batch,
+                           Segment* txn_index_segment);
+  // Records a batch now in the log (with a producer id); an abort it ends goes
+  // to the transaction index of `txn_index_segment` (the one holding the
+  // marker) unless that is null (the index already has it).
+  void record_producer_batch(const protocol::RecordBatchHeader& header,
+                             const std::optional<protocol::EndTxnMarker>& marker, Segment* txn_index_segment);
+  // A snapshot of the producer state at the log end, unless one is there.
+  void take_snapshot();
+  // Deletes the snapshot files whose offsets `doomed` selects.
+  void delete_snapshots_if(const std::function<bool(int64_t)>& doomed);
+  // At open: keeps the snapshots at segment bases and the latest other one,
+  // none below the log start or above the log end (Kafka's removeStraySnapshots).
+  void prune_snapshots();
+  std::filesystem::path snapshot_path(int64_t offset) const;
   // The segment byte ranges a read covers (see read()), for at most
   // `max_segments` segments; batch headers are read, records are not.
   struct ReadPlan {
@@ -186,8 +284,9 @@ class PartitionLog {
   void drop_segments_from(size_t first);
   // The files holding data past the recovery point (see flush_target()).
   void collect_unflushed_files(std::vector<std::shared_ptr<FileHandle>>& out, bool with_active_indexes) const;
-  // Queues a directory to sync with the next flush (its new or renamed entries).
-  void sync_dir_later(const std::shared_ptr<FileHandle>& dir);
+  // Queues a file or directory (its new, renamed or deleted entries) to sync
+  // with the next flush.
+  void sync_later(const std::shared_ptr<FileHandle>& file);
   // Writes the leader-epoch-checkpoint after a change.
   void persist_epochs();
   static int64_t wall_clock_ms();
@@ -198,6 +297,9 @@ class PartitionLog {
   std::shared_ptr<FileHandle> dir_handle_;
   std::vector<std::unique_ptr<Segment>> segments_;  // ascending base offsets; back() is active
   LeaderEpochCache epochs_;
+  ProducerStateTable producers_;
+  std::vector<int64_t> snapshot_offsets_;  // ascending; the .snapshot files in dir_
+  ProducerStateLoad producer_state_load_;
   int64_t log_start_offset_ = 0;
   int64_t log_end_offset_ = 0;
   int64_t recovery_point_ = 0;

@@ -20,6 +20,7 @@ namespace {
 LogConfig sanitized(LogConfig config) {
   config.segment_bytes = std::clamp<uint64_t>(config.segment_bytes, protocol::kRecordBatchHeaderSize, INT32_MAX);
   config.segment_index_bytes = std::max<uint32_t>(config.segment_index_bytes, 4 * TimeIndex::kEntryBytes);
+  config.max_producer_ids = std::max<uint32_t>(config.max_producer_ids, 1);
   return config;
 }
 
@@ -38,11 +39,15 @@ PartitionLog::PartitionLog(std::filesystem::path dir, const LogConfig& config, p
       config_(sanitized(config)),
       topic_id_(topic_id),
       dir_handle_(FileHandle::open_directory(dir_)),
-      epochs_(dir_ / kLeaderEpochCheckpointFileName) {}
+      epochs_(dir_ / kLeaderEpochCheckpointFileName),
+      producers_(dir_.filename().string(), config_) {}
 
 PartitionLog::~PartitionLog() = default;
 
-void PartitionLog::set_config(const LogConfig& config) { config_ = sanitized(config); }
+void PartitionLog::set_config(const LogConfig& config) {
+  config_ = sanitized(config);
+  producers_.set_config(config_);
+}
 
 std::unique_ptr<PartitionLog> PartitionLog::open(const std::filesystem::path& given_dir, const LogConfig& config,
                                                  protocol::Uuid topic_id, const StartupState& state) {
@@ -61,8 +66,8 @@ std::unique_ptr<PartitionLog> PartitionLog::open(const std::filesystem::path& gi
   if (write_metadata) write_partition_metadata(dir, topic_id);
 
   std::unique_ptr<PartitionLog> log(new PartitionLog(dir, config, recorded_id.value_or(topic_id)));
-  if (created) log->sync_dir_later(FileHandle::open_directory(log->dir_.parent_path()));
-  if (created || write_metadata) log->sync_dir_later(log->dir_handle_);
+  if (created) log->sync_later(FileHandle::open_directory(log->dir_.parent_path()));
+  if (created || write_metadata) log->sync_later(log->dir_handle_);
   log->remove_stray_files();
   log->load_segments(state, wall_clock_ms());
   return log;
@@ -74,6 +79,7 @@ void PartitionLog::remove_stray_files() {
     std::string name = entry.path().filename().string();
     auto base = parse_segment_file_name(name, kOffsetIndexFileSuffix);
     if (!base) base = parse_segment_file_name(name, kTimeIndexFileSuffix);
+    if (!base) base = parse_segment_file_name(name, kTxnIndexFileSuffix);
     bool orphan_index = base && !std::filesystem::exists(dir_ / segment_file_name(*base, kLogFileSuffix));
     if (orphan_index || name.ends_with(kTempFileSuffix)) {
       spdlog::info("removing stray file {}", entry.path().string());
@@ -95,23 +101,33 @@ void PartitionLog::load_segments(const StartupState& state, int64_t now_ms) {
   for (int64_t base : base_offsets) segments_.push_back(Segment::open(dir_, base, config_, now_ms));
   if (segments_.empty()) {
     segments_.push_back(Segment::create(dir_, std::max<int64_t>(state.log_start_offset, 0), config_, now_ms));
-    sync_dir_later(dir_handle_);
+    sync_later(dir_handle_);
   }
 
+  snapshot_offsets_ = list_producer_snapshots(dir_);
+  log_start_offset_ = std::max(state.log_start_offset, segments_.front()->base_offset());
   auto epochs_before = epochs_.entries();
   if (state.clean_shutdown) {
     active().load();
+    load_producer_state(active().next_offset(), now_ms);
   } else {
     // Validate everything that may not have reached the disk, and the segment
     // before it when the recovery point sits on its end (see flush_target()).
-    auto assign_epoch = [this](const protocol::RecordBatchHeader& h) {
-      auto latest = epochs_.latest_epoch();
-      if (h.partition_leader_epoch >= 0 && (!latest || h.partition_leader_epoch > *latest))
-        epochs_.assign(h.partition_leader_epoch, h.base_offset);
-    };
+    // The producer state is rebuilt along, from the state at the first
+    // segment validated, and with it the segments' transaction indexes.
     size_t first = segment_index_for(std::max<int64_t>(state.recovery_point - 1, 0));
+    load_producer_state(segments_[first]->base_offset(), now_ms);
     for (size_t i = first; i < segments_.size(); ++i) {
-      if (segments_[i]->recover(assign_epoch) > 0 && i + 1 < segments_.size()) {
+      Segment& segment = *segments_[i];
+      segment.txn_index().reset();
+      uint64_t dropped = segment.recover([&](const protocol::RecordBatchHeader& h, std::span<const uint8_t> batch) {
+        auto latest = epochs_.latest_epoch();
+        if (h.partition_leader_epoch >= 0 && (!latest || h.partition_leader_epoch > *latest))
+          epochs_.assign(h.partition_leader_epoch, h.base_offset);
+        replay_stored_batch(h, batch, &segment);
+      });
+      if (const auto& txn_index = segment.txn_index().handle()) sync_later(txn_index);
+      if (dropped > 0 && i + 1 < segments_.size()) {
         spdlog::warn("{}: removing {} segments after the corrupt one", dir_.string(), segments_.size() - i - 1);
         drop_segments_from(i + 1);
       }
@@ -122,17 +138,19 @@ void PartitionLog::load_segments(const StartupState& state, int64_t now_ms) {
   if (epochs_.entries() != epochs_before) persist_epochs();
   log_start_offset_ = std::clamp(state.log_start_offset, segments_.front()->base_offset(), log_end_offset_);
   recovery_point_ = state.clean_shutdown ? log_end_offset_ : std::clamp<int64_t>(state.recovery_point, 0, log_end_offset_);
+  prune_snapshots();
 }
 
 void PartitionLog::drop_segments_from(size_t first) {
   for (size_t i = first; i < segments_.size(); ++i) segments_[i]->remove_files();
   segments_.resize(std::min(first, segments_.size()));
-  sync_dir_later(dir_handle_);
+  sync_later(dir_handle_);
 }
 
 void PartitionLog::close() {
   if (closed_) return;
   active().seal();
+  take_snapshot();
   std::vector<std::shared_ptr<FileHandle>> files = std::move(pending_syncs_);
   collect_unflushed_files(files, /*with_active_indexes=*/true);
   for (const auto& file : files) file->sync();

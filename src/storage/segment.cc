@@ -38,6 +38,7 @@ Segment::Segment(const std::filesystem::path& dir, int64_t base_offset, const Lo
       offset_index_(dir / segment_file_name(base_offset, kOffsetIndexFileSuffix), base_offset,
                     config.segment_index_bytes),
       time_index_(dir / segment_file_name(base_offset, kTimeIndexFileSuffix), base_offset, config.segment_index_bytes),
+      txn_index_(dir / segment_file_name(base_offset, kTxnIndexFileSuffix)),
       next_offset_(base_offset),
       max_timestamp_{-1, base_offset},
       created_ms_(now_ms) {}
@@ -109,7 +110,7 @@ bool Segment::scan_tail(uint64_t start, std::optional<int64_t> expected_first_la
   return !scanner.stopped_early() && !expected_first_last_offset;
 }
 
-uint64_t Segment::recover(const std::function<void(const protocol::RecordBatchHeader&)>& on_batch) {
+uint64_t Segment::recover(const BatchVisitor& on_batch) {
   offset_index_.clear();
   time_index_.clear();
   max_timestamp_ = {-1, base_offset_};
@@ -123,9 +124,10 @@ uint64_t Segment::recover(const std::function<void(const protocol::RecordBatchHe
   while (auto batch = scanner.next()) {
     const auto& h = batch->header;
     bool offsets_ok = h.base_offset >= next_offset_ && h.last_offset() - base_offset_ <= INT32_MAX;
-    if (!offsets_ok || !protocol::batch_crc_valid(scanner.current_bytes())) break;
+    std::span<const uint8_t> bytes = scanner.current_bytes();
+    if (!offsets_ok || !protocol::batch_crc_valid(bytes)) break;
     record_batch(h, batch->position);
-    if (on_batch) on_batch(h);
+    if (on_batch) on_batch(h, bytes);
   }
   uint64_t dropped = file_bytes - size_bytes_;
   if (dropped > 0) {
@@ -227,6 +229,7 @@ void Segment::truncate_to(int64_t offset, int64_t now_ms) {
   if (!cut) return;
   offset_index_.truncate_to(offset);
   time_index_.truncate_to(offset);
+  txn_index_.truncate_to(std::min(offset, cut->header.base_offset));
   log_->truncate(cut->position);
   size_bytes_ = cut->position;
   reserved_end_ = size_bytes_;
@@ -269,6 +272,7 @@ void Segment::collect_handles(std::vector<std::shared_ptr<FileHandle>>& out, boo
 void Segment::remove_files() {
   offset_index_.file().remove_file();
   time_index_.file().remove_file();
+  txn_index_.remove_file();
   std::error_code ec;
   std::filesystem::remove(log_path_, ec);
 }

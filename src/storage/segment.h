@@ -1,5 +1,7 @@
 // One segment of a partition log: <base>.log (record batches back to back),
-// <base>.index and <base>.timeindex (sparse, Kafka's formats).
+// <base>.index and <base>.timeindex (sparse, Kafka's formats), and
+// <base>.txnindex (the transactions aborted by markers in this segment, kept
+// up to date by the partition log, which knows the producers).
 //
 // Appends are one pwritev at the end of the .log (page cache; no user-space
 // buffer, so acks=1 data survives a crash of the process), into disk blocks
@@ -27,6 +29,7 @@
 #include "storage/log_config.h"
 #include "storage/offset_index.h"
 #include "storage/time_index.h"
+#include "storage/transaction_index.h"
 
 namespace freshet::storage {
 
@@ -47,11 +50,13 @@ class Segment {
   // indexes or a malformed tail are repaired with recover().
   void load();
 
-  // Rebuilds the indexes from the .log, validating every batch (header sanity,
-  // CRC, offsets ascending and within int32 of the base offset), and truncates
-  // the .log at the first invalid batch. `on_batch` sees every valid batch in
-  // order. Returns the number of bytes dropped.
-  uint64_t recover(const std::function<void(const protocol::RecordBatchHeader&)>& on_batch);
+  // Rebuilds the offset and time indexes from the .log, validating every
+  // batch (header sanity, CRC, offsets ascending and within int32 of the base
+  // offset), and truncates the .log at the first invalid batch. `on_batch`
+  // sees every valid batch in order, with its whole bytes. Returns the number
+  // of bytes dropped. The transaction index is left alone.
+  using BatchVisitor = std::function<void(const protocol::RecordBatchHeader&, std::span<const uint8_t> batch)>;
+  uint64_t recover(const BatchVisitor& on_batch);
 
   // --- valid after load() / recover() / create()
   // Offset after the last batch (base_offset() when empty).
@@ -98,8 +103,11 @@ class Segment {
   void read(std::span<uint8_t> out, uint64_t position) const;
 
   // Removes the batch holding `offset` (or the first one after it) and all
-  // later ones. next_offset() becomes min(offset, that batch's base offset).
+  // later ones, and the aborted transactions they ended. next_offset()
+  // becomes min(offset, that batch's base offset).
   void truncate_to(int64_t offset, int64_t now_ms);
+
+  TransactionIndex& txn_index() { return txn_index_; }
 
   // The segment stops receiving appends (roll or close): appends the final
   // time index entry (the max timestamp), writes both index files and
@@ -133,6 +141,7 @@ class Segment {
   bool can_reserve_ = true;    // false once the file system refused
   OffsetIndex offset_index_;
   TimeIndex time_index_;
+  TransactionIndex txn_index_;
   bool loaded_ = false;
 
   int64_t next_offset_;

@@ -337,7 +337,9 @@ TEST_F(PartitionLogTest, FileSliceIsTheFirstSegmentOfARead) {
         size_t total = 0;
         for (const auto& h : headers) total += h.total_size();
         ASSERT_EQ(total, sliced.size()) << "whole batches only";
-        if (sliced.size() == whole.size()) EXPECT_EQ(slice.next_offset, read.next_offset);
+        if (sliced.size() == whole.size()) {
+          EXPECT_EQ(slice.next_offset, read.next_offset);
+        }
       }
     }
   }

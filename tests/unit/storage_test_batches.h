@@ -42,6 +42,29 @@ inline std::vector<uint8_t> make_batch(int records, size_t value_bytes, int64_t 
   return builder.build();
 }
 
+// A batch of `records` records from an idempotent (or, when `transactional`,
+// a transactional) producer, its first record at `base_sequence`; the
+// records' timestamps are timestamp_ms, +1, +2, ...
+struct ProducerBatch {
+  int64_t producer_id;
+  int16_t producer_epoch = 0;
+  int32_t base_sequence = 0;
+  int records = 1;
+  bool transactional = false;
+  int64_t timestamp_ms = 1000;
+};
+inline std::vector<uint8_t> make_producer_batch(const ProducerBatch& p) {
+  protocol::RecordBatchOptions options;
+  options.producer_id = p.producer_id;
+  options.producer_epoch = p.producer_epoch;
+  options.base_sequence = p.base_sequence;
+  options.transactional = p.transactional;
+  protocol::RecordBatchBuilder builder(options);
+  std::vector<uint8_t> value{'p'};
+  for (int i = 0; i < p.records; ++i) builder.append(p.timestamp_ms + i, std::nullopt, std::span<const uint8_t>(value));
+  return builder.build();
+}
+
 // A batch whose records carry the given timestamps (in that order).
 inline std::vector<uint8_t> make_batch_with_timestamps(const std::vector<int64_t>& timestamps) {
   protocol::RecordBatchBuilder builder({});
