@@ -27,6 +27,7 @@ struct FetchItem {
   int64_t fetch_offset;
   int32_t current_leader_epoch;  // KIP-320; -1: unknown
   int32_t max_bytes;
+  Isolation isolation;
   ReadOutcome outcome;
   DataNotifier::Watch watch;  // the partition's data signal as of the read
 };
@@ -54,6 +55,9 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
 
  private:
   bool by_id() const { return request_->version() >= 13; }
+  Isolation isolation() const {
+    return req_.isolation_level == 1 ? Isolation::kReadCommitted : Isolation::kReadUncommitted;
+  }
 
   // The request's max_bytes capped by the broker's fetch.max.bytes, and by
   // 1 GiB so that the response (which may exceed the budget by one batch,
@@ -191,7 +195,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
         } else {
           by_shard_[broker.shard_of(*topic, fp.partition)].push_back(
               FetchItem{t, p, topic->id, fp.partition, fp.fetch_offset, fp.current_leader_epoch,
-                        std::min(fp.partition_max_bytes, request_max), {}, {}});
+                        std::min(fp.partition_max_bytes, request_max), isolation(), {}, {}});
         }
         topic_resp.partitions.push_back(std::move(data));
       }
@@ -216,7 +220,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
               continue;
             }
             item.watch = {partition->data_signal(), partition->data_signal()->generation()};
-            item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes);
+            item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes, item.isolation);
           }
           reply(std::move(items));
         },
@@ -286,9 +290,14 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       auto& data = resp_.responses[item.topic_index].partitions[item.partition_index];
       data.error_code = protocol::code(item.outcome.error);
       data.high_watermark = item.outcome.high_watermark;
-      data.last_stable_offset = item.outcome.high_watermark;
+      data.last_stable_offset = item.outcome.last_stable_offset;
       data.log_start_offset = item.outcome.log_start_offset;
-      if (request_->version() >= 4) data.aborted_transactions = std::vector<FetchResponse::AbortedTransaction>{};
+      if (request_->version() >= 4) {
+        // Empty for read_uncommitted (Kafka sends null; clients take both).
+        std::vector<FetchResponse::AbortedTransaction> aborted;
+        for (const auto& txn : item.outcome.aborted_transactions) aborted.push_back({txn.producer_id, txn.first_offset});
+        data.aborted_transactions = std::move(aborted);
+      }
       if (!item.outcome.records) continue;
       size_t size = item.outcome.records->size();
       if (total > 0 && total + size > budget) {

@@ -23,34 +23,32 @@ struct OffsetAnswer {
   int32_t leader_epoch = -1;
 };
 
-OffsetAnswer lookup(Partition* partition, int64_t timestamp, int32_t current_leader_epoch) {
+// Kafka's ReplicaManager.fetchOffsetForTimestamp: read_committed sees up to
+// the last stable offset, and a record found by timestamp must lie below it.
+OffsetAnswer lookup(Partition* partition, int64_t timestamp, int32_t current_leader_epoch, int8_t isolation_level) {
   OffsetAnswer answer;
   if (!partition) return {ErrorCode::UnknownTopicOrPartition};
   if (auto error = partition->check_leader_epoch(current_leader_epoch); error != ErrorCode::None) return {error};
   answer.leader_epoch = partition->leader_epoch();
+  const int64_t last_fetchable = isolation_level == static_cast<int8_t>(Isolation::kReadCommitted)
+                                     ? partition->last_stable_offset()
+                                     : partition->high_watermark();
   auto& log = partition->log();
+  auto take = [&](const std::optional<storage::TimestampOffset>& found) {
+    if (!found || found->offset >= last_fetchable) return;
+    answer.timestamp = found->timestamp;
+    answer.offset = found->offset;
+  };
   switch (timestamp) {
-    case kLatest: answer.offset = partition->high_watermark(); break;
+    case kLatest: answer.offset = last_fetchable; break;
     case kEarliest:
     case kEarliestLocal: answer.offset = partition->log_start_offset(); break;
     case kLatestTiered: break;  // no tiered storage: nothing is tiered
-    case kMaxTimestamp: {
-      auto found = log.max_timestamp_offset();
-      if (found) {
-        answer.timestamp = found->timestamp;
-        answer.offset = found->offset;
-      }
-      break;
-    }
-    default: {
+    case kMaxTimestamp: take(log.max_timestamp_offset()); break;
+    default:
       if (timestamp < 0) return {ErrorCode::InvalidRequest};
-      auto found = log.offset_for_timestamp(timestamp);
-      if (found) {
-        answer.timestamp = found->timestamp;
-        answer.offset = found->offset;
-      }
+      take(log.offset_for_timestamp(timestamp));
       break;
-    }
   }
   return answer;
 }
@@ -86,7 +84,7 @@ void handle_list_offsets(const RequestPtr& request, protocol::Reader& body) {
       request->broker, *image, std::move(refs),
       [req, slots](size_t i, Partition* partition) {
         const auto& asked = req->topics[slots[i].first].partitions[slots[i].second];
-        return lookup(partition, asked.timestamp, asked.current_leader_epoch);
+        return lookup(partition, asked.timestamp, asked.current_leader_epoch, req->isolation_level);
       },
       [request, resp, slots](std::vector<OffsetAnswer> answers) {
         for (size_t i = 0; i < answers.size(); ++i) {

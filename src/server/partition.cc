@@ -27,7 +27,25 @@ protocol::ErrorCode Partition::check_leader_epoch(int32_t current_leader_epoch) 
   return protocol::ErrorCode::None;
 }
 
-AppendOutcome Partition::append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms) {
+namespace {
+
+// Kafka's error for a batch the producer state refused.
+protocol::ErrorCode producer_error(storage::AppendStatus status) {
+  switch (status) {
+    case storage::AppendStatus::kOutOfOrderSequence: return protocol::ErrorCode::OutOfOrderSequenceNumber;
+    case storage::AppendStatus::kInvalidProducerEpoch: return protocol::ErrorCode::InvalidProducerEpoch;
+    case storage::AppendStatus::kInvalidTxnState: return protocol::ErrorCode::InvalidTxnState;
+    case storage::AppendStatus::kCoordinatorFenced: return protocol::ErrorCode::TransactionCoordinatorFenced;
+    case storage::AppendStatus::kAppended:
+    case storage::AppendStatus::kDuplicate: break;
+  }
+  return protocol::ErrorCode::None;
+}
+
+}  // namespace
+
+AppendOutcome Partition::append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms,
+                                const storage::AppendChecks& checks) {
   AppendOutcome out;
   auto validated =
       validate_produce_records(records, produce_version, policy_, fmt::format("{}-{}", topic_, index_), now_ms);
@@ -40,9 +58,11 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
   }
   try {
     for (auto batch : validated.batches) {
-      auto result = log_->append_borrowed(batch, leader_epoch_, now_ms);
-      if (out.base_offset < 0) out.base_offset = result.base_offset;
-      out.last_offset = result.last_offset;
+      auto result = log_->append_borrowed(batch, leader_epoch_, now_ms, checks);
+      AppendOutcome one = appended(result, now_ms);
+      if (one.error != protocol::ErrorCode::None) return one;
+      if (out.base_offset < 0) out = one;
+      out.last_offset = one.last_offset;
     }
   } catch (const storage::StorageError& e) {
     spdlog::error("append to {}-{} failed: {}", topic_, index_, e.what());
@@ -50,10 +70,49 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
     out.message = e.what();
     return out;
   }
-  if (policy_.log_append_time) out.log_append_time_ms = now_ms;
-  out.log_start_offset = log_->log_start_offset();
   notifier_.data_arrived(data_signal_);
   return out;
+}
+
+AppendOutcome Partition::append_end_txn_marker(int64_t producer_id, int16_t producer_epoch, int32_t coordinator_epoch,
+                                               bool commit, int64_t now_ms) {
+  try {
+    AppendOutcome out = appended(
+        log_->append_end_txn_marker(producer_id, producer_epoch, coordinator_epoch, commit, leader_epoch_, now_ms), now_ms);
+    // The last stable offset may have moved: read_committed fetches wake up.
+    if (out.error == protocol::ErrorCode::None) notifier_.data_arrived(data_signal_);
+    return out;
+  } catch (const storage::StorageError& e) {
+    spdlog::error("writing a transaction marker to {}-{} failed: {}", topic_, index_, e.what());
+    AppendOutcome out;
+    out.error = protocol::ErrorCode::KafkaStorageError;
+    out.message = e.what();
+    return out;
+  }
+}
+
+AppendOutcome Partition::appended(const storage::AppendResult& result, int64_t now_ms) {
+  AppendOutcome out;
+  out.log_start_offset = log_->log_start_offset();
+  if (auto error = producer_error(result.status); error != protocol::ErrorCode::None) {
+    out.error = error;
+    out.message = result.message;
+    spdlog::debug("produce to {}-{} refused: {}", topic_, index_, out.message);
+    return out;
+  }
+  out.base_offset = result.base_offset;
+  out.last_offset = result.last_offset;
+  // Kafka answers a duplicate with the original batch's timestamp.
+  if (result.status == storage::AppendStatus::kDuplicate)
+    out.log_append_time_ms = result.duplicate_timestamp_ms;
+  else if (policy_.log_append_time)
+    out.log_append_time_ms = now_ms;
+  return out;
+}
+
+int64_t Partition::last_stable_offset() const {
+  auto first_unstable = log_->first_unstable_offset();
+  return first_unstable ? std::min(*first_unstable, high_watermark()) : high_watermark();
 }
 
 void Partition::await_durable(int64_t offset, std::function<void(bool)> done) {
@@ -87,23 +146,27 @@ void Partition::flushed(const storage::FlushTarget& target, bool ok) {
 }
 
 ReadOutcome Partition::read(int64_t offset, int32_t max_bytes) {
-  return read_with(offset, max_bytes, &storage::PartitionLog::read);
+  return read_with(offset, max_bytes, &storage::PartitionLog::read, Isolation::kReadUncommitted);
 }
 
-ReadOutcome Partition::read_for_fetch(int64_t offset, int32_t max_bytes) {
-  return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice);
+ReadOutcome Partition::read_for_fetch(int64_t offset, int32_t max_bytes, Isolation isolation) {
+  return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice, isolation);
 }
 
-ReadOutcome Partition::read_with(int64_t offset, int32_t max_bytes, LogRead log_read) {
+ReadOutcome Partition::read_with(int64_t offset, int32_t max_bytes, LogRead log_read, Isolation isolation) {
   ReadOutcome out;
   out.high_watermark = high_watermark();
+  out.last_stable_offset = last_stable_offset();
   out.log_start_offset = log_start_offset();
+  const bool committed = isolation == Isolation::kReadCommitted;
   try {
-    auto result = (*log_.*log_read)(offset, max_bytes, true, out.high_watermark);
+    auto result = (*log_.*log_read)(offset, max_bytes, true, committed ? out.last_stable_offset : out.high_watermark);
     if (result.status == storage::ReadStatus::kOffsetOutOfRange) {
       out.error = protocol::ErrorCode::OffsetOutOfRange;
       return out;
     }
+    if (committed && result.next_offset > offset)
+      out.aborted_transactions = log_->aborted_transactions(offset, result.next_offset);
     out.records = std::move(result.records);
   } catch (const storage::StorageError& e) {
     spdlog::error("read from {}-{} failed: {}", topic_, index_, e.what());

@@ -32,9 +32,15 @@ struct AppendOutcome {
 struct ReadOutcome {
   protocol::ErrorCode error = protocol::ErrorCode::None;
   int64_t high_watermark = -1;
+  int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
   std::optional<protocol::Records> records;
+  // read_committed: the aborted transactions among the records.
+  std::vector<storage::AbortedTxn> aborted_transactions;
 };
+
+// A Fetch's / ListOffsets' isolation level (Kafka's IsolationLevel values).
+enum class Isolation : int8_t { kReadUncommitted = 0, kReadCommitted = 1 };
 
 class Partition : public std::enable_shared_from_this<Partition> {
  public:
@@ -53,8 +59,16 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const ProducePolicy& policy() const { return policy_; }
   void update(ProducePolicy policy, const storage::LogConfig& log_config);
 
-  // Validates and appends a Produce request's record set for this partition.
-  AppendOutcome append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms);
+  // Validates and appends a Produce request's record set for this partition,
+  // checked against the producer state as `checks` say: a retried batch of
+  // an idempotent producer is answered with its original offsets and not
+  // written again; sequence, epoch and transaction violations get Kafka's
+  // errors (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, ...).
+  AppendOutcome append(const std::optional<protocol::Records>& records, int16_t produce_version, int64_t now_ms,
+                       const storage::AppendChecks& checks = {});
+  // The end of producer_id's transaction on this partition (WriteTxnMarkers).
+  AppendOutcome append_end_txn_marker(int64_t producer_id, int16_t producer_epoch, int32_t coordinator_epoch,
+                                      bool commit, int64_t now_ms);
   // Calls done(true) once everything up to `offset` is on disk (fdatasync),
   // done(false) if syncing failed. Runs on this partition's shard.
   void await_durable(int64_t offset, std::function<void(bool)> done);
@@ -63,18 +77,23 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // batch alone is larger (then that batch), never past the high watermark.
   ReadOutcome read(int64_t offset, int32_t max_bytes);
   // The same range for a Fetch response: one segment's bytes as a FileSlice,
-  // sent by the connection straight from the page cache.
-  ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes);
+  // sent by the connection straight from the page cache. read_committed
+  // stops at the last stable offset and lists the aborted transactions.
+  ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes, Isolation isolation);
 
   // Bumped after every append; long-polling fetches wait on it.
   const std::shared_ptr<DataSignal>& data_signal() const { return data_signal_; }
 
   int64_t high_watermark() const { return log_->log_end_offset(); }
+  // No transaction is open below it: what read_committed consumers may read.
+  int64_t last_stable_offset() const;
   int64_t log_start_offset() const { return log_->log_start_offset(); }
 
  private:
   using LogRead = storage::ReadResult (storage::PartitionLog::*)(int64_t, int32_t, bool, int64_t);
-  ReadOutcome read_with(int64_t offset, int32_t max_bytes, LogRead log_read);
+  ReadOutcome read_with(int64_t offset, int32_t max_bytes, LogRead log_read, Isolation isolation);
+  // The outcome of a log append (or a refused one) as a Produce answers it.
+  AppendOutcome appended(const storage::AppendResult& result, int64_t now_ms);
   struct DurabilityWaiter {
     int64_t offset;
     std::function<void(bool)> done;

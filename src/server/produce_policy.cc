@@ -43,6 +43,8 @@ storage::LogConfig resolve_log_config(const cluster::TopicInfo& topic, const clu
   config.segment_ms = effective_int(topic, broker, "segment.ms");
   config.index_interval_bytes = static_cast<uint32_t>(effective_int(topic, broker, "index.interval.bytes"));
   config.segment_index_bytes = static_cast<uint32_t>(effective_int(topic, broker, "segment.index.bytes"));
+  config.producer_id_expiration_ms = broker.get_int("producer.id.expiration.ms");
+  config.transaction_verification_enabled = broker.get_bool("transaction.partition.verification.enable");
   return config;
 }
 
