@@ -4,17 +4,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <vector>
 
+#include "coordinator/stored_record.h"
 #include "protocol/errors.h"
 
 namespace freshet::coordinator {
-
-struct StoredRecord {
-  std::vector<uint8_t> key;
-  std::optional<std::vector<uint8_t>> value;  // nullopt: tombstone
-};
 
 class GroupStore {
  public:
