@@ -16,19 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/call_context.h"
 #include "coordinator/group_config.h"
 #include "coordinator/group_store.h"
 #include "protocol/messages.h"
 
 namespace freshet::coordinator {
-
-// Who is asking, and when.
-struct CallContext {
-  int16_t api_version = 0;
-  std::string client_id;
-  std::string client_host;  // e.g. "/127.0.0.1"
-  int64_t now_ms = 0;
-};
 
 // The __consumer_offsets partition holding `group_id`:
 // abs(java String.hashCode(group_id)) % partition_count, as Kafka computes it.

@@ -7,14 +7,10 @@
 #include <optional>
 #include <vector>
 
+#include "coordinator/stored_record.h"
 #include "protocol/errors.h"
 
 namespace freshet::coordinator {
-
-struct StoredRecord {
-  std::vector<uint8_t> key;
-  std::optional<std::vector<uint8_t>> value;  // nullopt: tombstone
-};
 
 // The producer whose transaction a batch belongs to (TxnOffsetCommit): the
 // batch is written transactional, under its id and epoch.

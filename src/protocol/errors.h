@@ -86,6 +86,7 @@ enum class ErrorCode : int16_t {
   DuplicateResource = 92,
   UnknownTopicId = 100,
   InconsistentTopicId = 103,
+  TransactionalIdNotFound = 105,
   FetchSessionTopicIdError = 106,
   TransactionAbortable = 120,
 };
