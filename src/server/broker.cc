@@ -104,6 +104,7 @@ void Broker::start() {
   for (unsigned i = 0; i < shards_.size(); ++i) {
     managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dirs_));
     groups_.push_back(std::make_unique<GroupShard>(*this, i));
+    transactions_.push_back(std::make_unique<TransactionShard>(*this, i));
   }
 
   auto image = std::make_shared<cluster::MetadataImage>();
@@ -158,6 +159,7 @@ void Broker::stop() {
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
     shards_.post(shard, [this, shard, &closed, &mutex, &checkpoints] {
       groups_[shard]->stop();
+      transactions_[shard]->stop();
       auto closed_here = managers_[shard]->close_all();
       std::lock_guard lock(mutex);
       checkpoints.insert(checkpoints.end(), closed_here.begin(), closed_here.end());
@@ -175,6 +177,7 @@ void Broker::stop() {
 void Broker::reconcile_shard(unsigned shard, const cluster::MetadataImage& image) {
   managers_[shard]->reconcile(image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
   groups_[shard]->reconcile(image);
+  transactions_[shard]->reconcile(image);
 }
 
 void Broker::sync_partitions(std::function<void()> done) {

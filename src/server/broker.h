@@ -21,6 +21,7 @@
 #include "server/group_shard.h"
 #include "server/partition_manager.h"
 #include "server/producer_ids.h"
+#include "server/transaction_shard.h"
 
 namespace freshet::server {
 
@@ -49,6 +50,8 @@ class Broker : public net::RequestHandler {
   PartitionManager& partitions(unsigned shard) { return *managers_[shard]; }
   // This shard's part of the group coordinator; call only on `shard`'s thread.
   GroupShard& groups(unsigned shard) { return *groups_[shard]; }
+  // This shard's part of the transaction coordinator; only on `shard`'s thread.
+  TransactionShard& transactions(unsigned shard) { return *transactions_[shard]; }
   DataNotifier& notifier() { return notifier_; }
   // KIP-227 incremental fetch sessions, shared by every shard.
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
@@ -84,6 +87,7 @@ class Broker : public net::RequestHandler {
   ProducerIdManager producer_ids_{*this};
   std::vector<std::unique_ptr<PartitionManager>> managers_;
   std::vector<std::unique_ptr<GroupShard>> groups_;
+  std::vector<std::unique_ptr<TransactionShard>> transactions_;
   DataNotifier notifier_;
   FetchSessionCache fetch_sessions_;
   net::ConnectionResources connection_resources_;

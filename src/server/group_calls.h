@@ -1,13 +1,15 @@
-// Running group-coordinator operations from any shard: a call is routed to
-// the shard owning the group's __consumer_offsets partition, runs there on
-// that shard's GroupCoordinator, and its answer comes back on the caller's
-// shard. While __consumer_offsets does not exist no node coordinates any
-// group: callers answer NOT_COORDINATOR and clients look the coordinator up
-// again (FindCoordinator creates the topic).
+// Running coordinator operations from any shard: a call is routed to the
+// shard owning the group's __consumer_offsets partition (or the
+// transactional id's __transaction_state partition), runs there on that
+// shard's coordinator, and its answer comes back on the caller's shard.
+// While the topic does not exist no node coordinates any group
+// (transaction): callers answer NOT_COORDINATOR and clients look the
+// coordinator up again (FindCoordinator creates the topic).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "server/broker.h"
 #include "server/clock.h"
 #include "server/offsets_topic.h"
+#include "server/transaction_topic.h"
 #include "server/request.h"
 
 namespace freshet::server {
@@ -22,6 +25,23 @@ namespace freshet::server {
 // The coordinator's view of who sent `request` (now_ms is filled in on the
 // coordinator's shard).
 coordinator::CallContext call_context(const Request& request);
+
+// Runs `run(context, reply)` on the shard `route` names; done(result) on the
+// caller's shard, or done(not_coordinated()) at once without a route.
+template <typename Result, typename Route>
+void call_coordinator_shard(const RequestPtr& request, const std::optional<Route>& route,
+                            std::function<void(const coordinator::CallContext&, const Route&, std::function<void(Result)>)> run,
+                            std::function<Result()> not_coordinated, std::function<void(Result)> done) {
+  if (!route) return done(not_coordinated());
+  request->broker.shards().submit_async<Result>(
+      route->shard,
+      [request, route = *route, run = std::move(run)](std::function<void(Result)> reply) {
+        coordinator::CallContext context = call_context(*request);
+        context.now_ms = now_ms();
+        run(context, route, std::move(reply));
+      },
+      std::move(done));
+}
 
 template <typename Result>
 using GroupCall = std::function<void(coordinator::GroupCoordinator&, const coordinator::CallContext&,
@@ -33,18 +53,35 @@ template <typename Result>
 void call_group(const RequestPtr& request, const std::string& group_id, GroupCall<Result> call,
                 std::function<Result()> not_coordinated, std::function<void(Result)> done) {
   Broker& broker = request->broker;
-  auto route = route_group(broker, *broker.image(), group_id);
-  if (!route) return done(not_coordinated());
-  broker.shards().submit_async<Result>(
-      route->shard,
-      [&broker, request, route = *route, call = std::move(call)](std::function<void(Result)> reply) {
-        coordinator::CallContext context = call_context(*request);
-        context.now_ms = now_ms();
+  call_coordinator_shard<Result, GroupRoute>(
+      request, route_group(broker, *broker.image(), group_id),
+      [&broker, call = std::move(call)](const coordinator::CallContext& context, const GroupRoute& route,
+                                        std::function<void(Result)> reply) {
         GroupShard& groups = broker.groups(route.shard);
         call(groups.coordinator(), context, route.partition, std::move(reply));
         groups.rearm();
       },
-      std::move(done));
+      std::move(not_coordinated), std::move(done));
+}
+
+template <typename Result>
+using TransactionCall = std::function<void(coordinator::TransactionCoordinator&, const coordinator::CallContext&,
+                                           int32_t partition, std::function<void(Result)> reply)>;
+
+// call_group for the transaction coordinator of `transactional_id`.
+template <typename Result>
+void call_transaction(const RequestPtr& request, const std::string& transactional_id, TransactionCall<Result> call,
+                      std::function<Result()> not_coordinated, std::function<void(Result)> done) {
+  Broker& broker = request->broker;
+  call_coordinator_shard<Result, CoordinatorRoute>(
+      request, route_transaction(broker, *broker.image(), transactional_id),
+      [&broker, call = std::move(call)](const coordinator::CallContext& context, const CoordinatorRoute& route,
+                                        std::function<void(Result)> reply) {
+        TransactionShard& transactions = broker.transactions(route.shard);
+        call(transactions.coordinator(), context, route.partition, std::move(reply));
+        transactions.rearm();
+      },
+      std::move(not_coordinated), std::move(done));
 }
 
 // call_group for each of `group_ids`; done(results) in the order asked.

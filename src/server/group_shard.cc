@@ -9,6 +9,7 @@
 #include "protocol/record_batch_builder.h"
 #include "server/broker.h"
 #include "server/clock.h"
+#include "server/coordinator_append.h"
 #include "server/internal_partition_loader.h"
 #include "server/offsets_topic.h"
 
@@ -60,9 +61,6 @@ class GroupShard::Store : public coordinator::GroupStore {
         owner_.rearm();
       });
     };
-    auto target = find(partition);
-    if (!target) return finish(ErrorCode::NotLeaderOrFollower);
-    int64_t now = now_ms();
     protocol::RecordBatchOptions options;
     options.compression = static_cast<protocol::Compression>(
         std::clamp<int64_t>(owner_.broker_.config().get_int("offsets.topic.compression.codec"), 0, 4));
@@ -73,20 +71,7 @@ class GroupShard::Store : public coordinator::GroupStore {
       options.base_sequence = 0;
       options.transactional = true;
     }
-    protocol::RecordBatchBuilder builder(options);
-    for (const auto& record : records) {
-      protocol::BytesView value = record.value ? protocol::BytesView(*record.value) : protocol::BytesView();
-      builder.append(now, protocol::BytesView(record.key), value);
-    }
-    auto batch = std::make_shared<std::vector<uint8_t>>(builder.build());
-    AppendOutcome outcome = target->append(protocol::Records{*batch, batch, std::nullopt}, kProduceVersion, now,
-                                           storage::AppendChecks{storage::AppendOrigin::kCoordinator});
-    if (outcome.error != ErrorCode::None) {
-      spdlog::warn("writing group records to {}-{} failed: {}", kOffsetsTopic, partition, outcome.message);
-      return finish(outcome.error);
-    }
-    target->await_durable(outcome.last_offset,
-                          [finish](bool ok) { finish(ok ? ErrorCode::None : ErrorCode::KafkaStorageError); });
+    append_coordinator_records(find(partition), records, options, "group", std::move(finish));
   }
 
   std::shared_ptr<Partition> find(int32_t partition) const {
@@ -97,7 +82,6 @@ class GroupShard::Store : public coordinator::GroupStore {
   }
 
  private:
-  static constexpr int16_t kProduceVersion = 9;  // any v3+ Produce accepts a RecordBatch v2
   GroupShard& owner_;
 };
 

@@ -1,5 +1,6 @@
 #include "protocol/errors.h"
 #include "server/broker.h"
+#include "server/group_calls.h"
 #include "server/handlers.h"
 
 namespace freshet::server {
@@ -9,29 +10,40 @@ using protocol::ErrorCode;
 using protocol::InitProducerIdRequest;
 using protocol::InitProducerIdResponse;
 
-void respond(const RequestPtr& request, ErrorCode error, int64_t producer_id, int16_t epoch) {
+InitProducerIdResponse failure(ErrorCode error) {
   InitProducerIdResponse resp;
   resp.error_code = protocol::code(error);
-  resp.producer_id = producer_id;
-  resp.producer_epoch = epoch;
-  request->reply(resp);
+  resp.producer_id = -1;
+  resp.producer_epoch = -1;
+  return resp;
 }
 }  // namespace
 
 // An idempotent producer (no transactional id) always gets a fresh producer id
 // at epoch 0, whatever id and epoch it sends (KIP-360: a producer that lost its
-// sequence state starts over), as Kafka's TransactionCoordinator does.
+// sequence state starts over), as Kafka's TransactionCoordinator does. A
+// transactional one is served by its transactional id's coordinator.
 void handle_init_producer_id(const RequestPtr& request, protocol::Reader& body) {
-  InitProducerIdRequest req;
-  req.decode(body, request->version());
-  if (req.transactional_id) {
-    if (req.transactional_id->empty()) return respond(request, ErrorCode::InvalidRequest, -1, -1);
-    return respond(request, ErrorCode::CoordinatorNotAvailable, -1, -1);
+  auto req = std::make_shared<InitProducerIdRequest>();
+  req->decode(body, request->version());
+  auto reply = [request](InitProducerIdResponse resp) { request->reply(resp); };
+  if (!req->transactional_id) {
+    return request->broker.producer_ids().next([reply](ProducerIdResult result) {
+      if (result.error != ErrorCode::None) return reply(failure(result.error));
+      InitProducerIdResponse resp;
+      resp.producer_id = result.producer_id;
+      resp.producer_epoch = 0;
+      reply(resp);
+    });
   }
-  request->broker.producer_ids().next([request](ProducerIdResult result) {
-    if (result.error != ErrorCode::None) return respond(request, result.error, -1, -1);
-    respond(request, ErrorCode::None, result.producer_id, 0);
-  });
+  if (req->transactional_id->empty()) return reply(failure(ErrorCode::InvalidRequest));
+  call_transaction<InitProducerIdResponse>(
+      request, *req->transactional_id,
+      [req](coordinator::TransactionCoordinator& coordinator, const coordinator::CallContext& context,
+            int32_t partition, std::function<void(InitProducerIdResponse)> done) {
+        coordinator.init_producer_id(context, partition, *req, std::move(done));
+      },
+      [] { return failure(ErrorCode::NotCoordinator); }, reply);
 }
 
 }  // namespace freshet::server

@@ -1,0 +1,250 @@
+#include "server/transaction_shard.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "protocol/batch_records.h"
+#include "server/broker.h"
+#include "server/clock.h"
+#include "server/coordinator_append.h"
+#include "server/fan_out.h"
+#include "server/internal_partition_loader.h"
+#include "server/offsets_topic.h"
+#include "server/transaction_topic.h"
+
+namespace freshet::server {
+
+namespace {
+using protocol::ErrorCode;
+
+// The coordinator's records are small; this caps what one loaded batch may expand to.
+constexpr size_t kMaxLoadedBatchBytes = 64 << 20;
+}  // namespace
+
+// Appends the coordinator's records to this shard's __transaction_state
+// partitions, uncompressed, and reports once they are fsynced.
+class TransactionShard::Store : public coordinator::TxnLogStore {
+ public:
+  explicit Store(TransactionShard& owner) : owner_(owner) {}
+
+  void append(int32_t partition, std::vector<coordinator::StoredRecord> records,
+              std::function<void(ErrorCode)> done) override {
+    auto finish = [this, done = std::move(done)](ErrorCode error) {
+      owner_.broker_.shards().post(owner_.shard_, [this, done, error] {
+        done(error);
+        owner_.rearm();
+      });
+    };
+    append_coordinator_records(find(partition), records, protocol::RecordBatchOptions{}, "transaction", std::move(finish));
+  }
+
+  std::shared_ptr<Partition> find(int32_t partition) const {
+    auto image = owner_.broker_.image();
+    const cluster::TopicInfo* topic = image->topic(kTransactionTopic);
+    if (!topic) return nullptr;
+    return owner_.broker_.partitions(owner_.shard_).find(topic->id, partition);
+  }
+
+ private:
+  TransactionShard& owner_;
+};
+
+class TransactionShard::ProducerIds : public coordinator::ProducerIdSource {
+ public:
+  explicit ProducerIds(TransactionShard& owner) : owner_(owner) {}
+
+  void next_producer_id(std::function<void(coordinator::NewProducerId)> done) override {
+    // next() answers on this shard, after a hop to shard 0.
+    owner_.broker_.producer_ids().next([this, done = std::move(done)](ProducerIdResult result) {
+      done({result.error, result.producer_id});
+      owner_.rearm();
+    });
+  }
+
+ private:
+  TransactionShard& owner_;
+};
+
+// Writes markers the way WriteTxnMarkers does on a partition's leader: each
+// partition's marker is appended on its owner shard and reported once
+// durable; a marker on __consumer_offsets then completes the group
+// coordinator's pending transactional offsets of that partition.
+class TransactionShard::Markers : public coordinator::TxnMarkerWriter {
+ public:
+  explicit Markers(TransactionShard& owner) : owner_(owner) {}
+
+  bool partition_exists(const coordinator::TopicPartition& tp) const override {
+    const cluster::TopicInfo* topic = owner_.broker_.image()->topic(tp.topic);
+    return topic && tp.partition >= 0 && static_cast<size_t>(tp.partition) < topic->partitions.size();
+  }
+
+  void write_markers(coordinator::TxnMarker marker, std::function<void(std::vector<ErrorCode>)> done) override {
+    struct Item {
+      size_t index;
+      coordinator::TopicPartition tp;
+      protocol::Uuid topic_id;
+      ErrorCode error = ErrorCode::None;
+    };
+    Broker& broker = owner_.broker_;
+    auto image = broker.image();
+    auto errors = std::make_shared<std::vector<ErrorCode>>(marker.partitions.size(), ErrorCode::UnknownTopicOrPartition);
+    std::vector<std::vector<Item>> by_shard(broker.shards().size());
+    for (size_t i = 0; i < marker.partitions.size(); ++i) {
+      const auto& tp = marker.partitions[i];
+      const cluster::TopicInfo* topic = image->topic(tp.topic);
+      if (!topic || tp.partition < 0 || static_cast<size_t>(tp.partition) >= topic->partitions.size()) continue;
+      by_shard[broker.shard_of(*topic, tp.partition)].push_back(Item{i, tp, topic->id});
+    }
+    auto shared_marker = std::make_shared<coordinator::TxnMarker>(std::move(marker));
+    fan_out<Item>(
+        broker.shards(), std::move(by_shard),
+        [&broker, shared_marker](unsigned shard, std::vector<Item> items, auto reply) {
+          write_on_shard(broker, shard, *shared_marker, std::move(items), std::move(reply));
+        },
+        [errors](std::vector<Item>& items) {
+          for (const auto& item : items) (*errors)[item.index] = item.error;
+        },
+        [this, errors, done = std::move(done)] {
+          // fan_out may finish inside this call (no partition exists): answer later.
+          owner_.broker_.shards().post(owner_.shard_, [this, errors, done] {
+            done(std::move(*errors));
+            owner_.rearm();
+          });
+        });
+  }
+
+ private:
+  template <typename Item>
+  static void write_on_shard(Broker& broker, unsigned shard, const coordinator::TxnMarker& marker,
+                             std::vector<Item> items, std::function<void(std::vector<Item>)> reply) {
+    auto shared = std::make_shared<std::vector<Item>>(std::move(items));
+    auto pending = std::make_shared<size_t>(1);
+    auto finish_one = [shared, pending, reply] {
+      if (--*pending == 0) reply(std::move(*shared));
+    };
+    for (auto& item : *shared) {
+      auto partition = broker.partitions(shard).find(item.topic_id, item.tp.partition);
+      if (!partition) {
+        item.error = ErrorCode::UnknownTopicOrPartition;
+        continue;
+      }
+      auto outcome = partition->append_end_txn_marker(marker.producer_id, marker.producer_epoch,
+                                                      marker.coordinator_epoch, marker.commit, now_ms());
+      if (outcome.error != ErrorCode::None) {
+        item.error = outcome.error;
+        continue;
+      }
+      ++*pending;
+      const bool offsets = item.tp.topic == kOffsetsTopic;
+      partition->await_durable(outcome.last_offset, [&broker, shard, &item, offsets, marker, finish_one](bool ok) {
+        item.error = ok ? ErrorCode::None : ErrorCode::KafkaStorageError;
+        if (ok && offsets) {
+          broker.groups(shard).coordinator().complete_transaction(item.tp.partition, marker.producer_id, marker.commit);
+        }
+        finish_one();
+      });
+    }
+    finish_one();
+  }
+
+  TransactionShard& owner_;
+};
+
+coordinator::TransactionConfig transaction_config(const cluster::BrokerConfig& config) {
+  coordinator::TransactionConfig out;
+  out.max_timeout_ms = static_cast<int32_t>(config.get_int("transaction.max.timeout.ms"));
+  out.transactional_id_expiration_ms = static_cast<int32_t>(config.get_int("transactional.id.expiration.ms"));
+  out.abort_timed_out_transactions_interval_ms =
+      static_cast<int32_t>(config.get_int("transaction.abort.timed.out.transaction.cleanup.interval.ms"));
+  out.remove_expired_transactional_ids_interval_ms =
+      static_cast<int32_t>(config.get_int("transaction.remove.expired.transaction.cleanup.interval.ms"));
+  return out;
+}
+
+TransactionShard::TransactionShard(Broker& broker, unsigned shard)
+    : broker_(broker),
+      shard_(shard),
+      store_(std::make_unique<Store>(*this)),
+      producer_ids_(std::make_unique<ProducerIds>(*this)),
+      markers_(std::make_unique<Markers>(*this)),
+      coordinator_(std::make_unique<coordinator::TransactionCoordinator>(transaction_config(broker.config()), *store_,
+                                                                         *producer_ids_, *markers_)),
+      timer_(broker.shards().context(shard), "the transaction coordinator",
+             [this] { return coordinator_->next_deadline_ms(); }, [this](int64_t now) { coordinator_->advance(now); }) {}
+
+TransactionShard::~TransactionShard() = default;
+
+void TransactionShard::reconcile(const cluster::MetadataImage& image) {
+  const cluster::TopicInfo* topic = image.topic(kTransactionTopic);
+  std::map<int32_t, uint64_t> still_owned;
+  if (topic) {
+    for (const auto& p : topic->partitions) {
+      if (broker_.shard_of(*topic, p.partition) != shard_) continue;
+      if (auto it = owned_.find(p.partition); it != owned_.end()) {
+        still_owned.insert(*it);
+        owned_.erase(it);
+        continue;
+      }
+      uint64_t load_id = next_load_id_++;
+      still_owned[p.partition] = load_id;
+      // The partition's leader epoch fences markers of an older coordinator.
+      coordinator_->begin_loading(p.partition, p.leader_epoch);
+      start_loading(p.partition, load_id);
+    }
+  }
+  for (const auto& [partition, load_id] : owned_) coordinator_->unload(partition);
+  owned_ = std::move(still_owned);
+  rearm();
+}
+
+void TransactionShard::start_loading(int32_t partition, uint64_t load_id) {
+  auto log_partition = store_->find(partition);
+  if (!log_partition) {
+    spdlog::error("{}-{} is not open on shard {}: its transactions start empty", kTransactionTopic, partition, shard_);
+    coordinator_->finish_loading(partition, now_ms());
+    return;
+  }
+  PartitionLoad load;
+  load.name = fmt::format("{}-{}", kTransactionTopic, partition);
+  load.chunk_bytes = static_cast<int32_t>(broker_.config().get_int("transaction.state.log.load.buffer.size"));
+  load.still_wanted = [this, partition, load_id] {
+    auto it = owned_.find(partition);
+    return it != owned_.end() && it->second == load_id;
+  };
+  load.on_batch = [this, partition](std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header) {
+    replay_batch(partition, batch, header);
+  };
+  load.on_done = [this, partition] {
+    coordinator_->finish_loading(partition, now_ms());
+    if (int64_t skipped = coordinator_->skipped_records(); skipped > skipped_reported_) {
+      spdlog::warn("{}: {} record(s) the transaction coordinator cannot use were skipped while loading",
+                   kTransactionTopic, skipped - skipped_reported_);
+      skipped_reported_ = skipped;
+    }
+    rearm();
+  };
+  load_internal_partition(broker_, shard_, std::move(log_partition), std::move(load));
+}
+
+void TransactionShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
+                                    const protocol::RecordBatchHeader& header) {
+  if (header.is_control()) return;
+  try {
+    for (const auto& record : protocol::decode_records(batch, kMaxLoadedBatchBytes)) {
+      if (!record.key) continue;
+      std::optional<std::span<const uint8_t>> value;
+      if (record.value) value = std::span<const uint8_t>(*record.value);
+      coordinator_->replay(partition, *record.key, value);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}-{}: skipping an unreadable batch at offset {}: {}", kTransactionTopic, partition,
+                  header.base_offset, e.what());
+  }
+}
+
+void TransactionShard::stop() {
+  owned_.clear();
+  timer_.stop();
+}
+
+}  // namespace freshet::server
