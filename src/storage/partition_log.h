@@ -134,7 +134,8 @@ class PartitionLog {
   // ongoing transaction and, for an abort, records it in the active segment's
   // transaction index (synced with the next flush). kInvalidProducerEpoch for
   // an epoch older than the producer's, kCoordinatorFenced for a coordinator
-  // epoch older than the last marker's; nothing is written then.
+  // epoch older than the last marker's; nothing is written then. `now_ms` is
+  // the marker's timestamp.
   AppendResult append_end_txn_marker(int64_t producer_id, int16_t producer_epoch, int32_t coordinator_epoch,
                                      bool commit, int32_t leader_epoch, int64_t now_ms);
 
@@ -159,7 +160,6 @@ class PartitionLog {
   // ongoing transaction) and stale verifications; the server calls it
   // periodically (Kafka: producer.id.expiration.check.interval.ms).
   void remove_expired_producers(int64_t now_ms) { producers_.remove_expired(now_ms); }
-  const ProducerStateTable& producer_state() const { return producers_; }
   const ProducerStateLoad& producer_state_load() const { return producer_state_load_; }
 
   // Whole batches from the one holding `offset`, at most `max_bytes` of them

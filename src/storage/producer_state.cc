@@ -234,7 +234,11 @@ std::optional<int64_t> ProducerStateTable::first_unstable_offset() const {
 }
 
 bool ProducerStateTable::expired(const ProducerStateEntry& entry, int64_t now_ms) const {
-  return !entry.in_transaction() && now_ms - entry.last_timestamp >= config_.producer_id_expiration_ms;
+  // last_timestamp is the producer's: any value, so no plain subtraction.
+  int64_t idle_ms;
+  if (__builtin_sub_overflow(now_ms, entry.last_timestamp, &idle_ms))
+    idle_ms = entry.last_timestamp < 0 ? INT64_MAX : INT64_MIN;
+  return !entry.in_transaction() && idle_ms >= config_.producer_id_expiration_ms;
 }
 
 void ProducerStateTable::remove_expired(int64_t now_ms) {
@@ -286,7 +290,12 @@ void ProducerStateTable::load(const std::vector<ProducerSnapshotEntry>& entries,
       entry.batches.add({first_sequence, row.last_sequence, row.last_offset - row.offset_delta, row.last_offset,
                          row.timestamp});
     }
-    if (entry.in_transaction()) ongoing_txns_.emplace(entry.current_txn_first_offset, row.producer_id);
+    if (producers_.contains(row.producer_id)) continue;
+    if (entry.in_transaction() && !ongoing_txns_.emplace(entry.current_txn_first_offset, row.producer_id).second) {
+      spdlog::warn("{}: producers {} and {} both start a transaction at offset {}; keeping the first", partition_,
+                   ongoing_txns_[entry.current_txn_first_offset], row.producer_id, entry.current_txn_first_offset);
+      continue;
+    }
     producers_.emplace(row.producer_id, entry);
   }
 }

@@ -52,7 +52,6 @@ class TransactionVerifications {
   // Drops entries created `expiration_ms` or longer before `now_ms`.
   void remove_expired(int64_t now_ms, int64_t expiration_ms);
   void set_max_entries(size_t max_entries) { max_entries_ = max_entries; }
-  size_t size() const { return entries_.size(); }
 
  private:
   std::unordered_map<int64_t, Entry> entries_;

@@ -46,7 +46,7 @@ class ProducerStateTest : public ::testing::Test {
     h.base_sequence = b.base_sequence;
     h.attributes = b.transactional ? protocol::kTransactionalBit : 0;
     h.base_timestamp = b.timestamp_ms;
-    h.max_timestamp = b.timestamp_ms + b.records - 1;
+    h.max_timestamp = b.timestamp_ms + (b.records - 1);
     h.records_count = b.records;
     return h;
   }
@@ -312,6 +312,12 @@ TEST_F(ProducerStateTest, IdleProducersExpireButNotThoseInATransaction) {
   EXPECT_FALSE(table_.find(1));
   EXPECT_TRUE(table_.find(2));
   EXPECT_TRUE(table_.find(3));
+  // Producer timestamps can be anything.
+  ASSERT_EQ(append({.producer_id = 5, .timestamp_ms = INT64_MIN}).status, AppendStatus::kAppended);
+  ASSERT_EQ(append({.producer_id = 6, .timestamp_ms = INT64_MAX}).status, AppendStatus::kAppended);
+  table_.remove_expired(61000);
+  EXPECT_FALSE(table_.find(5));
+  EXPECT_TRUE(table_.find(6));
   // The verification begun at 1000 expired too: its guard no longer works.
   EXPECT_EQ(append({.producer_id = 4, .transactional = true}, AppendOrigin::kClient, guard).status,
             AppendStatus::kInvalidTxnState);
