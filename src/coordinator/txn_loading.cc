@@ -53,8 +53,10 @@ void TransactionCoordinator::State::finish_loading(int32_t partition) {
     ++unfinished;
     start_markers(partition, txn);
   }
-  spdlog::info("Loaded {} transactional ids of __transaction_state-{} at coordinator epoch {}; completing {}",
-               owned.transactions.size(), partition, owned.coordinator_epoch, unfinished);
+  // Only partitions that held something are worth a line at info.
+  spdlog::log(owned.transactions.empty() ? spdlog::level::debug : spdlog::level::info,
+              "Loaded {} transactional ids of __transaction_state-{} at coordinator epoch {}; completing {}",
+              owned.transactions.size(), partition, owned.coordinator_epoch, unfinished);
   if (!next_abort_check_ms) {
     next_abort_check_ms = now_ms + std::max(config.abort_timed_out_transactions_interval_ms, 1);
   }

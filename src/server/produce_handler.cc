@@ -1,9 +1,13 @@
+#include <map>
+
 #include "cluster/internal_topics.h"
+#include "protocol/record_batch.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/clock.h"
 #include "server/fan_out.h"
 #include "server/handlers.h"
+#include "server/transaction_topic.h"
 
 namespace freshet::server {
 
@@ -21,8 +25,40 @@ struct ProduceItem {
   AppendOutcome outcome;
 };
 
-// Appends the shard's items; with acks=all answers once all are durable.
-void produce_on_shard(Broker& broker, int16_t acks, int16_t version, unsigned shard, std::vector<ProduceItem> items,
+// What every partition of one Produce request shares.
+struct ProduceContext {
+  int16_t acks;
+  int16_t version;
+  std::optional<std::string> transactional_id;
+};
+
+// The Produce error for a failed KIP-890 verification, as Kafka's
+// AddPartitionsToTxnManager words it for producers: a coordinator that cannot
+// answer yet is retriable (NOT_ENOUGH_REPLICAS), a partition outside the
+// transaction INVALID_TXN_STATE (clients of these Produce versions know no
+// TRANSACTION_ABORTABLE), a fenced producer INVALID_PRODUCER_EPOCH.
+ErrorCode verification_error(ErrorCode error) {
+  switch (error) {
+    case ErrorCode::NotCoordinator:
+    case ErrorCode::CoordinatorNotAvailable:
+    case ErrorCode::CoordinatorLoadInProgress:
+    case ErrorCode::ConcurrentTransactions:
+      return ErrorCode::NotEnoughReplicas;
+    case ErrorCode::TransactionAbortable:
+      return ErrorCode::InvalidTxnState;
+    case ErrorCode::ProducerFenced:
+      return ErrorCode::InvalidProducerEpoch;
+    default:
+      return error;
+  }
+}
+
+// Appends the shard's items; with acks=all answers once all are durable. The
+// first batch of a transaction on a partition is appended only once its
+// transaction coordinator confirms the partition is in the producer's
+// ongoing transaction (KIP-890 part 1), under a guard that a marker or a
+// newer epoch arriving meanwhile invalidates.
+void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned shard, std::vector<ProduceItem> items,
                       std::function<void(std::vector<ProduceItem>)> reply) {
   auto now = now_ms();
   auto shared = std::make_shared<std::vector<ProduceItem>>(std::move(items));
@@ -30,29 +66,84 @@ void produce_on_shard(Broker& broker, int16_t acks, int16_t version, unsigned sh
   auto finish_one = [shared, pending, reply] {
     if (--*pending == 0) reply(std::move(*shared));
   };
-  for (auto& item : *shared) {
-    auto partition = broker.partitions(shard).find(item.topic_id, item.partition);
-    if (!partition) {
-      item.outcome.error = ErrorCode::UnknownTopicOrPartition;
-      continue;
-    }
-    if (acks == -1 && partition->policy().min_insync_replicas > 1) {
-      item.outcome.error = ErrorCode::NotEnoughReplicas;
-      item.outcome.message = "The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of " +
-                             std::to_string(partition->policy().min_insync_replicas);
-      continue;
-    }
-    item.outcome = partition->append(item.records, version, now);
+  auto append = [acks = context.acks, version = context.version, pending, finish_one](
+                    ProduceItem& item, Partition& partition, const storage::AppendChecks& checks) {
+    item.outcome = partition.append(item.records, version, now_ms(), checks);
     item.records.reset();
-    if (acks != -1 || item.outcome.error != ErrorCode::None) continue;
+    if (acks != -1 || item.outcome.error != ErrorCode::None) return;
     ++*pending;
-    partition->await_durable(item.outcome.last_offset, [&item, finish_one](bool ok) {
+    partition.await_durable(item.outcome.last_offset, [&item, finish_one](bool ok) {
       if (!ok) {
         item.outcome.error = ErrorCode::KafkaStorageError;
         item.outcome.message = "fdatasync failed";
       }
       finish_one();
     });
+  };
+  struct Unverified {
+    ProduceItem* item;
+    std::shared_ptr<Partition> partition;
+    storage::VerificationGuard guard;
+  };
+  auto unverified = std::make_shared<std::vector<Unverified>>();
+  coordinator::TopicPartitionSet to_verify;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  for (auto& item : *shared) {
+    auto partition = broker.partitions(shard).find(item.topic_id, item.partition);
+    if (!partition) {
+      item.outcome.error = ErrorCode::UnknownTopicOrPartition;
+      continue;
+    }
+    if (context.acks == -1 && partition->policy().min_insync_replicas > 1) {
+      item.outcome.error = ErrorCode::NotEnoughReplicas;
+      item.outcome.message = "The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of " +
+                             std::to_string(partition->policy().min_insync_replicas);
+      continue;
+    }
+    std::optional<protocol::RecordBatchHeader> header;
+    if (item.records && context.transactional_id) header = protocol::parse_batch_header(item.records->bytes);
+    if (header && partition->log().needs_verification(*header)) {
+      producer_id = header->producer_id;
+      producer_epoch = header->producer_epoch;
+      auto guard = partition->log().begin_verification(producer_id, producer_epoch, header->base_sequence, now);
+      unverified->push_back({&item, partition, guard});
+      to_verify.insert({partition->topic(), partition->index()});
+      continue;
+    }
+    append(item, *partition, {});
+  }
+  if (!unverified->empty()) {
+    ++*pending;
+    auto verified = [unverified, append, finish_one](std::map<coordinator::TopicPartition, ErrorCode> errors) {
+      for (auto& u : *unverified) {
+        auto it = errors.find({u.partition->topic(), u.partition->index()});
+        ErrorCode error = it == errors.end() ? ErrorCode::InvalidTxnState : verification_error(it->second);
+        if (error != ErrorCode::None) {
+          u.item->outcome.error = error;
+          u.item->records.reset();
+          continue;
+        }
+        append(*u.item, *u.partition, storage::AppendChecks{storage::AppendOrigin::kClient, u.guard});
+      }
+      finish_one();
+    };
+    auto route = route_transaction(broker, *broker.image(), *context.transactional_id);
+    if (!route) {
+      std::map<coordinator::TopicPartition, ErrorCode> errors;
+      for (const auto& tp : to_verify) errors[tp] = ErrorCode::CoordinatorNotAvailable;
+      verified(std::move(errors));
+    } else {
+      using Errors = std::map<coordinator::TopicPartition, ErrorCode>;
+      broker.shards().submit_async<Errors>(
+          route->shard,
+          [&broker, route = *route, id = *context.transactional_id, producer_id, producer_epoch,
+           to_verify = std::move(to_verify)](std::function<void(Errors)> answer) {
+            answer(broker.transactions(route.shard).coordinator().verify_partitions(route.partition, id, producer_id,
+                                                                                   producer_epoch, to_verify));
+          },
+          std::move(verified));
+    }
   }
   finish_one();
 }
@@ -110,8 +201,9 @@ void handle_produce(const RequestPtr& request, protocol::Reader& body) {
   if (acks == 0) request->no_reply();
   fan_out<ProduceItem>(
       broker.shards(), std::move(by_shard),
-      [&broker, acks, request](unsigned shard, std::vector<ProduceItem> items, auto reply) {
-        produce_on_shard(broker, acks, request->version(), shard, std::move(items), std::move(reply));
+      [&broker, context = ProduceContext{acks, request->version(), req->transactional_id}](
+          unsigned shard, std::vector<ProduceItem> items, auto reply) {
+        produce_on_shard(broker, context, shard, std::move(items), std::move(reply));
       },
       [resp](std::vector<ProduceItem>& items) {
         for (const auto& item : items)
