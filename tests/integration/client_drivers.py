@@ -14,10 +14,11 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
-from helpers import OP_TIMEOUT_S, wait_until
+from helpers import OP_TIMEOUT_S
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JAVA_CLIENT_JAR = os.path.join(HERE, "java", "target", "freshet-java-client.jar")
@@ -71,22 +72,20 @@ class DriverProcess:
         return len(self.of_type(kind))
 
     def wait_for(self, condition, timeout_s=OP_TIMEOUT_S, what="condition"):
-        """Waits until condition() holds; fails at once, with the driver's stderr, if the
-        driver exits first."""
-        def check():
-            if condition():
-                return True
+        """Polls condition() until it holds; fails at once, with the driver's stderr, if the
+        driver exits first, and after timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
             if self.proc.poll() is not None:
                 self._reader.join()
                 if condition():
-                    return True
-                raise DriverExited(f"{self.client} driver exited with {self.proc.returncode} "
-                                   f"before {what}:\n{self.stderr_tail()}")
-            return False
-        try:
-            wait_until(check, timeout_s, what=f"{self.client} driver: {what}")
-        except DriverExited as e:
-            raise AssertionError(str(e)) from None
+                    return
+                raise AssertionError(f"{self.client} driver exited with {self.proc.returncode} "
+                                     f"before {what}:\n{self.stderr_tail()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout_s}s waiting for {what} from the "
+                                     f"{self.client} driver:\n{self.stderr_tail()}")
+            time.sleep(0.05)
 
     def finish(self, timeout_s=OP_TIMEOUT_S):
         """Closes stdin (a producer without --count stops producing), waits for the process
@@ -116,10 +115,6 @@ class DriverProcess:
         except FileNotFoundError:
             return ""
         return "\n".join(lines[-max_lines:])
-
-
-class DriverExited(Exception):
-    pass
 
 
 class DriverFactory:

@@ -14,6 +14,7 @@ interpreter has (the suite starts it with its own sys.executable).
 """
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -62,8 +63,8 @@ def stdin_open():
     """A threading.Event that stays clear until standard input reaches its end."""
     closed = threading.Event()
 
-    def watch():
-        while sys.stdin.buffer.read1(256):
+    def watch():  # raw reads: a buffered reader's lock would outlive the main thread's exit
+        while os.read(sys.stdin.fileno(), 256):
             pass
         closed.set()
 

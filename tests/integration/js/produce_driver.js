@@ -14,7 +14,7 @@
 // settles ({"type":"ack","seq","partition","offset"} or {"type":"error","seq","error"}), then
 // {"type":"done","sent","acked","failed"}. Exit status 0 when every record was acknowledged.
 // kafkajs's retries: unbounded when idempotent (its own default), 100 ms to 1 s apart.
-const { Kafka, logLevel } = require('kafkajs')
+const { Kafka, logLevel, Partitioners } = require('kafkajs')
 
 const MAX_RECORDS_PER_SEND = 100
 const USAGE = 'usage: node produce_driver.js produce --bootstrap HOST:PORT --topic T --partitions P ' +
@@ -74,6 +74,7 @@ async function produce(options) {
     idempotent,
     maxInFlightRequests: maxInFlight,
     allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,  // unused (records name their partition): silences kafkajs's v2 warning
     retry: { retries: idempotent ? Number.MAX_SAFE_INTEGER : 5, initialRetryTime: 100, maxRetryTime: 1000 },
   })
   await producer.connect()
@@ -110,6 +111,8 @@ async function produce(options) {
     const send = producer.send({ topic: options.topic, acks, messages })
       .then(metadata => reportAcks(seqs, messages, metadata, counts))
       .catch(error => {
+        process.stderr.write(`send of records ${seqs[0]}..${seqs[seqs.length - 1]} failed: ${error.stack}\n` +
+          (error.cause ? `caused by: ${error.cause.stack}\n` : ''))
         counts.failed += seqs.length
         for (const seq of seqs) printLine({ type: 'error', seq, error: String(error) })
       })
