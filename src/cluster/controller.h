@@ -38,6 +38,16 @@ struct NewTopic {
   ConfigMap configs;
 };
 
+// A range of producer ids one broker may hand out (Kafka's ProducerIdsBlock).
+struct ProducerIdBlock {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  int64_t first_id = -1;
+  int32_t size = 0;
+};
+
+// Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
+constexpr int32_t kProducerIdBlockSize = 1000;
+
 enum class ConfigOp : int8_t { Set = 0, Delete = 1, Append = 2, Subtract = 3 };
 
 struct ConfigChange {
@@ -70,6 +80,11 @@ class Controller {
   // invalid keys; INVALID_CONFIG for APPEND/SUBTRACT on a non-list key.
   TopicResult replace_broker_configs(const std::string& resource_name, const ConfigMap& configs, bool validate_only);
   TopicResult alter_broker_configs(const std::string& resource_name, const std::vector<ConfigChange>& changes, bool validate_only);
+
+  // The next block of producer ids for broker `broker_id`, made durable in the
+  // metadata log (ProducerIdsRecord) before it is returned, so no id is ever
+  // handed out twice, across restarts too (AllocateProducerIds).
+  ProducerIdBlock allocate_producer_ids(int32_t broker_id, int64_t broker_epoch);
 
   // The create-topic arguments auto-creation uses (Metadata/Produce with
   // auto.create.topics.enable).

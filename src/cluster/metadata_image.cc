@@ -1,5 +1,7 @@
 #include "cluster/metadata_image.h"
 
+#include <algorithm>
+
 namespace freshet::cluster {
 
 const TopicInfo* MetadataImage::topic(std::string_view name) const {
@@ -71,6 +73,9 @@ void MetadataImage::apply(const MetadataRecord& record) {
     if (it == names_by_id_.end()) return;
     topics_.erase(it->second);
     names_by_id_.erase(it);
+  } else if (auto* ids = std::get_if<protocol::ProducerIdsRecord>(&record)) {
+    // Blocks only move forward, so an id is never handed out twice.
+    next_producer_id_ = std::max(next_producer_id_, ids->next_producer_id);
   }
 }
 
@@ -109,6 +114,7 @@ std::optional<MetadataRecord> decode_metadata_record(std::span<const uint8_t> by
     case protocol::PartitionRecord::kApiKey: return decode_body<protocol::PartitionRecord>(r, version);
     case protocol::ConfigRecord::kApiKey: return decode_body<protocol::ConfigRecord>(r, version);
     case protocol::RemoveTopicRecord::kApiKey: return decode_body<protocol::RemoveTopicRecord>(r, version);
+    case protocol::ProducerIdsRecord::kApiKey: return decode_body<protocol::ProducerIdsRecord>(r, version);
     default: return std::nullopt;
   }
 }

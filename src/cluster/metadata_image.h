@@ -1,7 +1,7 @@
-// The cluster metadata image: an immutable snapshot of topics, partitions and
-// configs (of topics and of BROKER resources), built by applying metadata
-// records (KRaft's TopicRecord, PartitionRecord, ConfigRecord,
-// RemoveTopicRecord) in log order. Readers on any shard hold a shared_ptr to
+// The cluster metadata image: an immutable snapshot of topics, partitions,
+// configs (of topics and of BROKER resources) and the producer ids handed out,
+// built by applying metadata records (KRaft's TopicRecord, PartitionRecord,
+// ConfigRecord, RemoveTopicRecord, ProducerIdsRecord) in log order. Readers on any shard hold a shared_ptr to
 // one image; writers build the next one.
 #pragma once
 
@@ -35,7 +35,7 @@ struct TopicInfo {
 };
 
 using MetadataRecord = std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord,
-                                    protocol::RemoveTopicRecord>;
+                                    protocol::RemoveTopicRecord, protocol::ProducerIdsRecord>;
 
 // The most partitions one topic may have: the controller refuses more, and a
 // PartitionRecord beyond it (a corrupt log) is ignored rather than sizing the
@@ -62,6 +62,9 @@ class MetadataImage {
   const ConfigMap& broker_configs(std::string_view resource_name) const;
   // The dynamic layers that apply to node `node_id`.
   DynamicBrokerConfigs dynamic_broker_configs(int32_t node_id) const;
+  // The first producer id no broker has been given yet: every id below it
+  // belongs to a block some broker was allocated (ProducerIdsRecord).
+  int64_t next_producer_id() const { return next_producer_id_; }
 
   // Applies one record; unknown topic ids in later records are ignored (a
   // record for a topic removed earlier in the same log). A TopicRecord
@@ -74,6 +77,7 @@ class MetadataImage {
   std::map<std::string, TopicPtr, std::less<>> topics_;
   std::unordered_map<protocol::Uuid, std::string, UuidHash> names_by_id_;
   std::map<std::string, ConfigMap, std::less<>> broker_configs_;  // by resource name
+  int64_t next_producer_id_ = 0;
 };
 
 // Metadata records framed as KRaft frames them inside record values:

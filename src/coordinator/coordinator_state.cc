@@ -61,13 +61,14 @@ void GroupCoordinator::State::erase_group(Group& group) {
   partitions.at(group.partition()).groups.erase(group.group_id());
 }
 
-void GroupCoordinator::State::persist(int32_t partition, std::vector<StoredRecord> records,
-                                      std::function<void(ErrorCode)> apply) {
+uint64_t GroupCoordinator::State::persist(int32_t partition, std::vector<StoredRecord> records,
+                                          std::function<void(ErrorCode)> apply,
+                                          std::optional<TransactionalProducer> producer) {
   OwnedPartition& owned = partitions.at(partition);
   const uint64_t ownership = owned.ownership;
   const uint64_t number = ++owned.appends_issued;
   std::weak_ptr<State*> weak_self = self;
-  store.append(partition, std::move(records),
+  store.append(partition, std::move(records), producer,
                [weak_self, partition, ownership, number, apply = std::move(apply)](ErrorCode append_error) {
                  auto alive = weak_self.lock();
                  if (!alive) return;
@@ -86,6 +87,7 @@ void GroupCoordinator::State::persist(int32_t partition, std::vector<StoredRecor
                  }
                  state.outbox.flush();
                });
+  return number;
 }
 
 void GroupCoordinator::State::when_durable(int32_t partition, uint64_t appends_before,

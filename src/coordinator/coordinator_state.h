@@ -19,6 +19,7 @@
 #include "coordinator/group_coordinator.h"
 #include "coordinator/offset_table.h"
 #include "coordinator/outbox.h"
+#include "coordinator/pending_txn_offsets.h"
 
 namespace freshet::coordinator {
 
@@ -30,13 +31,21 @@ inline constexpr int32_t kNewMemberJoinTimeoutMs = 5 * 60 * 1000;
 // client understands (e.g. NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR).
 protocol::ErrorCode append_error_to_response_error(protocol::ErrorCode append_error);
 
+// Kafka's ClassicGroup.validateOffsetCommit: may this member commit offsets
+// for the group (OffsetCommit, or TxnOffsetCommit when `transactional`)?
+protocol::ErrorCode validate_offset_commit(Group& group, int32_t generation, const std::string& member_id,
+                                           const std::optional<std::string>& group_instance_id, bool transactional);
+
 // One __consumer_offsets partition this shard owns or is loading.
 struct OwnedPartition {
   bool loading = true;
   uint64_t ownership = 0;  // new for each begin_loading: store answers of an earlier one are stale
   std::map<std::string, std::unique_ptr<Group>> groups;
   OffsetTable offsets;
-  uint64_t appends_issued = 0;  // appends numbered 1, 2, ...
+  PendingTxnOffsets txn_offsets;
+  // Appends numbered 1, 2, ... in log order; records replayed at load count
+  // too, so the numbers order every offset record (CommittedOffset::log_order).
+  uint64_t appends_issued = 0;
   // Answers waiting for append number N (when_durable).
   std::map<uint64_t, std::vector<std::function<void(protocol::ErrorCode)>>> waiters;
 };
@@ -70,7 +79,10 @@ struct GroupCoordinator::State {
   // gets the client-facing error if this shard still has the same
   // ownership of the partition (it is dropped otherwise); then the
   // when_durable() waiters of this append are answered.
-  void persist(int32_t partition, std::vector<StoredRecord> records, std::function<void(protocol::ErrorCode)> apply);
+  // `producer` makes it a transactional batch (TxnOffsetCommit). Returns the
+  // append's number.
+  uint64_t persist(int32_t partition, std::vector<StoredRecord> records, std::function<void(protocol::ErrorCode)> apply,
+                   std::optional<TransactionalProducer> producer = std::nullopt);
   // Calls `answer` once the last append issued on the partition is durable,
   // or (with None) at once if there was none since `appends_before`. Unload
   // answers NOT_COORDINATOR.
@@ -144,6 +156,11 @@ struct GroupCoordinator::State {
   void delete_offsets(int32_t partition, const protocol::OffsetDeleteRequest& request,
                       std::function<void(protocol::OffsetDeleteResponse)> done);
 
+  // --- txn_offset_commit.cc ---
+  void txn_commit_offsets(const CallContext& ctx, int32_t partition, const protocol::TxnOffsetCommitRequest& request,
+                          std::function<void(protocol::TxnOffsetCommitResponse)> done);
+  void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
+
   // --- group_admin.cc ---
   protocol::DescribeGroupsResponse::DescribedGroup describe_group(int32_t partition, const std::string& group_id);
   std::vector<protocol::ListGroupsResponse::ListedGroup> list_groups(const std::vector<std::string>& states_filter) const;
@@ -153,7 +170,7 @@ struct GroupCoordinator::State {
   // --- group_loading.cc ---
   void begin_loading(int32_t partition);
   void replay(int32_t partition, std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value,
-              int64_t record_timestamp_ms);
+              int64_t record_timestamp_ms, int64_t transactional_producer_id);
   void finish_loading(int32_t partition);
   void unload(int32_t partition);
 

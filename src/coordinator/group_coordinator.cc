@@ -42,8 +42,9 @@ void GroupCoordinator::begin_loading(int32_t partition) {
 }
 
 void GroupCoordinator::replay(int32_t partition, std::span<const uint8_t> key,
-                              std::optional<std::span<const uint8_t>> value, int64_t commit_timestamp_ms) {
-  state_->replay(partition, key, value, commit_timestamp_ms);
+                              std::optional<std::span<const uint8_t>> value, int64_t commit_timestamp_ms,
+                              int64_t transactional_producer_id) {
+  state_->replay(partition, key, value, commit_timestamp_ms, transactional_producer_id);
 }
 
 void GroupCoordinator::finish_loading(int32_t partition, int64_t now_ms) {
@@ -117,6 +118,18 @@ void GroupCoordinator::delete_offsets(const CallContext& ctx, int32_t partition,
   FlushOnReturn flush(state_->outbox);
   state_->observe_time(ctx.now_ms);
   state_->delete_offsets(partition, request, std::move(done));
+}
+
+void GroupCoordinator::txn_commit_offsets(const CallContext& ctx, int32_t partition,
+                                          const protocol::TxnOffsetCommitRequest& request,
+                                          std::function<void(protocol::TxnOffsetCommitResponse)> done) {
+  FlushOnReturn flush(state_->outbox);
+  state_->observe_time(ctx.now_ms);
+  state_->txn_commit_offsets(ctx, partition, request, std::move(done));
+}
+
+void GroupCoordinator::complete_transaction(int32_t partition, int64_t producer_id, bool commit) {
+  state_->complete_transaction(partition, producer_id, commit);
 }
 
 protocol::DescribeGroupsResponse::DescribedGroup GroupCoordinator::describe_group(const CallContext& ctx,

@@ -52,9 +52,11 @@ class GroupCoordinator {
   // Feeds one record of the partition, in log order. A null value is a
   // tombstone. Records that cannot be decoded, or that belong to another
   // coordinator (e.g. KIP-848 groups), are skipped and counted.
-  // `commit_timestamp_ms` is the record's timestamp.
+  // `commit_timestamp_ms` is the record's timestamp; a record of a
+  // transactional batch names its producer (-1: none) and waits for the
+  // transaction's marker (complete_transaction).
   void replay(int32_t partition, std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value,
-              int64_t commit_timestamp_ms);
+              int64_t commit_timestamp_ms, int64_t transactional_producer_id = -1);
   void finish_loading(int32_t partition, int64_t now_ms);
   // Drops every group of the partition (it moved away or was deleted).
   // Requests still waiting are answered NOT_COORDINATOR.
@@ -87,6 +89,18 @@ class GroupCoordinator {
       bool require_stable);
   void delete_offsets(const CallContext& ctx, int32_t partition, const protocol::OffsetDeleteRequest& request,
                       std::function<void(protocol::OffsetDeleteResponse)> done);
+
+  // --- transactional offsets ----------------------------------------------
+  // TxnOffsetCommit: the offsets are written as a transactional batch of the
+  // request's producer and take effect when its transaction commits;
+  // OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for them
+  // until it ends. The server has checked the producer with the transaction
+  // coordinator (KIP-890) and the log fences stale epochs.
+  void txn_commit_offsets(const CallContext& ctx, int32_t partition, const protocol::TxnOffsetCommitRequest& request,
+                          std::function<void(protocol::TxnOffsetCommitResponse)> done);
+  // An end-transaction marker of `producer_id` is durable in (or was replayed
+  // from) the partition: its pending offsets there are committed or dropped.
+  void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
 
   // --- administration (one group at a time; the handler fans out) ---------
   protocol::DescribeGroupsResponse::DescribedGroup describe_group(const CallContext& ctx, int32_t partition,

@@ -56,7 +56,8 @@ void GroupCoordinator::State::begin_loading(int32_t partition) {
 }
 
 void GroupCoordinator::State::replay(int32_t partition, std::span<const uint8_t> key,
-                                     std::optional<std::span<const uint8_t>> value, int64_t record_timestamp_ms) {
+                                     std::optional<std::span<const uint8_t>> value, int64_t record_timestamp_ms,
+                                     int64_t transactional_producer_id) {
   auto it = partitions.find(partition);
   if (it == partitions.end() || !it->second.loading) {
     ++skipped_records;
@@ -77,6 +78,14 @@ void GroupCoordinator::State::replay(int32_t partition, std::span<const uint8_t>
     }
     // Offsets without a group record belong to a "simple" group.
     if (owned.groups.count(offset->group) == 0) create_group(partition, offset->group, record_timestamp_ms);
+    offset->value->log_order = ++owned.appends_issued;
+    if (transactional_producer_id >= 0) {
+      // Waits for its transaction's marker, further on in the log.
+      owned.txn_offsets.add(transactional_producer_id, offset->group, offset->topic, offset->partition,
+                            std::move(*offset->value));
+      owned.txn_offsets.appended(transactional_producer_id, offset->group, offset->topic, offset->partition, true);
+      return;
+    }
     owned.offsets.put(offset->group, offset->topic, offset->partition, std::move(*offset->value));
   } else if (auto* group = std::get_if<GroupRecord>(&record)) {
     if (!group->value) {

@@ -16,16 +16,24 @@ struct StoredRecord {
   std::optional<std::vector<uint8_t>> value;  // nullopt: tombstone
 };
 
+// The producer whose transaction a batch belongs to (TxnOffsetCommit): the
+// batch is written transactional, under its id and epoch.
+struct TransactionalProducer {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+};
+
 class GroupStore {
  public:
   virtual ~GroupStore() = default;
   // Appends `records` as one batch to __consumer_offsets partition
-  // `partition` and calls done(None) once they are durable (acks=all), or
-  // done(error) with the Kafka error the coordinator should answer with
-  // (e.g. COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR). `done` runs later, on
-  // the calling shard, never inside append().
+  // `partition` (transactional when `producer` is set) and calls done(None)
+  // once they are durable (acks=all), or done(error) with the Kafka error the
+  // coordinator should answer with (e.g. COORDINATOR_NOT_AVAILABLE,
+  // NOT_COORDINATOR, INVALID_PRODUCER_EPOCH). `done` runs later, on the
+  // calling shard, never inside append().
   virtual void append(int32_t partition, std::vector<StoredRecord> records,
-                      std::function<void(protocol::ErrorCode)> done) = 0;
+                      std::optional<TransactionalProducer> producer, std::function<void(protocol::ErrorCode)> done) = 0;
 };
 
 }  // namespace freshet::coordinator

@@ -41,7 +41,7 @@ void GroupCoordinator::State::expire_offsets(int32_t partition) {
 
   for (auto& [group_id, group] : owned->groups) {
     if (group->is(GroupState::kDead)) continue;
-    bool all_expired = !owned->offsets.has_pending(group_id);
+    bool all_expired = !owned->offsets.has_pending(group_id) && !owned->txn_offsets.has_pending(group_id);
     std::vector<OffsetChange> expired;
     if (const auto* offsets = owned->offsets.group_offsets(group_id)) {
       const RetentionStart start = retention_start(*group);

@@ -20,6 +20,9 @@ struct CommittedOffset {
   // Only commits of OffsetCommit v1-v4 that asked for their own retention:
   // they expire then, whatever the group does (pre-KIP-211 semantics).
   std::optional<int64_t> expire_timestamp_ms;
+  // Where its record sits in the partition's log relative to others (larger
+  // is later): a transaction's offsets never replace a later commit.
+  uint64_t log_order = 0;
 };
 
 // One offset record on its way to the log: a commit, or a tombstone (nullopt).

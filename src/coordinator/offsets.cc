@@ -13,28 +13,30 @@ namespace {
 // OffsetCommit v9+ tells a missing group apart from a stale generation.
 constexpr int16_t kFirstVersionWithGroupIdNotFound = 9;
 
-// Kafka's ClassicGroup.validateOffsetCommit.
-ErrorCode validate_offset_commit(Group& group, const protocol::OffsetCommitRequest& request) {
-  const int32_t generation = request.generation_id_or_member_epoch;
+}  // namespace
+
+ErrorCode validate_offset_commit(Group& group, int32_t generation, const std::string& member_id,
+                                 const std::optional<std::string>& group_instance_id, bool transactional) {
   if (group.is(GroupState::kDead)) return ErrorCode::CoordinatorNotAvailable;
   // Generation -1: an admin client or a consumer managing its own
   // partitions, allowed while no member uses the group.
   if (generation < 0 && group.is(GroupState::kEmpty)) return ErrorCode::None;
-  if (generation >= 0 || !request.member_id.empty() || request.group_instance_id) {
-    if (const ErrorCode error = group.validate_member(request.member_id, request.group_instance_id);
-        error != ErrorCode::None) {
+  if (generation >= 0 || !member_id.empty() || group_instance_id) {
+    if (const ErrorCode error = group.validate_member(member_id, group_instance_id); error != ErrorCode::None) {
       return error;
     }
     if (generation != group.generation_id()) return ErrorCode::IllegalGeneration;
-  } else {
+  } else if (!transactional) {
     return ErrorCode::UnknownMemberId;
+  } else {
+    // TxnOffsetCommit v0-2 carries no member: a transactional producer may
+    // commit for a group it is not a member of.
+    return ErrorCode::None;
   }
   // The member knows the new generation but has no assignment yet.
-  if (group.is(GroupState::kCompletingRebalance)) return ErrorCode::RebalanceInProgress;
+  if (!transactional && group.is(GroupState::kCompletingRebalance)) return ErrorCode::RebalanceInProgress;
   return ErrorCode::None;
 }
-
-}  // namespace
 
 protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request, ErrorCode error) {
   protocol::OffsetCommitResponse response;
@@ -70,7 +72,9 @@ void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t par
     // A "simple" group: offsets only, no members.
     group = &create_group(partition, request.group_id, now_ms);
   }
-  if (const ErrorCode error = validate_offset_commit(*group, request); error != ErrorCode::None) {
+  if (const ErrorCode error = validate_offset_commit(*group, request.generation_id_or_member_epoch, request.member_id,
+                                                     request.group_instance_id, false);
+      error != ErrorCode::None) {
     return answer(offset_commit_failure(request, error));
   }
   // Commits keep a member's session alive, as heartbeats do.
@@ -104,13 +108,14 @@ void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t par
   if (changes.empty()) return answer(std::move(response));
 
   OwnedPartition& owned = partitions.at(partition);
+  const uint64_t appends_before = owned.appends_issued;
   std::vector<StoredRecord> records;
   records.reserve(changes.size());
-  for (const auto& change : changes) {
+  for (auto& change : changes) {
+    change.value->log_order = appends_before + 1;  // the number persist() gives the append
     records.push_back(offset_record(request.group_id, change));
     owned.offsets.add_pending(request.group_id, change.topic, change.partition);
   }
-  const uint64_t appends_before = owned.appends_issued;
   persist(partition, std::move(records), [this, partition, group_id = request.group_id, changes](ErrorCode error) {
     settle_offset_changes(partition, group_id, changes, error);
   });
@@ -133,16 +138,21 @@ protocol::OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::State:
     response.error_code = protocol::code(error);
     return response;
   }
-  // require_stable: Kafka answers UNSTABLE_OFFSET_COMMIT for partitions with
-  // pending transactional offsets. There are none until transactional
-  // commits (TxnOffsetCommit) exist, so every offset is stable here.
-  (void)require_stable;
+  const OwnedPartition& owned = partitions.at(partition);
   const Group* group = find_group(partition, request.group_id);
   const OffsetTable::TopicOffsets* offsets = group == nullptr || group->is(GroupState::kDead)
                                                  ? nullptr
-                                                 : partitions.at(partition).offsets.group_offsets(request.group_id);
-  auto fill = [](auto& out, int32_t partition_index, const CommittedOffset* committed) {
+                                                 : owned.offsets.group_offsets(request.group_id);
+  // require_stable (KIP-447): a named partition's offset that a transaction
+  // or a commit in flight may still change is UNSTABLE_OFFSET_COMMIT, and the
+  // client retries (Kafka does not check when every offset is asked for).
+  auto fill = [&](auto& out, const std::string& topic, int32_t partition_index, const CommittedOffset* committed) {
     out.partition_index = partition_index;
+    if (require_stable && request.topics && (owned.txn_offsets.has_pending(request.group_id, topic, partition_index) ||
+                           owned.offsets.has_pending(request.group_id, topic, partition_index))) {
+      out.error_code = protocol::code(ErrorCode::UnstableOffsetCommit);
+      committed = nullptr;
+    }
     out.committed_offset = committed ? committed->offset : -1;
     out.committed_leader_epoch = committed ? committed->leader_epoch : -1;
     out.metadata = committed ? committed->metadata : "";
@@ -152,7 +162,8 @@ protocol::OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::State:
     for (const auto& [topic, by_partition] : *offsets) {
       auto& topic_response = response.topics.emplace_back();
       topic_response.name = topic;
-      for (const auto& [index, committed] : by_partition) fill(topic_response.partitions.emplace_back(), index, &committed);
+      for (const auto& [index, committed] : by_partition)
+        fill(topic_response.partitions.emplace_back(), topic, index, &committed);
     }
     return response;
   }
@@ -168,7 +179,7 @@ protocol::OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::State:
       if (by_partition != nullptr) {
         if (auto it = by_partition->find(index); it != by_partition->end()) committed = &it->second;
       }
-      fill(topic_response.partitions.emplace_back(), index, committed);
+      fill(topic_response.partitions.emplace_back(), topic.name, index, committed);
     }
   }
   return response;

@@ -20,6 +20,7 @@
 #include "server/fetch_session.h"
 #include "server/group_shard.h"
 #include "server/partition_manager.h"
+#include "server/producer_ids.h"
 
 namespace freshet::server {
 
@@ -53,6 +54,8 @@ class Broker : public net::RequestHandler {
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   // Only on shard 0.
   cluster::Controller& controller() { return *controller_; }
+  // Any shard (it hops to shard 0 itself).
+  ProducerIdManager& producer_ids() { return producer_ids_; }
   // Runs on shard 0 after the controller published an image: makes every
   // shard open/remove its partitions, then calls done() on the caller's shard.
   void sync_partitions(std::function<void()> done);
@@ -78,6 +81,7 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<storage::LogDirectories> log_dirs_;
   std::unique_ptr<cluster::MetadataLog> metadata_log_;
   std::unique_ptr<cluster::Controller> controller_;
+  ProducerIdManager producer_ids_{*this};
   std::vector<std::unique_ptr<PartitionManager>> managers_;
   std::vector<std::unique_ptr<GroupShard>> groups_;
   DataNotifier notifier_;

@@ -4,6 +4,7 @@
 
 #include "protocol/batch_iterator.h"
 #include "protocol/batch_records.h"
+#include "protocol/control_record.h"
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
 #include "server/broker.h"
@@ -27,6 +28,10 @@ ErrorCode coordinator_error(ErrorCode append_error) {
     case ErrorCode::None:
     case ErrorCode::MessageTooLarge:
     case ErrorCode::RecordListTooLarge:
+    // A transactional offset commit fenced or refused by the log.
+    case ErrorCode::InvalidProducerEpoch:
+    case ErrorCode::ProducerFenced:
+    case ErrorCode::InvalidTxnState:
       return append_error;
     case ErrorCode::UnknownTopicOrPartition:
     case ErrorCode::NotEnoughReplicas:
@@ -46,7 +51,7 @@ class GroupShard::Store : public coordinator::GroupStore {
   explicit Store(GroupShard& owner) : owner_(owner) {}
 
   void append(int32_t partition, std::vector<coordinator::StoredRecord> records,
-              std::function<void(ErrorCode)> done) override {
+              std::optional<coordinator::TransactionalProducer> producer, std::function<void(ErrorCode)> done) override {
     auto finish = [this, done = std::move(done)](ErrorCode error) {
       // Always later, never inside append(); the coordinator may then have new deadlines.
       owner_.broker_.shards().post(owner_.shard_, [this, done, error] {
@@ -60,6 +65,13 @@ class GroupShard::Store : public coordinator::GroupStore {
     protocol::RecordBatchOptions options;
     options.compression = static_cast<protocol::Compression>(
         std::clamp<int64_t>(owner_.broker_.config().get_int("offsets.topic.compression.codec"), 0, 4));
+    if (producer) {
+      // As Kafka's coordinator writes them: sequence 0, which the log does not check.
+      options.producer_id = producer->producer_id;
+      options.producer_epoch = producer->producer_epoch;
+      options.base_sequence = 0;
+      options.transactional = true;
+    }
     protocol::RecordBatchBuilder builder(options);
     for (const auto& record : records) {
       protocol::BytesView value = record.value ? protocol::BytesView(*record.value) : protocol::BytesView();
@@ -139,7 +151,7 @@ void GroupShard::load_chunk(int32_t partition, uint64_t load_id, int64_t offset)
         auto header = protocol::parse_batch_header(*batch);
         if (!header) break;
         next = header->last_offset() + 1;
-        if (!header->is_control()) replay_batch(partition, *batch, *header);
+        replay_batch(partition, *batch, *header);
       }
     } catch (const std::exception& e) {
       spdlog::error("{}-{}: stopped loading at offset {}: {}", kOffsetsTopic, partition, next, e.what());
@@ -164,11 +176,22 @@ void GroupShard::load_chunk(int32_t partition, uint64_t load_id, int64_t offset)
 void GroupShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
                               const protocol::RecordBatchHeader& header) {
   try {
-    for (const auto& record : protocol::decode_records(batch, kMaxLoadedBatchBytes)) {
+    const auto records = protocol::decode_records(batch, kMaxLoadedBatchBytes);
+    if (header.is_control()) {
+      // A transaction's end: its offsets in the batches before take effect or go.
+      if (records.size() != 1) return;
+      auto marker = protocol::parse_end_txn_marker(records.front());
+      coordinator_->complete_transaction(partition, header.producer_id,
+                                         marker.type == protocol::ControlRecordType::kCommit);
+      return;
+    }
+    const int64_t transactional_producer_id = header.is_transactional() ? header.producer_id : -1;
+    for (const auto& record : records) {
       if (!record.key) continue;
       std::optional<std::span<const uint8_t>> value;
       if (record.value) value = std::span<const uint8_t>(*record.value);
-      coordinator_->replay(partition, *record.key, value, header.base_timestamp + record.timestamp_delta);
+      coordinator_->replay(partition, *record.key, value, header.base_timestamp + record.timestamp_delta,
+                           transactional_producer_id);
     }
   } catch (const std::exception& e) {
     spdlog::error("{}-{}: skipping an unreadable batch at offset {}: {}", kOffsetsTopic, partition,

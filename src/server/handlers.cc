@@ -32,6 +32,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::IncrementalAlterConfigs, handle_incremental_alter_configs},
     {ApiKey::DescribeCluster, handle_describe_cluster},
     {ApiKey::FindCoordinator, handle_find_coordinator},
+    {ApiKey::InitProducerId, handle_init_producer_id},
     {ApiKey::JoinGroup, handle_join_group},
     {ApiKey::SyncGroup, handle_sync_group},
     {ApiKey::Heartbeat, handle_heartbeat},

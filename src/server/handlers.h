@@ -40,6 +40,7 @@ void handle_incremental_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_describe_cluster(const RequestPtr&, protocol::Reader&);
 void handle_describe_log_dirs(const RequestPtr&, protocol::Reader&);
 void handle_find_coordinator(const RequestPtr&, protocol::Reader&);
+void handle_init_producer_id(const RequestPtr&, protocol::Reader&);
 void handle_join_group(const RequestPtr&, protocol::Reader&);
 void handle_sync_group(const RequestPtr&, protocol::Reader&);
 void handle_heartbeat(const RequestPtr&, protocol::Reader&);

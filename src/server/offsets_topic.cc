@@ -1,12 +1,8 @@
 #include "server/offsets_topic.h"
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-
 #include "coordinator/group_coordinator.h"
 #include "server/broker.h"
-#include "server/controller_calls.h"
+#include "server/internal_topic.h"
 
 namespace freshet::server {
 
@@ -14,8 +10,7 @@ cluster::NewTopic offsets_topic_definition(const cluster::BrokerConfig& config, 
   cluster::NewTopic topic;
   topic.name = std::string(kOffsetsTopic);
   topic.partitions = static_cast<int32_t>(config.get_int("offsets.topic.num.partitions"));
-  topic.replication_factor = static_cast<int16_t>(
-      std::min<int64_t>(config.get_int("offsets.topic.replication.factor"), static_cast<int64_t>(live_brokers)));
+  topic.replication_factor = internal_replication_factor(config, "offsets.topic.replication.factor", live_brokers);
   topic.configs["cleanup.policy"] = "compact";
   topic.configs["compression.type"] = "producer";
   topic.configs["segment.bytes"] = std::to_string(config.get_int("offsets.topic.segment.bytes"));
@@ -23,20 +18,9 @@ cluster::NewTopic offsets_topic_definition(const cluster::BrokerConfig& config, 
 }
 
 void ensure_offsets_topic(Broker& broker, std::function<void(protocol::ErrorCode)> done) {
-  if (broker.image()->topic(std::string(kOffsetsTopic))) return done(protocol::ErrorCode::None);
-  call_controller<protocol::ErrorCode>(
-      broker,
-      [&broker](cluster::Controller& controller) {
-        auto result = controller.create_topic(
-            offsets_topic_definition(broker.config(), controller.live_brokers().size()), false);
-        if (result.error == protocol::ErrorCode::TopicAlreadyExists) return protocol::ErrorCode::None;
-        if (result.error != protocol::ErrorCode::None) {
-          spdlog::error("creating {} failed: {}", kOffsetsTopic, result.message);
-          return protocol::ErrorCode::CoordinatorNotAvailable;
-        }
-        spdlog::info("created {} for the group coordinator", kOffsetsTopic);
-        return protocol::ErrorCode::None;
-      },
+  ensure_internal_topic(
+      broker, std::string(kOffsetsTopic),
+      [&broker](size_t live_brokers) { return offsets_topic_definition(broker.config(), live_brokers); },
       std::move(done));
 }
 

@@ -20,9 +20,8 @@ class Broker;
 inline constexpr std::string_view kOffsetsTopic = cluster::kOffsetsTopicName;
 
 // The topic as Kafka creates it: offsets.topic.num.partitions partitions,
-// compacted, offsets.topic.segment.bytes segments. Replication is
-// offsets.topic.replication.factor capped at the live brokers, so a single
-// node serves groups without extra configuration.
+// compacted, offsets.topic.segment.bytes segments, replication
+// offsets.topic.replication.factor (capped at the live brokers).
 cluster::NewTopic offsets_topic_definition(const cluster::BrokerConfig& config, size_t live_brokers);
 
 // Creates the topic unless it exists; done(error) runs on the caller's shard.

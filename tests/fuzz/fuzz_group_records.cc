@@ -22,7 +22,8 @@ constexpr int64_t kNowMs = 1'700'000'000'000;
 // Completes every append at the next flush, successfully.
 class ImmediateStore : public coordinator::GroupStore {
  public:
-  void append(int32_t, std::vector<coordinator::StoredRecord>, std::function<void(protocol::ErrorCode)> done) override {
+  void append(int32_t, std::vector<coordinator::StoredRecord>, std::optional<coordinator::TransactionalProducer>,
+              std::function<void(protocol::ErrorCode)> done) override {
     pending_.push_back(std::move(done));
   }
   void flush() {

@@ -114,6 +114,20 @@ TEST(MetadataImageTest, ARepeatedTopicNameOrIdReplacesTheOldTopic) {
   EXPECT_EQ(image.topic("a")->partitions.size(), 1u);
 }
 
+TEST_F(ControllerTest, ProducerIdBlocksNeverRepeatAcrossReopen) {
+  auto first = controller_->allocate_producer_ids(1, -1);
+  ASSERT_EQ(first.error, ErrorCode::None);
+  EXPECT_EQ(first.first_id, 0);
+  EXPECT_EQ(first.size, kProducerIdBlockSize);
+  auto second = controller_->allocate_producer_ids(1, -1);
+  EXPECT_EQ(second.first_id, first.first_id + kProducerIdBlockSize);
+  EXPECT_EQ(published_->next_producer_id(), second.first_id + kProducerIdBlockSize);
+
+  reopen();
+  EXPECT_EQ(controller_->image()->next_producer_id(), second.first_id + kProducerIdBlockSize);
+  EXPECT_EQ(controller_->allocate_producer_ids(1, -1).first_id, second.first_id + kProducerIdBlockSize);
+}
+
 TEST_F(ControllerTest, ValidateOnlyChangesNothing) {
   EXPECT_EQ(controller_->create_topic(topic("dry"), true).error, ErrorCode::None);
   EXPECT_EQ(controller_->image()->topic("dry"), nullptr);

@@ -29,12 +29,13 @@ class MemoryStore : public GroupStore {
   struct Append {
     int32_t partition = 0;
     std::vector<StoredRecord> records;
+    std::optional<TransactionalProducer> producer;
     std::function<void(ErrorCode)> done;
   };
 
-  void append(int32_t partition, std::vector<StoredRecord> records,
+  void append(int32_t partition, std::vector<StoredRecord> records, std::optional<TransactionalProducer> producer,
               std::function<void(ErrorCode)> done) override {
-    pending.push_back(Append{partition, std::move(records), std::move(done)});
+    pending.push_back(Append{partition, std::move(records), producer, std::move(done)});
   }
   // Completes the oldest append; its records become durable on success.
   void complete_next(ErrorCode error = ErrorCode::None) {

@@ -110,7 +110,9 @@ TEST_P(CodecTest, StreamStopsAtTheCap) {
   } catch (const DecodeError&) {
   }
   EXPECT_LE(returned, kMiB);
-  if (stream) EXPECT_EQ(stream->total_bytes(), kMiB + 1);
+  if (stream) {
+    EXPECT_EQ(stream->total_bytes(), kMiB + 1);
+  }
 }
 
 TEST_P(RealCodecTest, CorruptInputThrows) {

@@ -121,8 +121,8 @@ TEST_F(DataNotifierTest, NoWakeUpIsLostWhenDataArrivesDuringTheRead) {
       for (;;) {  // again at once while the wait is refused: data arrived since the read
         uint64_t generation = a->generation();
         if (appended.load() == round) return seen.set_value();
-        for (volatile int spin = 0; spin < (round % 100) * 200; spin = spin + 1) {
-        }
+        // A busy pause of varying length the compiler keeps.
+        for (int spin = 0; spin < (round % 100) * 200; ++spin) asm volatile("");
         if (notifier_.wait(1, {{a, generation}}, [&] { read(); })) return;
       }
     };

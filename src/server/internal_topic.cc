@@ -1,0 +1,34 @@
+#include "server/internal_topic.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "server/broker.h"
+#include "server/controller_calls.h"
+
+namespace freshet::server {
+
+void ensure_internal_topic(Broker& broker, const std::string& name, InternalTopicDefinition definition,
+                           std::function<void(protocol::ErrorCode)> done) {
+  if (broker.image()->topic(name)) return done(protocol::ErrorCode::None);
+  call_controller<protocol::ErrorCode>(
+      broker,
+      [name, definition = std::move(definition)](cluster::Controller& controller) {
+        auto result = controller.create_topic(definition(controller.live_brokers().size()), false);
+        if (result.error == protocol::ErrorCode::TopicAlreadyExists) return protocol::ErrorCode::None;
+        if (result.error != protocol::ErrorCode::None) {
+          spdlog::error("creating {} failed: {}", name, result.message);
+          return protocol::ErrorCode::CoordinatorNotAvailable;
+        }
+        spdlog::info("created internal topic {}", name);
+        return protocol::ErrorCode::None;
+      },
+      std::move(done));
+}
+
+int16_t internal_replication_factor(const cluster::BrokerConfig& config, const char* key, size_t live_brokers) {
+  return static_cast<int16_t>(std::min<int64_t>(config.get_int(key), static_cast<int64_t>(live_brokers)));
+}
+
+}  // namespace freshet::server
