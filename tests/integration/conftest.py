@@ -62,4 +62,4 @@ def pytest_runtest_makereport(item, call):
             report.sections.append((f"freshet log {b.bootstrap} ({b.log_path})", b.log_tail()))
         for d in getattr(item, "client_drivers", []):
             report.sections.append((f"{d.client} driver stderr: {' '.join(d.command)}",
-                                    d.stderr_tail()))
+                                    d.stderr_tail(max_lines=200)))

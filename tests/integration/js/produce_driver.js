@@ -8,12 +8,17 @@
 //
 // Record i has the value "i" and no key and goes to partition i % P (always explicit: the
 // acks are matched to records by partition); production stops after --count records or,
-// without it, when standard input closes. kafkajs sends one Produce request per send() call, so the
-// driver keeps up to --max-in-flight send() calls (default 1) outstanding, each carrying the
-// records due by then (at most MAX_RECORDS_PER_SEND). One line per record once its send()
-// settles ({"type":"ack","seq","partition","offset"} or {"type":"error","seq","error"}), then
-// {"type":"done","sent","acked","failed"}. Exit status 0 when every record was acknowledged.
-// kafkajs's retries: unbounded when idempotent (its own default), 100 ms to 1 s apart.
+// without it, when standard input closes. kafkajs sends one Produce request per send() call;
+// the driver makes one send() at a time, of the records due by then (at most
+// MAX_RECORDS_PER_SEND). More would add no request on the wire when idempotent (kafkajs's
+// eosManager serializes an idempotent producer's requests per broker), and kafkajs 2.2.4
+// fails them when a connection closes under one: brokerPool.removeBroker leaves the
+// single-broker pool without a seed broker while another send() retries connect(), a
+// non-retriable TypeError. --max-in-flight is kafkajs's maxInFlightRequests. One line per
+// record once its send() settles ({"type":"ack","seq","partition","offset"} or
+// {"type":"error","seq","error"}), then {"type":"done","sent","acked","failed"}. Exit status
+// 0 when every record was acknowledged. kafkajs's retries: unbounded when idempotent (its
+// own default), 100 ms to 1 s apart.
 const { Kafka, logLevel, Partitioners } = require('kafkajs')
 
 const MAX_RECORDS_PER_SEND = 100
@@ -85,7 +90,6 @@ async function produce(options) {
     process.stdin.on('end', () => { stdinClosed = true })
   }
   const counts = { acked: 0, failed: 0 }
-  const outstanding = new Set()
   const startMs = Date.now()
   let sent = 0
   const more = () => (count ? sent < count : !stdinClosed)
@@ -96,10 +100,6 @@ async function produce(options) {
   }
 
   while (more()) {
-    if (outstanding.size >= maxInFlight) {
-      await Promise.race(outstanding)
-      continue
-    }
     const last = due()
     if (last <= sent) {
       await new Promise(resolve => setTimeout(resolve, 1))
@@ -108,18 +108,15 @@ async function produce(options) {
     const seqs = Array.from({ length: last - sent }, (_, i) => sent + i)
     sent = last
     const messages = seqs.map(seq => ({ value: String(seq), partition: seq % partitions }))
-    const send = producer.send({ topic: options.topic, acks, messages })
-      .then(metadata => reportAcks(seqs, messages, metadata, counts))
-      .catch(error => {
-        process.stderr.write(`send of records ${seqs[0]}..${seqs[seqs.length - 1]} failed: ${error.stack}\n` +
-          (error.cause ? `caused by: ${error.cause.stack}\n` : ''))
-        counts.failed += seqs.length
-        for (const seq of seqs) printLine({ type: 'error', seq, error: String(error) })
-      })
-      .finally(() => outstanding.delete(send))
-    outstanding.add(send)
+    try {
+      reportAcks(seqs, messages, await producer.send({ topic: options.topic, acks, messages }), counts)
+    } catch (error) {
+      process.stderr.write(`send of records ${seqs[0]}..${seqs[seqs.length - 1]} failed: ${error.stack}\n` +
+        (error.cause ? `caused by: ${error.cause.stack}\n` : ''))
+      counts.failed += seqs.length
+      for (const seq of seqs) printLine({ type: 'error', seq, error: String(error) })
+    }
   }
-  await Promise.all(outstanding)
   await producer.disconnect()
   printLine({ type: 'done', sent, ...counts })
   return counts.acked === sent ? 0 : 1
