@@ -46,9 +46,9 @@ class DriverProcess:
     """One driver process. A reader thread appends each JSON line of its stdout to `events`
     (arrival order); its stderr goes to `stderr_path`."""
 
-    def __init__(self, client, args, workdir):
+    def __init__(self, client, args, stderr_path):
         self.client = client
-        self.stderr_path = os.path.join(workdir, f"{client}-{os.getpid()}-{id(self)}.stderr")
+        self.stderr_path = stderr_path
         self.command = command_of(client) + [str(a) for a in args]
         self.events = []
         self._lock = threading.Lock()
@@ -60,7 +60,10 @@ class DriverProcess:
 
     def _read(self):
         for line in self.proc.stdout:
-            event = json.loads(line)
+            try:
+                event = json.loads(line)
+            except ValueError:  # not a driver line: kept, so a test sees it rather than hangs
+                event = {"type": "unparsed", "line": line.decode("utf-8", "replace")}
             with self._lock:
                 self.events.append(event)
 
@@ -125,7 +128,8 @@ class DriverFactory:
         self.started = []
 
     def start(self, client, *args):
-        driver = DriverProcess(client, args, self.workdir)
+        stderr_path = os.path.join(self.workdir, f"{len(self.started)}-{client}.stderr")
+        driver = DriverProcess(client, args, stderr_path)
         self.started.append(driver)
         return driver
 

@@ -102,8 +102,7 @@ def produce(args):
                 producer.poll(0.1)
         producer.poll(0)
         sent += 1
-    while producer.flush(1.0) > 0:
-        pass
+    producer.flush()  # serves the delivery report of every record produced
     print_line(type="done", sent=sent, **counts)
     return 0 if counts["acked"] == sent else 1
 
