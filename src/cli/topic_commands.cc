@@ -13,6 +13,7 @@ void add_topic_commands(CLI::App& app) {
   add_topic_delete_command(*topic);
   add_topic_alter_config_command(*topic);
   add_topic_add_partitions_command(*topic);
+  add_topic_producers_command(*topic);
 }
 
 }  // namespace freshet::cli

@@ -6,7 +6,6 @@ namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
 constexpr const char* kCluster = "this node is a single-node cluster; clusters are not built yet";
 constexpr const char* kLifecycle = "retention, compaction and segment deletion are not built yet";
-constexpr const char* kTransactions = "transactions are not built yet";
 constexpr const char* kFlush = "Freshet fsyncs for acks=all (group commit) and at clean shutdown";
 
 struct InertKey {
@@ -28,9 +27,6 @@ constexpr InertKey kInertKeys[] = {
     {"log.flush.scheduler.interval.ms", kFlush},
     {"log.flush.offset.checkpoint.interval.ms", "recovery points are checkpointed at clean shutdown"},
     {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
-    {"transaction.state.log.num.partitions", kTransactions},
-    {"transaction.state.log.replication.factor", kTransactions},
-    {"transaction.state.log.min.isr", kTransactions},
     // Topic keys.
     {"retention.ms", kLifecycle},
     {"retention.bytes", kLifecycle},

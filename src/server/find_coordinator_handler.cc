@@ -2,6 +2,7 @@
 #include "server/broker.h"
 #include "server/handlers.h"
 #include "server/offsets_topic.h"
+#include "server/transaction_topic.h"
 
 namespace freshet::server {
 
@@ -27,10 +28,10 @@ FindCoordinatorResponse::Coordinator locate(const Request& request, int8_t key_t
     out.error_message = std::move(message);
     return out;
   };
-  if (key_type == kTransactionKey)
-    return fail(ErrorCode::CoordinatorNotAvailable, "this broker has no transaction coordinator yet");
-  if (key_type != kGroupKey) return fail(ErrorCode::InvalidRequest, "unknown coordinator key type");
-  if (topic_error != ErrorCode::None) return fail(topic_error, "the group coordinator is not available");
+  if (key_type != kGroupKey && key_type != kTransactionKey) return fail(ErrorCode::InvalidRequest, "unknown coordinator key type");
+  if (topic_error != ErrorCode::None)
+    return fail(topic_error, key_type == kGroupKey ? "the group coordinator is not available"
+                                                   : "the transaction coordinator is not available");
   auto endpoint = broker.config().advertised_listener(request.listener);
   out.node_id = broker.node_id();
   out.host = endpoint.host;
@@ -55,13 +56,16 @@ void respond(const RequestPtr& request, const FindCoordinatorRequest& req, Error
 }
 }  // namespace
 
-// Every group is coordinated here (a single node); asking for one creates
-// __consumer_offsets first, as Kafka does.
+// Every group and transactional id is coordinated here (a single node);
+// asking for one creates __consumer_offsets or __transaction_state first, as
+// Kafka does.
 void handle_find_coordinator(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<FindCoordinatorRequest>();
   req->decode(body, request->version());
-  if (req->key_type != kGroupKey) return respond(request, *req, ErrorCode::None);
-  ensure_offsets_topic(request->broker, [request, req](ErrorCode error) { respond(request, *req, error); });
+  auto answer = [request, req](ErrorCode error) { respond(request, *req, error); };
+  if (req->key_type == kGroupKey) return ensure_offsets_topic(request->broker, answer);
+  if (req->key_type == kTransactionKey) return ensure_transaction_topic(request->broker, answer);
+  respond(request, *req, ErrorCode::None);
 }
 
 }  // namespace freshet::server

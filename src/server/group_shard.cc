@@ -78,7 +78,7 @@ class GroupShard::Store : public coordinator::GroupStore {
       builder.append(now, protocol::BytesView(record.key), value);
     }
     auto batch = std::make_shared<std::vector<uint8_t>>(builder.build());
-    AppendOutcome outcome = target->append(protocol::Records{*batch, batch}, kProduceVersion, now);
+    AppendOutcome outcome = target->append(protocol::Records{*batch, batch, std::nullopt}, kProduceVersion, now);
     if (outcome.error != ErrorCode::None) {
       spdlog::warn("writing group records to {}-{} failed: {}", kOffsetsTopic, partition, outcome.message);
       return finish(outcome.error);

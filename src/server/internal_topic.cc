@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "coordinator/group_coordinator.h"
 #include "server/broker.h"
 #include "server/controller_calls.h"
 
@@ -25,6 +26,14 @@ void ensure_internal_topic(Broker& broker, const std::string& name, InternalTopi
         return protocol::ErrorCode::None;
       },
       std::move(done));
+}
+
+std::optional<CoordinatorRoute> route_coordinator_key(const Broker& broker, const cluster::MetadataImage& image,
+                                                      std::string_view topic_name, const std::string& key) {
+  const cluster::TopicInfo* topic = image.topic(topic_name);
+  if (!topic || topic->partitions.empty()) return std::nullopt;
+  int32_t partition = coordinator::group_partition(key, static_cast<int32_t>(topic->partitions.size()));
+  return CoordinatorRoute{partition, broker.shard_of(*topic, partition)};
 }
 
 int16_t internal_replication_factor(const cluster::BrokerConfig& config, const char* key, size_t live_brokers) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "cluster/controller.h"
@@ -21,6 +22,16 @@ using InternalTopicDefinition = std::function<cluster::NewTopic(size_t live_brok
 // (COORDINATOR_NOT_AVAILABLE when creating failed: the client retries).
 void ensure_internal_topic(Broker& broker, const std::string& name, InternalTopicDefinition definition,
                            std::function<void(protocol::ErrorCode)> done);
+
+// The partition of an internal topic coordinating `key` (a group id or a
+// transactional id: Kafka hashes both alike) and the shard owning it.
+struct CoordinatorRoute {
+  int32_t partition;
+  unsigned shard;
+};
+// nullopt while the topic does not exist.
+std::optional<CoordinatorRoute> route_coordinator_key(const Broker& broker, const cluster::MetadataImage& image,
+                                                      std::string_view topic_name, const std::string& key);
 
 // The replication factor `key` names, capped at `live_brokers`.
 int16_t internal_replication_factor(const cluster::BrokerConfig& config, const char* key, size_t live_brokers);

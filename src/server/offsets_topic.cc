@@ -26,10 +26,7 @@ void ensure_offsets_topic(Broker& broker, std::function<void(protocol::ErrorCode
 
 std::optional<GroupRoute> route_group(const Broker& broker, const cluster::MetadataImage& image,
                                       const std::string& group_id) {
-  const cluster::TopicInfo* topic = image.topic(std::string(kOffsetsTopic));
-  if (!topic || topic->partitions.empty()) return std::nullopt;
-  int32_t partition = coordinator::group_partition(group_id, static_cast<int32_t>(topic->partitions.size()));
-  return GroupRoute{partition, broker.shard_of(*topic, partition)};
+  return route_coordinator_key(broker, image, kOffsetsTopic, group_id);
 }
 
 coordinator::GroupConfig group_config(const cluster::BrokerConfig& config) {

@@ -12,6 +12,7 @@
 #include "cluster/internal_topics.h"
 #include "coordinator/group_config.h"
 #include "protocol/errors.h"
+#include "server/internal_topic.h"
 
 namespace freshet::server {
 
@@ -27,10 +28,7 @@ cluster::NewTopic offsets_topic_definition(const cluster::BrokerConfig& config, 
 // Creates the topic unless it exists; done(error) runs on the caller's shard.
 void ensure_offsets_topic(Broker& broker, std::function<void(protocol::ErrorCode)> done);
 
-struct GroupRoute {
-  int32_t partition;  // of __consumer_offsets
-  unsigned shard;     // owning that partition
-};
+using GroupRoute = CoordinatorRoute;  // a partition of __consumer_offsets
 // Where `group_id` is coordinated; nullopt while the topic does not exist.
 std::optional<GroupRoute> route_group(const Broker& broker, const cluster::MetadataImage& image,
                                       const std::string& group_id);
