@@ -11,6 +11,7 @@ packages=(
   librdkafka-dev kcat python3-confluent-kafka python3-kafka python3-pytest
   python3-pytest-timeout python3-snappy python3-lz4 python3-zstandard
   libfuse3-dev fuse3
+  python3-venv openjdk-17-jdk-headless maven
 )
 
 missing=()

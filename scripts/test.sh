@@ -2,9 +2,12 @@
 # The project's test command (the README's second command): installs the Debian packages,
 # builds Release with unit tests into build/, then runs every suite:
 #   1. unit tests (ctest / GoogleTest)
-#   2. integration tests with confluent-kafka, kafka-python and kcat (pytest)
-#   3. integration tests with kafkajs (node's test runner)
-#   4. unit tests and fuzz targets again, built with AddressSanitizer and
+#   2. integration tests (pytest) with the newest confluent-kafka (a venv from
+#      scripts/install-test-clients.sh), kafka-python, kcat, and the Java client, kafkajs and
+#      confluent-kafka producer drivers
+#   3. the integration tests marked `librdkafka` again, under Debian's confluent-kafka 1.7
+#   4. integration tests with kafkajs (node's test runner)
+#   5. unit tests and fuzz targets again, built with AddressSanitizer and
 #      UndefinedBehaviorSanitizer into build-sanitize/ (FRESHET_SANITIZE=0 skips it)
 # Every suite runs even if an earlier one failed; the exit status is non-zero if any failed
 # or ran no test at all.
@@ -36,21 +39,23 @@ run_suite() {  # run_suite NAME COMMAND...: runs a suite, records it if it fails
 
 run_suite "unit tests" ctest --test-dir "$build" --output-on-failure --no-tests=error -j"$(nproc)"
 
-run_suite "integration tests (python clients, kcat)" \
-  /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
+# The clients beyond Debian's packages: newest confluent-kafka, kafkajs, the Java client.
+if ! bash scripts/install-test-clients.sh; then
+  echo "==== test clients install FAILED"
+  failed+=("test clients install")
+fi
+newest_python="$repo/tests/integration/.venv/bin/python"
+[ -x "$newest_python" ] || newest_python=/usr/bin/python3  # still runs what it can
 
-install_kafkajs() (  # kafkajs and its snappy codec, pinned by package-lock.json
-  cd "$repo/tests/integration/js" && npm ci --no-audit --no-fund --loglevel=error
-)
+run_suite "integration tests (newest confluent-kafka, kafka-python, kcat, Java client, kafkajs)" \
+  "$newest_python" -m pytest tests/integration -q -p no:cacheprovider
+run_suite "integration tests marked librdkafka (Debian's confluent-kafka 1.7)" \
+  /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider -m librdkafka
+
 kafkajs_tests() (
   cd "$repo/tests/integration/js" && node --test ./*.test.js
 )
-if install_kafkajs; then
-  run_suite "integration tests (kafkajs)" kafkajs_tests
-else
-  echo "==== kafkajs install FAILED"
-  failed+=("kafkajs install")
-fi
+run_suite "integration tests (kafkajs)" kafkajs_tests
 
 # -O1 and line tables only: a build about as fast as Release, reports with file:line.
 # Asio's recycling allocator pairs aligned_alloc with operator delete, which ASan reports

@@ -8,7 +8,8 @@
 - `broker_factory`: `broker_factory(settings=None, smp=1, config_file=None,
   embedded_defaults=False, log_level=None)` starts another broker; every broker is killed at teardown.
 A broker that exits although the test did not stop or kill it fails the test at teardown, and
-the broker's log is attached to the report of every failing test.
+the broker's log is attached to the report of every failing test, with the stderr of every
+client driver the test started (client_drivers.py).
 """
 import pytest
 
@@ -46,6 +47,12 @@ def broker(request, broker_factory):
                           config_file=options.get("config_file"), log_level=options.get("log_level"))
 
 
+def pytest_report_header(config):
+    import confluent_kafka
+    return (f"confluent-kafka {confluent_kafka.version()[0]} "
+            f"(librdkafka {confluent_kafka.libversion()[0]})")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -53,3 +60,6 @@ def pytest_runtest_makereport(item, call):
     if report.failed:
         for b in getattr(item, "freshet_brokers", []):
             report.sections.append((f"freshet log {b.bootstrap} ({b.log_path})", b.log_tail()))
+        for d in getattr(item, "client_drivers", []):
+            report.sections.append((f"{d.client} driver stderr: {' '.join(d.command)}",
+                                    d.stderr_tail(max_lines=200)))

@@ -31,6 +31,7 @@ from helpers import (GROUP_BROKER_SETTINGS, OP_TIMEOUT_S, balanced, commit_posit
                      topic_partitions, unique_topic, wait_until)
 from helpers import group_consumers  # noqa: F401 (a fixture)
 
+pytestmark = pytest.mark.librdkafka
 shared_broker, attach_shared_broker = shared_broker_fixture(GROUP_BROKER_SETTINGS, smp=2)
 
 

@@ -15,6 +15,7 @@ from helpers import (DELETE_GROUPS, GROUP_BROKER_SETTINGS, OP_TIMEOUT_S, Array, 
                      unique_topic, wait_until)
 from helpers import group_consumers  # noqa: F401 (a fixture)
 
+pytestmark = pytest.mark.librdkafka
 RESTARTS = pytest.mark.parametrize("how", ["sigterm", "kill9"])
 
 

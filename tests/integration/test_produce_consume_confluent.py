@@ -9,7 +9,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, TopicPartition
 from helpers import (CODECS, SMP_1_AND_2, consume, consume_all, consumer, create_topic,
                      poll_records, produce_ok, wait_until, watermarks)
 
-pytestmark = SMP_1_AND_2
+pytestmark = [SMP_1_AND_2, pytest.mark.librdkafka]
 
 
 @pytest.mark.parametrize("acks", ["0", "1", "all"])
