@@ -1,6 +1,7 @@
-"""Client drivers: the Java client (java/), kafkajs (js/produce_driver.js) and confluent-kafka
-(confluent_driver.py) as processes with one command line and one output, JSON lines on stdout
-(see java/src/main/java/io/freshet/testclient/ProduceCommand.java and ConsumeCommand.java):
+"""Client drivers: the Java client (java/), kafkajs (js/produce_driver.js, js/txn_driver.js) and
+confluent-kafka (confluent_driver.py) as processes with one command line and one output, JSON
+lines on stdout (see java/src/main/java/io/freshet/testclient/: ProduceCommand.java,
+ConsumeCommand.java, TransactionalProduceCommand.java, ConsumeTransformProduceCommand.java):
 
     drivers = client_drivers   # the fixture: every process it started is killed at teardown
     p = drivers.start("java", "produce", "--bootstrap", broker.bootstrap, "--topic", topic)
@@ -22,13 +23,16 @@ from helpers import OP_TIMEOUT_S
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JAVA_CLIENT_JAR = os.path.join(HERE, "java", "target", "freshet-java-client.jar")
-KAFKAJS_DRIVER = os.path.join(HERE, "js", "produce_driver.js")
+KAFKAJS_DRIVERS = {"produce": os.path.join(HERE, "js", "produce_driver.js"),
+                   "transactional-produce": os.path.join(HERE, "js", "txn_driver.js"),
+                   "consume-transform-produce": os.path.join(HERE, "js", "txn_driver.js")}
 CONFLUENT_DRIVER = os.path.join(HERE, "confluent_driver.py")
 INSTALL_HINT = "run scripts/install-test-clients.sh"
 
 
-def command_of(client):
-    """The command line that starts `client`'s driver ("java", "kafkajs" or "confluent")."""
+def command_of(client, command):
+    """The command line that starts `client`'s driver ("java", "kafkajs" or "confluent") for
+    `command` ("produce", "transactional-produce", ...), without its arguments."""
     if client == "java":
         if not os.path.exists(JAVA_CLIENT_JAR):
             pytest.fail(f"{JAVA_CLIENT_JAR} is missing: {INSTALL_HINT}", pytrace=False)
@@ -36,7 +40,9 @@ def command_of(client):
     if client == "kafkajs":
         if not os.path.isdir(os.path.join(HERE, "js", "node_modules", "kafkajs")):
             pytest.fail(f"kafkajs is not installed in {HERE}/js: {INSTALL_HINT}", pytrace=False)
-        return ["node", KAFKAJS_DRIVER]
+        if command not in KAFKAJS_DRIVERS:
+            raise ValueError(f"the kafkajs drivers have no command {command!r}")
+        return ["node", KAFKAJS_DRIVERS[command]]
     if client == "confluent":
         return [sys.executable, CONFLUENT_DRIVER]  # the confluent-kafka this suite runs with
     raise ValueError(f"unknown client {client!r}")
@@ -49,7 +55,7 @@ class DriverProcess:
     def __init__(self, client, args, stderr_path):
         self.client = client
         self.stderr_path = stderr_path
-        self.command = command_of(client) + [str(a) for a in args]
+        self.command = command_of(client, args[0]) + [str(a) for a in args]
         self.events = []
         self._lock = threading.Lock()
         with open(self.stderr_path, "wb") as stderr:

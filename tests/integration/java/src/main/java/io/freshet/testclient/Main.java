@@ -9,11 +9,16 @@ import java.util.Arrays;
  */
 public final class Main {
     private static final String USAGE = String.join("\n",
-            "usage: java -jar freshet-java-client.jar COMMAND --bootstrap HOST:PORT --topic TOPIC [options]",
+            "usage: java -jar freshet-java-client.jar COMMAND --bootstrap HOST:PORT [options]",
             "  produce [--count N] [--throughput RECORDS_PER_S] [--partitions P]",
             "          [--acks 0|1|all] [--idempotent] [--max-in-flight N]",
             "  consume --group GROUP --count N [--isolation-level read_committed|read_uncommitted]",
             "          [--timeout-ms MS]",
+            "  transactional-produce --transactional-id ID --topic T [--topic T2]... [--partitions P]",
+            "          [--transactions N] [--records M] [--outcomes c|a...] [--tag TAG] [--hold-last]",
+            "          [--retry-ms MS]",
+            "  consume-transform-produce --group GROUP --input T --output T2 --transactional-id ID",
+            "          [--max-records-per-txn N] [--outcomes c|a...] [--retry-ms MS]",
             "  every command: [--property key=value]... (any Java client setting)");
 
     private Main() {}
@@ -37,6 +42,8 @@ public final class Main {
         Command command = switch (args[0]) {
             case "produce" -> new ProduceCommand(options);
             case "consume" -> new ConsumeCommand(options);
+            case "transactional-produce" -> new TransactionalProduceCommand(options);
+            case "consume-transform-produce" -> new ConsumeTransformProduceCommand(options);
             default -> throw new UsageException("unknown command: " + args[0]);
         };
         options.rejectUnread();

@@ -75,6 +75,13 @@ final class Options {
         return properties;
     }
 
+    /** Every value of a repeatable option (`--topic a --topic b`); at least one is required. */
+    List<String> list(String name) {
+        List<String> all = all(name);
+        if (all.isEmpty() || all.contains(null)) throw new UsageException("--" + name + " VALUE is required");
+        return all;
+    }
+
     void rejectUnread() {
         for (String name : values.keySet()) {
             if (!read.contains(name)) throw new UsageException("unknown option --" + name);

@@ -1,12 +1,9 @@
 package io.freshet.testclient;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -51,7 +48,7 @@ final class ProduceCommand implements Command {
     public int run() throws InterruptedException {
         AtomicLong acked = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        BooleanSupplier more = count > 0 ? null : stdinOpen();
+        BooleanSupplier more = count > 0 ? null : StdinWatch.start()::open;
         long sent = 0;
         try (KafkaProducer<String, String> producer =
                      new KafkaProducer<>(settings, new StringSerializer(), new StringSerializer())) {
@@ -83,25 +80,5 @@ final class ProduceCommand implements Command {
         if (throughputPerS == 0) return;
         long waitNanos = startNanos + seq * TimeUnit.SECONDS.toNanos(1) / throughputPerS - System.nanoTime();
         if (waitNanos > 0) TimeUnit.NANOSECONDS.sleep(waitNanos);
-    }
-
-    /** True until standard input reaches its end: the caller's way to say "stop producing". */
-    private static BooleanSupplier stdinOpen() {
-        AtomicBoolean open = new AtomicBoolean(true);
-        Thread reader = new Thread(() -> {
-            InputStream in = System.in;
-            byte[] buffer = new byte[256];
-            try {
-                while (in.read(buffer) >= 0) {
-                    // the content is ignored: only the end counts
-                }
-            } catch (IOException e) {
-                // a broken stdin ends production like a closed one
-            }
-            open.set(false);
-        }, "stdin-watch");
-        reader.setDaemon(true);
-        reader.start();
-        return open::get;
     }
 }
