@@ -4,10 +4,18 @@ at an isolation level, the last stable offset through ListOffsets, and a transac
 state through DescribeTransactions."""
 import collections
 
+import confluent_kafka
 from confluent_kafka import TopicPartition
 
 from helpers import (OP_TIMEOUT_S, Api, Array, WireConnection, consumer, poll_records,
                      wait_until)
+
+# Since 2.10 librdkafka re-bootstraps when every broker is down and decommissions the old
+# broker handles; a group coordinator cached on one of those makes send_offsets_to_transaction()
+# hang past its timeout after a broker restart (librdkafka issues #5511 and #5456, open).
+# Without re-bootstrap it reconnects to the same handle. Older librdkafka has no such setting.
+NO_REBOOTSTRAP = ({"metadata.recovery.strategy": "none"}
+                  if confluent_kafka.libversion()[1] >= 0x020a0000 else {})
 
 READ_COMMITTED = 1
 READ_UNCOMMITTED = 0
