@@ -6,7 +6,8 @@ lines as the Java driver (java/src/main/java/io/freshet/testclient/):
         [--max-in-flight N] [--property key=value]...
     python confluent_driver.py transactional-produce --bootstrap HOST:PORT --transactional-id ID
         --topic T [--topic T2]... [--partitions P] [--transactions N] [--records M]
-        [--outcomes c|a...] [--tag TAG] [--hold-last] [--retry-ms MS] [--property key=value]...
+        [--outcomes c|a...] [--tag TAG] [--hold-last] [--recreate] [--retry-ms MS]
+        [--property key=value]...
     python confluent_driver.py consume-transform-produce --bootstrap HOST:PORT --group G
         --input T --output T2 --transactional-id ID [--max-records-per-txn N]
         [--outcomes c|a...] [--retry-ms MS] [--property key=value]...
@@ -61,6 +62,7 @@ def parse_args(argv):
     txn_produce.add_argument("--records", type=int, default=10)
     txn_produce.add_argument("--tag")
     txn_produce.add_argument("--hold-last", action="store_true")
+    txn_produce.add_argument("--recreate", action="store_true")
     transform = commands.choices["consume-transform-produce"]
     transform.add_argument("--group", required=True)
     transform.add_argument("--input", required=True)

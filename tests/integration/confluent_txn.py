@@ -4,7 +4,8 @@ TransactionalProduceCommand.java, ConsumeTransformProduceCommand.java):
 
 - transactional-produce: transactions of --records records "TAG:t:j" spread over the --topic
   options' partitions, each ended as --outcomes says; "flushed", "open" (--hold-last),
-  "committed"/"aborted" per transaction, then "done".
+  "committed"/"aborted" per transaction, then "done"; with --recreate a producer that can
+  only be closed is replaced ("restarted") and the run goes on.
 - consume-transform-produce: the read_committed group consumer's polls copied to --output in
   one transaction each, with send_offsets_to_transaction; back to the committed offsets after
   an abort, a new producer after a failure that leaves only closing; "committed"/"aborted"
@@ -84,14 +85,24 @@ def produce_one(producer, topic, partition, key, value, on_delivery=None):
             producer.poll(0.1)
 
 
+def start_producer(args, calls, txn):
+    """A new transactional producer, initialized; None when init keeps failing. `txn` >= 0
+    says it replaces one that failed in that transaction: {"type":"restarted","txn":txn}."""
+    producer = Producer(settings(args, **{"transactional.id": args.transactional_id}))
+    if calls.retrying("init", txn, lambda: producer.init_transactions(CALL_TIMEOUT_S)):
+        return None
+    if txn >= 0:
+        print_line(type="restarted", txn=txn)
+    return producer
+
+
 def transactional_produce(args):
     stdin = stdin_closed()
     tag = args.tag or args.transactional_id
     calls = TxnCalls(args.retry_ms)
-    producer = Producer(settings(args, **{"transactional.id": args.transactional_id}))
     counts = {"committed": 0, "aborted": 0}
 
-    def produce_and_flush(txn):
+    def produce_and_flush(producer, txn):
         producer.begin_transaction()
         failures = []
 
@@ -108,12 +119,12 @@ def transactional_produce(args):
             raise KafkaException(failures[0])
 
     as_planned = True
-    next_step = calls.retrying("init", -1, lambda: producer.init_transactions(CALL_TIMEOUT_S))
+    producer = start_producer(args, calls, -1)
     txn = 0
-    while next_step is None and (txn < args.transactions if args.transactions
-                                 else not stdin.is_set()):
+    while producer is not None and (txn < args.transactions if args.transactions
+                                    else not stdin.is_set()):
         commit = outcome_of(args, txn)
-        next_step = calls.once("produce", txn, lambda: produce_and_flush(txn))
+        next_step = calls.once("produce", txn, lambda: produce_and_flush(producer, txn))
         if next_step is None:
             print_line(type="flushed", txn=txn, records=args.records)
             if args.hold_last and txn == args.transactions - 1:
@@ -123,16 +134,18 @@ def transactional_produce(args):
             next_step = calls.retrying("commit" if commit else "abort", txn,
                                        lambda: end(CALL_TIMEOUT_S))
         if next_step == "abort":
-            as_planned = False
             commit = False
             next_step = calls.retrying("abort", txn,
                                        lambda: producer.abort_transaction(CALL_TIMEOUT_S))
+        as_planned &= next_step is None and commit == outcome_of(args, txn)
         if next_step is None:
             print_line(type="committed" if commit else "aborted", txn=txn)
             counts["committed" if commit else "aborted"] += 1
+        else:
+            producer = start_producer(args, calls, txn) if args.recreate else None
         txn += 1
     print_line(type="done", **counts)
-    return 0 if as_planned and next_step is None else 1
+    return 0 if as_planned and producer is not None else 1
 
 
 def consume_transform_produce(args):
@@ -143,15 +156,6 @@ def consume_transform_produce(args):
         "isolation.level": "read_committed"}))
     consumer.subscribe([args.input])
     counts = {"committed": 0, "aborted": 0, "restarts": 0}
-
-    def start_producer(txn):
-        """A new transactional producer, initialized; None when init keeps failing."""
-        producer = Producer(settings(args, **{"transactional.id": args.transactional_id}))
-        if calls.retrying("init", txn, lambda: producer.init_transactions(CALL_TIMEOUT_S)):
-            return None
-        if txn >= 0:
-            print_line(type="restarted", txn=txn)
-        return producer
 
     def transform(producer, messages, txn):
         """Transaction `txn` over `messages`: None when it committed as planned, else what
@@ -196,7 +200,7 @@ def consume_transform_produce(args):
         return calls.retrying("rewind", txn, seek_committed) is None
 
     ok = True
-    producer = start_producer(-1)
+    producer = start_producer(args, calls, -1)
     txn = 0
     while producer is not None and not stdin.is_set():
         messages = consumer.consume(args.max_records_per_txn, POLL_TIMEOUT_S)
@@ -208,7 +212,7 @@ def consume_transform_produce(args):
             continue
         next_step = transform(producer, messages, txn)
         if next_step == "close":
-            producer = start_producer(txn)
+            producer = start_producer(args, calls, txn)
             counts["restarts"] += 1
         if next_step is not None and producer is not None:
             ok &= rewind(txn)

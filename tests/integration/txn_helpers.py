@@ -118,7 +118,7 @@ def wait_transaction_state(broker, transactional_id, state, timeout_s=OP_TIMEOUT
 
 def start_transactional_producer(drivers, client, broker, transactional_id, topics, partitions,
                                  transactions=None, records=10, outcomes="c", hold_last=False,
-                                 tag=None, properties=()):
+                                 recreate=False, tag=None, properties=()):
     """A `transactional-produce` driver of `client` (client_drivers.py); see the Java
     driver's TransactionalProduceCommand for the options and the JSON lines."""
     args = ["transactional-produce", "--bootstrap", broker.bootstrap,
@@ -130,6 +130,8 @@ def start_transactional_producer(drivers, client, broker, transactional_id, topi
         args += ["--transactions", transactions]
     if hold_last:
         args.append("--hold-last")
+    if recreate:
+        args.append("--recreate")
     if tag:
         args += ["--tag", tag]
     for setting in properties:

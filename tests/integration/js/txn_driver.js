@@ -5,25 +5,27 @@
 //
 //   node txn_driver.js transactional-produce --bootstrap HOST:PORT --transactional-id ID
 //       --topic T [--topic T2]... [--partitions P] [--transactions N] [--records M]
-//       [--outcomes c|a...] [--tag TAG] [--hold-last] [--property transaction.timeout.ms=MS]
+//       [--outcomes c|a...] [--tag TAG] [--hold-last] [--recreate] [--retry-ms MS]
+//       [--property transaction.timeout.ms=MS]
 //   node txn_driver.js consume-transform-produce --bootstrap HOST:PORT --group G --input T
 //       --output T2 --transactional-id ID [--max-records-per-txn N] [--outcomes c|a...]
-//       [--property transaction.timeout.ms=MS]
+//       [--retry-ms MS] [--property transaction.timeout.ms=MS]
 //
-// kafkajs has no error classes for transactions: any failure of a transaction's sends or of
-// its commit is answered with abort(), a failed abort() leaves only a new producer (the
-// first transaction() of which runs InitProducerId, ending what the old one left open). Each
-// failure is printed as {"type":"error","txn","operation","error": the broker's error name
-// (kafkajs's `type`) or the error's class,"message","next": "abort" or "close"}. kafkajs
+// kafkajs has no error classes for transactions: a retriable failure of beginning (its first
+// transaction() runs InitProducerId) or ending a transaction is retried (--retry-ms), any
+// other failure of a transaction's sends or of its commit is answered with abort(), a failed
+// abort() leaves only a new producer (whose InitProducerId ends what the old one left open).
+// Each failure is printed as {"type":"error","txn","operation","error": the broker's error
+// name (kafkajs's `type`) or the error's class,"message","next": "retry", "abort" or "close"}. kafkajs
 // retries each request itself (5 times here, 100 ms to 1 s apart). kafkajs's
 // transactional sends are one Produce request per send; a transaction's records go in one
 // sendBatch.
 const { Kafka, logLevel, Partitioners } = require('kafkajs')
 
 const RETRY = { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 }
-const FLAGS = new Set(['hold-last'])
+const FLAGS = new Set(['hold-last', 'recreate'])
 const VALUES = new Set(['bootstrap', 'transactional-id', 'partitions', 'transactions', 'records',
-  'outcomes', 'tag', 'group', 'input', 'output', 'max-records-per-txn'])
+  'outcomes', 'tag', 'group', 'input', 'output', 'max-records-per-txn', 'retry-ms'])
 const REPEATED = new Set(['topic', 'property'])
 const USAGE = 'usage: node txn_driver.js transactional-produce|consume-transform-produce ' +
   '--bootstrap HOST:PORT --transactional-id ID [options] (see the head of txn_driver.js)'
@@ -46,6 +48,7 @@ function parseArgs(argv) {
   const outcomes = options.outcomes || 'c'
   if (!/^[ca]+$/.test(outcomes)) usage(`--outcomes takes letters c (commit) and a (abort), got: ${outcomes}`)
   options.commits = txn => outcomes[txn % outcomes.length] === 'c'
+  options.retryMs = number(options, 'retry-ms', 60000)
   options.transactionTimeoutMs = 60000
   for (const setting of options.property) {
     const [key, value] = setting.split('=')
@@ -86,27 +89,32 @@ function newProducer(kafka, options) {
   })
 }
 
-// Runs `call`; null when it succeeded, else `next` after printing the failure.
-async function attempt(operation, txn, next, call) {
-  try {
-    await call()
-    return null
-  } catch (error) {
-    const cause = error.cause || {}
-    printLine({
-      type: 'error', txn, operation, error: error.type || cause.type || error.name,
-      message: String(error.message), next,
-    })
-    return next
+// Runs `call`; null when it succeeded, else `next` after printing the failure. A retriable
+// failure (kafkajs's own retries exhausted on, say, a closed connection) of a call that
+// sends nothing to a partition is tried again, for at most --retry-ms (default 60000).
+async function attempt(operation, txn, next, call, retryUntilMs = 0) {
+  while (true) {
+    try {
+      await call()
+      return null
+    } catch (error) {
+      const cause = error.cause || {}
+      const retry = Boolean(error.retriable || cause.retriable) && Date.now() < retryUntilMs
+      printLine({
+        type: 'error', txn, operation, error: error.type || cause.type || error.name,
+        message: String(error.message), next: retry ? 'retry' : next,
+      })
+      if (!retry) return next
+    }
   }
 }
 
 // Ends `transaction` as planned (commit true/false); returns [how it ended, next] where
 // `next` is null, 'abort' (it was aborted instead) or 'close' (the producer is unusable).
-async function end(transaction, txn, commit) {
+async function end(transaction, txn, commit, retryUntilMs) {
   let next = await attempt(commit ? 'commit' : 'abort', txn, commit ? 'abort' : 'close',
-    () => (commit ? transaction.commit() : transaction.abort()))
-  if (next === 'abort') next = (await attempt('abort', txn, 'close', () => transaction.abort())) || 'abort'
+    () => (commit ? transaction.commit() : transaction.abort()), retryUntilMs)
+  if (next === 'abort') next = (await attempt('abort', txn, 'close', () => transaction.abort(), retryUntilMs)) || 'abort'
   return next
 }
 
@@ -130,45 +138,57 @@ async function transactionalProduce(options) {
   const records = number(options, 'records', 10)
   const tag = options.tag || options['transactional-id']
   if (options['hold-last'] && !transactions) usage('--hold-last needs --transactions N')
-  const producer = newProducer(kafkaOf(options), options)
-  await producer.connect()
+  const kafka = kafkaOf(options)
+  let producer = await startProducer(kafka, options, -1)
   const counts = { committed: 0, aborted: 0 }
   let asPlanned = true
-  let next = null
-  for (let txn = 0; next !== 'close' && (transactions ? txn < transactions : !stdin.closed()); txn++) {
+  for (let txn = 0; producer && (transactions ? txn < transactions : !stdin.closed()); txn++) {
     let commit = options.commits(txn)
     let transaction = null
-    next = await attempt('begin', txn, 'close', async () => { transaction = await producer.transaction() })
-    if (next) break
-    const byTopic = new Map(topics.map(topic => [topic, []]))
-    for (let j = 0; j < records; j++) {
-      const topic = topics[j % topics.length]
-      byTopic.get(topic).push({ value: `${tag}:${txn}:${j}`, partition: Math.floor(j / topics.length) % partitions })
-    }
-    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
-    next = await attempt('produce', txn, 'abort', () => transaction.sendBatch({ topicMessages, acks: -1 }))
+    let next = await attempt('begin', txn, 'close', async () => { transaction = await producer.transaction() },
+      Date.now() + options.retryMs)
     if (!next) {
-      printLine({ type: 'flushed', txn, records })
-      if (options['hold-last'] && txn === transactions - 1) {
-        printLine({ type: 'open', txn })
-        await stdin.wait()
+      const byTopic = new Map(topics.map(topic => [topic, []]))
+      for (let j = 0; j < records; j++) {
+        const topic = topics[j % topics.length]
+        byTopic.get(topic).push({ value: `${tag}:${txn}:${j}`, partition: Math.floor(j / topics.length) % partitions })
       }
-      next = await end(transaction, txn, commit)
-    } else {
-      next = (await attempt('abort', txn, 'close', () => transaction.abort())) || 'abort'
+      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
+      next = await attempt('produce', txn, 'abort', () => transaction.sendBatch({ topicMessages, acks: -1 }))
+      if (!next) {
+        printLine({ type: 'flushed', txn, records })
+        if (options['hold-last'] && txn === transactions - 1) {
+          printLine({ type: 'open', txn })
+          await stdin.wait()
+        }
+        next = await end(transaction, txn, commit, Date.now() + options.retryMs)
+      } else {
+        next = (await attempt('abort', txn, 'close', () => transaction.abort(), Date.now() + options.retryMs)) || 'abort'
+      }
     }
-    if (next === 'abort') {
-      asPlanned = false
-      commit = false
-    }
+    if (next === 'abort') commit = false
+    asPlanned = asPlanned && next !== 'close' && commit === options.commits(txn)
     if (next !== 'close') {
       printLine({ type: commit ? 'committed' : 'aborted', txn })
       counts[commit ? 'committed' : 'aborted']++
+    } else {
+      await producer.disconnect().catch(() => {})
+      producer = options.recreate ? await startProducer(kafka, options, txn) : null
     }
   }
-  await producer.disconnect()
+  if (producer) await producer.disconnect()
   printLine({ type: 'done', ...counts })
-  return asPlanned && next !== 'close' ? 0 : 1
+  return asPlanned && producer ? 0 : 1
+}
+
+// A connected transactional producer (its first transaction() runs InitProducerId), null when
+// connecting keeps failing; `txn` >= 0 says it replaces one that failed in that transaction:
+// {"type":"restarted","txn":txn}.
+async function startProducer(kafka, options, txn) {
+  const producer = newProducer(kafka, options)
+  if (await attempt('connect', txn, 'close', () => producer.connect(), Date.now() + options.retryMs)) return null
+  if (txn >= 0) printLine({ type: 'restarted', txn })
+  return producer
 }
 
 async function consumeTransformProduce(options) {
@@ -179,8 +199,8 @@ async function consumeTransformProduce(options) {
   const kafka = kafkaOf(options)
   const admin = kafka.admin()
   await admin.connect()
-  let producer = newProducer(kafka, options)
-  await producer.connect()
+  let producer = await startProducer(kafka, options, -1)
+  if (!producer) return 1
   const consumer = kafka.consumer({
     groupId, readUncommitted: false, maxWaitTimeInMs: 100, heartbeatInterval: 100,
     sessionTimeout: 6000, rebalanceTimeout: 10000, allowAutoTopicCreation: false, retry: RETRY,
@@ -203,7 +223,9 @@ async function consumeTransformProduce(options) {
     const t = txn++
     const commit = options.commits(t)
     let transaction = null
-    let next = await attempt('begin', t, 'close', async () => { transaction = await producer.transaction() })
+    const retryUntilMs = Date.now() + options.retryMs
+    let next = await attempt('begin', t, 'close', async () => { transaction = await producer.transaction() },
+      retryUntilMs)
     if (!next) {
       next = await attempt('produce', t, 'abort', async () => {
         await transaction.send({
@@ -216,8 +238,8 @@ async function consumeTransformProduce(options) {
           topics: [{ topic: options.input, partitions: [{ partition, offset: String(last + 1n) }] }],
         })
       })
-      if (!next) next = await end(transaction, t, commit)
-      else next = (await attempt('abort', t, 'close', () => transaction.abort())) || 'abort'
+      if (!next) next = await end(transaction, t, commit, retryUntilMs)
+      else next = (await attempt('abort', t, 'close', () => transaction.abort(), retryUntilMs)) || 'abort'
     }
     if (!next && commit) {
       counts.committed++
@@ -229,10 +251,9 @@ async function consumeTransformProduce(options) {
       printLine({ type: 'aborted', txn: t, records: messages.length })
     } else {
       await producer.disconnect().catch(() => {})
-      producer = newProducer(kafka, options)
-      await producer.connect()
+      producer = await startProducer(kafka, options, t)
+      if (!producer) throw new Error('the replacement producer could not connect')
       counts.restarts++
-      printLine({ type: 'restarted', txn: t })
     }
     return false
   }

@@ -16,7 +16,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * `consume-transform-produce`: Kafka's exactly-once read-process-write loop. A read_committed
@@ -35,7 +34,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class ConsumeTransformProduceCommand implements Command {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Properties consumerSettings;
     private final Properties producerSettings;
@@ -71,36 +69,24 @@ final class ConsumeTransformProduceCommand implements Command {
         try (KafkaConsumer<String, String> consumer =
                      new KafkaConsumer<>(consumerSettings, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(input));
-            KafkaProducer<String, String> producer = startProducer(-1);
+            KafkaProducer<String, String> producer = TransactionalProducers.start(producerSettings, calls, -1);
             for (long txn = 0; producer != null && stdin.open(); ) {
                 ConsumerRecords<String, String> records = consumer.poll(POLL_TIMEOUT);
                 if (records.isEmpty()) continue;
                 TxnCalls.Next next = transform(producer, consumer, records, txn);
                 if (next == TxnCalls.Next.CLOSE) {
-                    producer.close(CLOSE_TIMEOUT);
-                    producer = startProducer(txn);
+                    producer.close(TransactionalProducers.CLOSE_TIMEOUT);
+                    producer = TransactionalProducers.start(producerSettings, calls, txn);
                     restarts++;
                 }
                 if (next != null && producer != null) ok &= rewind(consumer, txn);
                 txn++;
             }
-            if (producer != null) producer.close(CLOSE_TIMEOUT);
+            if (producer != null) producer.close(TransactionalProducers.CLOSE_TIMEOUT);
             ok &= producer != null;
         }
         JsonLine.of("done").field("committed", committed).field("aborted", aborted).field("restarts", restarts).print();
         return ok ? 0 : 1;
-    }
-
-    /** A new transactional producer, initialized; null when initTransactions keeps failing. */
-    private KafkaProducer<String, String> startProducer(long txn) throws InterruptedException {
-        KafkaProducer<String, String> producer =
-                new KafkaProducer<>(producerSettings, new StringSerializer(), new StringSerializer());
-        if (calls.retrying("init", txn, producer::initTransactions) == null) {
-            if (txn >= 0) JsonLine.of("restarted").field("txn", txn).print();
-            return producer;
-        }
-        producer.close(CLOSE_TIMEOUT);
-        return null;
     }
 
     /** Transaction `txn` over `records`; null when it ended as planned (a planned abort

@@ -16,6 +16,7 @@ public final class Main {
             "          [--timeout-ms MS]",
             "  transactional-produce --transactional-id ID --topic T [--topic T2]... [--partitions P]",
             "          [--transactions N] [--records M] [--outcomes c|a...] [--tag TAG] [--hold-last]",
+            "          [--recreate]",
             "          [--retry-ms MS]",
             "  consume-transform-produce --group GROUP --input T --output T2 --transactional-id ID",
             "          [--max-records-per-txn N] [--outcomes c|a...] [--retry-ms MS]",

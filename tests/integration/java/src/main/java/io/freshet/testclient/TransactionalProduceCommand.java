@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * `transactional-produce`: one transactional producer (--transactional-id) runs --transactions
@@ -21,8 +20,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {"type":"committed","txn":t} or {"type":"aborted","txn":t} when the client said so, or error
  * lines (TxnCalls). With --hold-last the last transaction, once flushed, prints
  * {"type":"open","txn":t} and waits for standard input to close before ending. A failure that
- * leaves only close() ends the run. Last line {"type":"done","committed":c,"aborted":a}; exit
- * status 0 when every transaction ended as planned.
+ * leaves only close() ends the run, or with --recreate replaces the producer by a new one with
+ * the same transactional id ({"type":"restarted","txn":t}; its initTransactions() ends what
+ * the old one left open) and goes on with the next transaction. Last line
+ * {"type":"done","committed":c,"aborted":a}; exit status 0 when every transaction ended as
+ * planned.
  */
 final class TransactionalProduceCommand implements Command {
     private final Properties settings;
@@ -32,6 +34,7 @@ final class TransactionalProduceCommand implements Command {
     private final long records;
     private final String tag;
     private final boolean holdLast;
+    private final boolean recreate;
     private final Outcomes outcomes;
     private final TxnCalls calls;
 
@@ -43,6 +46,7 @@ final class TransactionalProduceCommand implements Command {
         String transactionalId = options.required("transactional-id");
         tag = options.optional("tag", transactionalId);
         holdLast = options.flag("hold-last");
+        recreate = options.flag("recreate");
         if (holdLast && transactions == 0) throw new UsageException("--hold-last needs --transactions N");
         outcomes = Outcomes.of(options);
         calls = new TxnCalls(options);
@@ -57,36 +61,37 @@ final class TransactionalProduceCommand implements Command {
         long committed = 0;
         long aborted = 0;
         boolean asPlanned = true;
-        try (KafkaProducer<String, String> producer =
-                     new KafkaProducer<>(settings, new StringSerializer(), new StringSerializer())) {
-            TxnCalls.Next next = calls.retrying("init", -1, producer::initTransactions);
-            for (long t = 0; next == null && (transactions > 0 ? t < transactions : stdin.open()); t++) {
-                long txn = t;
-                boolean commit = outcomes.commits(txn);
-                next = calls.once("produce", txn, () -> produceAndFlush(producer, txn));
-                if (next == null) {
-                    JsonLine.of("flushed").field("txn", txn).field("records", records).print();
-                    if (holdLast && txn == transactions - 1) {
-                        JsonLine.of("open").field("txn", txn).print();
-                        stdin.awaitClosed();
-                    }
-                    next = calls.retrying(commit ? "commit" : "abort", txn,
-                            commit ? producer::commitTransaction : producer::abortTransaction);
+        KafkaProducer<String, String> producer = TransactionalProducers.start(settings, calls, -1);
+        for (long t = 0; producer != null && (transactions > 0 ? t < transactions : stdin.open()); t++) {
+            long txn = t;
+            KafkaProducer<String, String> current = producer;
+            boolean commit = outcomes.commits(txn);
+            TxnCalls.Next next = calls.once("produce", txn, () -> produceAndFlush(current, txn));
+            if (next == null) {
+                JsonLine.of("flushed").field("txn", txn).field("records", records).print();
+                if (holdLast && txn == transactions - 1) {
+                    JsonLine.of("open").field("txn", txn).print();
+                    stdin.awaitClosed();
                 }
-                if (next == TxnCalls.Next.ABORT) {
-                    asPlanned = false;
-                    next = calls.retrying("abort", txn, producer::abortTransaction);
-                    commit = false;
-                }
-                if (next == null) {
-                    JsonLine.of(commit ? "committed" : "aborted").field("txn", txn).print();
-                    if (commit) committed++; else aborted++;
-                }
+                next = calls.retrying(commit ? "commit" : "abort", txn,
+                        commit ? producer::commitTransaction : producer::abortTransaction);
             }
-            asPlanned &= next == null;
+            if (next == TxnCalls.Next.ABORT) {
+                next = calls.retrying("abort", txn, producer::abortTransaction);
+                commit = false;
+            }
+            asPlanned &= next == null && commit == outcomes.commits(txn);
+            if (next == null) {
+                JsonLine.of(commit ? "committed" : "aborted").field("txn", txn).print();
+                if (commit) committed++; else aborted++;
+            } else {
+                producer.close(TransactionalProducers.CLOSE_TIMEOUT);
+                producer = recreate ? TransactionalProducers.start(settings, calls, txn) : null;
+            }
         }
+        if (producer != null) producer.close(TransactionalProducers.CLOSE_TIMEOUT);
         JsonLine.of("done").field("committed", committed).field("aborted", aborted).print();
-        return asPlanned ? 0 : 1;
+        return asPlanned && producer != null ? 0 : 1;
     }
 
     /** Begins transaction `txn`, sends its records and waits for every acknowledgement. */
