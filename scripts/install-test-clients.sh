@@ -7,6 +7,9 @@
 #   tests/integration/js/node_modules/  kafkajs, pinned by package-lock.json
 #   tests/integration/java/target/freshet-java-client.jar  the Java client driver (Maven,
 #                                   versions pinned in its pom.xml, artifacts cached in ~/.m2)
+#   tests/integration/kafka-tools/target/classpath.txt  the class path of Apache Kafka's
+#                                   command-line tools (kafka-tools, pinned in its pom.xml):
+#                                   kafka-transactions.sh's TransactionsCommand
 # Needs the Debian packages of scripts/install-deps.sh (python3-venv, nodejs/npm, maven and a
 # JDK). Idempotent; once the caches hold everything a re-run asks no registry for anything.
 set -euo pipefail
@@ -24,8 +27,8 @@ install_kafkajs() (
   cd "$integration/js" && npm ci --no-audit --no-fund --loglevel=error
 )
 
-build_java_client() (
-  cd "$integration/java"
+maven_package() (  # maven_package DIR: `mvn package` in DIR
+  cd "$1"
   local maven=(mvn -B -q --no-transfer-progress -Dstyle.color=never package)
   # Offline first: with a warm ~/.m2 nothing needs the network; a cold one fetches.
   "${maven[@]}" -o >/dev/null 2>&1 || "${maven[@]}"
@@ -33,4 +36,5 @@ build_java_client() (
 
 install_confluent_kafka
 install_kafkajs
-build_java_client
+maven_package "$integration/java"
+maven_package "$integration/kafka-tools"
