@@ -17,7 +17,8 @@ PARTITIONS = 2
 RECORDS_PER_TXN = 8
 
 
-@pytest.mark.parametrize("broker", [{"settings": BROKER_SETTINGS}], indirect=True)
+# Two shards: the transaction coordinator's markers cross shards to reach their partitions.
+@pytest.mark.parametrize("broker", [{"settings": BROKER_SETTINGS, "smp": 2}], indirect=True)
 def test_random_commits_and_aborts_through_broker_kill9_cycles(broker, client_drivers):
     seed = int(os.environ.get("FRESHET_TXN_CHECKER_SEED") or random.randrange(1 << 32))
     print(f"txn checker seed {seed}")  # shown with a failure, whatever fails
