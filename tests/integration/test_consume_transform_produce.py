@@ -19,8 +19,9 @@ import pytest
 from client_drivers import client_drivers  # noqa: F401 (a fixture)
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from helpers import (GROUP_BROKER_SETTINGS, OP_TIMEOUT_S, committed_offsets, create_topic,
-                     produce_ok, rdkafka_conf, unique_topic, wait_until)
+from helpers import (GROUP_BROKER_SETTINGS, OFFSET_FETCH, OP_TIMEOUT_S, call, committed_offsets,
+                     coordinated_group, create_topic, produce_ok, rdkafka_conf, unique_topic,
+                     wait_until)
 from txn_helpers import NO_REBOOTSTRAP, read_topics, start_transform, wait_stable
 
 # Until the bug above is fixed: KIP-890 verification off, so TxnOffsetCommit can be written.
@@ -124,6 +125,52 @@ def test_every_record_is_copied_exactly_once_through_broker_kill9_cycles(broker,
     wait_group_at(broker, group, source, {p: produced // PARTITIONS for p in range(PARTITIONS)})
     copier.finish(DRIVER_TIMEOUT_S)
     assert_copied_once(broker, produced, sink)
+
+
+UNSTABLE_OFFSET_COMMIT = 88
+
+
+def offset_fetch(broker, group, topic, require_stable):
+    """(committed offset, error code) of partition 0 by OffsetFetch v7."""
+    answer = call(broker, OFFSET_FETCH, 7, group_id=group, require_stable=require_stable,
+                  topics=[{"name": topic, "partition_indexes": [0]}])
+    (found,) = answer["topics"][0]["partitions"]
+    return found["committed_offset"], found["error_code"]
+
+
+def stable_offset(broker, group, topic):
+    """offset_fetch once it no longer answers UNSTABLE_OFFSET_COMMIT: the markers follow
+    EndTxn's answer, so the group's partition gets its marker a little after the client
+    returns from the commit."""
+    def stable():
+        found = offset_fetch(broker, group, topic, require_stable=True)
+        return None if found[1] == UNSTABLE_OFFSET_COMMIT else found
+    return wait_until(stable, what=f"a stable offset of {group}")
+
+
+@pytest.mark.parametrize("broker", [{"settings": BROKER_SETTINGS}], indirect=True)
+def test_offsets_pending_in_a_transaction_are_unstable_until_it_ends(broker):
+    """Between send_offsets_to_transaction and the transaction's marker, OffsetFetch with
+    require_stable answers UNSTABLE_OFFSET_COMMIT and without it the offset committed before;
+    a commit makes the new offset the group's, an abort leaves the old one."""
+    source = create_topic(broker, partitions=1)
+    group = coordinated_group(broker)
+    consumer = Consumer(rdkafka_conf(broker, **{"group.id": group}))
+    producer = Producer(rdkafka_conf(broker, **{"transactional.id": unique_topic("txn")}))
+    try:
+        producer.init_transactions(OP_TIMEOUT_S)
+        for offset, commit in ((5, True), (9, False), (7, True)):
+            before = offset_fetch(broker, group, source, require_stable=False)
+            producer.begin_transaction()
+            producer.send_offsets_to_transaction([TopicPartition(source, 0, offset)],
+                                                 consumer.consumer_group_metadata(), OP_TIMEOUT_S)
+            assert offset_fetch(broker, group, source, require_stable=True)[1] == \
+                UNSTABLE_OFFSET_COMMIT
+            assert offset_fetch(broker, group, source, require_stable=False) == before
+            (producer.commit_transaction if commit else producer.abort_transaction)(OP_TIMEOUT_S)
+            assert stable_offset(broker, group, source) == (offset if commit else before[0], 0)
+    finally:
+        consumer.close()
 
 
 @pytest.mark.xfail(strict=True, reason="TxnOffsetCommit's records fail __consumer_offsets' KIP-890 "
