@@ -158,7 +158,7 @@ struct GroupCoordinator::State {
 
   // --- txn_offset_commit.cc ---
   void txn_commit_offsets(const CallContext& ctx, int32_t partition, const protocol::TxnOffsetCommitRequest& request,
-                          std::function<void(protocol::TxnOffsetCommitResponse)> done);
+                          uint64_t verification_guard, std::function<void(protocol::TxnOffsetCommitResponse)> done);
   void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
 
   // --- group_admin.cc ---

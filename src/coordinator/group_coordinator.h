@@ -90,7 +90,7 @@ class GroupCoordinator {
   // until it ends. The server has checked the producer with the transaction
   // coordinator (KIP-890) and the log fences stale epochs.
   void txn_commit_offsets(const CallContext& ctx, int32_t partition, const protocol::TxnOffsetCommitRequest& request,
-                          std::function<void(protocol::TxnOffsetCommitResponse)> done);
+                          uint64_t verification_guard, std::function<void(protocol::TxnOffsetCommitResponse)> done);
   // An end-transaction marker of `producer_id` is durable in (or was replayed
   // from) the partition: its pending offsets there are committed or dropped.
   void complete_transaction(int32_t partition, int64_t producer_id, bool commit);

@@ -31,6 +31,7 @@ protocol::TxnOffsetCommitResponse txn_commit_failure(const protocol::TxnOffsetCo
 
 void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t partition,
                                                  const protocol::TxnOffsetCommitRequest& request,
+                                                 uint64_t verification_guard,
                                                  std::function<void(protocol::TxnOffsetCommitResponse)> done) {
   (void)ctx;
   auto answer = [this, &done](protocol::TxnOffsetCommitResponse response) {
@@ -83,7 +84,7 @@ void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t
         for (const auto& change : changes)
           pending.appended(producer_id, group_id, change.topic, change.partition, error == ErrorCode::None);
       },
-      TransactionalProducer{request.producer_id, request.producer_epoch});
+      TransactionalProducer{request.producer_id, request.producer_epoch, verification_guard});
   when_durable(partition, appends_before,
                [done = std::move(done), response = std::move(response)](ErrorCode error) mutable {
                  if (error != ErrorCode::None) {

@@ -71,7 +71,8 @@ class GroupShard::Store : public coordinator::GroupStore {
       options.base_sequence = 0;
       options.transactional = true;
     }
-    append_coordinator_records(find(partition), records, options, "group", std::move(finish));
+    storage::VerificationGuard verification{producer ? producer->verification_guard : 0};
+    append_coordinator_records(find(partition), records, options, verification, "group", std::move(finish));
   }
 
   std::shared_ptr<Partition> find(int32_t partition) const {

@@ -35,7 +35,8 @@ class TransactionShard::Store : public coordinator::TxnLogStore {
         owner_.rearm();
       });
     };
-    append_coordinator_records(find(partition), records, protocol::RecordBatchOptions{}, "transaction", std::move(finish));
+    append_coordinator_records(find(partition), records, protocol::RecordBatchOptions{}, storage::kNoVerificationGuard,
+                               "transaction", std::move(finish));
   }
 
   std::shared_ptr<Partition> find(int32_t partition) const {
