@@ -2,6 +2,7 @@
 
 #include "server/group_calls.h"
 #include "server/handlers.h"
+#include "server/verification_errors.h"
 
 namespace freshet::server {
 
@@ -21,24 +22,6 @@ TxnOffsetCommitResponse failure(const TxnOffsetCommitRequest& req, ErrorCode err
   return resp;
 }
 
-// A failed KIP-890 check, in the words TxnOffsetCommit clients act on: the
-// transaction coordinator not answering yet is retriable, a partition not in
-// the transaction INVALID_TXN_STATE, a fenced producer INVALID_PRODUCER_EPOCH.
-ErrorCode verification_error(ErrorCode error) {
-  switch (error) {
-    case ErrorCode::NotCoordinator:
-    case ErrorCode::CoordinatorNotAvailable:
-    case ErrorCode::CoordinatorLoadInProgress:
-    case ErrorCode::ConcurrentTransactions:
-      return ErrorCode::CoordinatorLoadInProgress;
-    case ErrorCode::TransactionAbortable:
-      return ErrorCode::InvalidTxnState;
-    case ErrorCode::ProducerFenced:
-      return ErrorCode::InvalidProducerEpoch;
-    default:
-      return error;
-  }
-}
 }  // namespace
 
 // The offsets are written to the group's coordinator in the producer's
@@ -71,7 +54,9 @@ void handle_txn_offset_commit(const RequestPtr& request, protocol::Reader& body)
                   {{std::string(kOffsetsTopic), partition}}));
             },
             [&broker, req, context, partition, guard, group_shard, done = std::move(done)](VerifyErrors errors) {
-              ErrorCode error = errors.empty() ? ErrorCode::InvalidTxnState : verification_error(errors.begin()->second);
+              ErrorCode error = errors.empty() ? ErrorCode::InvalidTxnState
+                                               : verification_error(errors.begin()->second,
+                                                                    ErrorCode::CoordinatorLoadInProgress);
               if (error != ErrorCode::None) return done(failure(*req, error));
               GroupShard& groups = broker.groups(group_shard);
               groups.coordinator().txn_commit_offsets(context, partition, *req, guard.value, done);
