@@ -4,7 +4,6 @@
 // wait in PendingTxnOffsets until its marker arrives.
 #include "coordinator/coordinator_state.h"
 #include "coordinator/group_records.h"
-#include "coordinator/java_compat.h"
 
 namespace freshet::coordinator {
 
@@ -52,22 +51,11 @@ void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t
   OwnedPartition& owned = partitions.at(partition);
   const uint64_t log_order = owned.appends_issued + 1;  // the number persist() gives the append
   protocol::TxnOffsetCommitResponse response;
-  std::vector<OffsetChange> changes;
-  for (const auto& topic : request.topics) {
-    auto& topic_response = response.topics.emplace_back();
-    topic_response.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = topic_response.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      const std::string metadata = p.committed_metadata.value_or("");
-      if (java_string_length(metadata) > static_cast<size_t>(std::max(config.offset_metadata_max_bytes, 0))) {
-        result.error_code = protocol::code(ErrorCode::OffsetMetadataTooLarge);
-        continue;
-      }
-      CommittedOffset offset{p.committed_offset, p.committed_leader_epoch, metadata, now_ms, std::nullopt, log_order};
-      changes.push_back(OffsetChange{topic.name, p.partition_index, offset});
-    }
-  }
+  std::vector<OffsetChange> changes = offset_changes(
+      request.topics, response.topics, config.offset_metadata_max_bytes, [&](const auto& p, std::string metadata) {
+        return CommittedOffset{p.committed_offset, p.committed_leader_epoch, std::move(metadata), now_ms, std::nullopt,
+                               log_order};
+      });
   if (changes.empty()) return answer(std::move(response));
 
   std::vector<StoredRecord> records;
