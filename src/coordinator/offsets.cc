@@ -38,19 +38,6 @@ ErrorCode validate_offset_commit(Group& group, int32_t generation, const std::st
   return ErrorCode::None;
 }
 
-protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request, ErrorCode error) {
-  protocol::OffsetCommitResponse response;
-  for (const auto& topic : request.topics) {
-    auto& out = response.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = out.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      result.error_code = protocol::code(error);
-    }
-  }
-  return response;
-}
 
 
 void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t partition,

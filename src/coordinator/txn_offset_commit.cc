@@ -9,24 +9,6 @@ namespace freshet::coordinator {
 
 using protocol::ErrorCode;
 
-namespace {
-
-protocol::TxnOffsetCommitResponse txn_commit_failure(const protocol::TxnOffsetCommitRequest& request,
-                                                     ErrorCode error) {
-  protocol::TxnOffsetCommitResponse response;
-  for (const auto& topic : request.topics) {
-    auto& out = response.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = out.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      result.error_code = protocol::code(error);
-    }
-  }
-  return response;
-}
-
-}  // namespace
 
 void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t partition,
                                                  const protocol::TxnOffsetCommitRequest& request,
@@ -36,16 +18,16 @@ void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t
   auto answer = [this, &done](protocol::TxnOffsetCommitResponse response) {
     outbox.post([done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
   };
-  if (request.group_id.empty()) return answer(txn_commit_failure(request, ErrorCode::InvalidGroupId));
+  if (request.group_id.empty()) return answer(txn_offset_commit_failure(request, ErrorCode::InvalidGroupId));
   if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) {
-    return answer(txn_commit_failure(request, error));
+    return answer(txn_offset_commit_failure(request, error));
   }
   Group* group = find_group(partition, request.group_id);
   if (group == nullptr) group = &create_group(partition, request.group_id, now_ms);
   if (const ErrorCode error = validate_offset_commit(*group, request.generation_id, request.member_id,
                                                      request.group_instance_id, true);
       error != ErrorCode::None) {
-    return answer(txn_commit_failure(request, error));
+    return answer(txn_offset_commit_failure(request, error));
   }
 
   OwnedPartition& owned = partitions.at(partition);

@@ -11,17 +11,6 @@ using protocol::ErrorCode;
 using protocol::TxnOffsetCommitRequest;
 using protocol::TxnOffsetCommitResponse;
 using VerifyErrors = std::map<coordinator::TopicPartition, ErrorCode>;
-
-TxnOffsetCommitResponse failure(const TxnOffsetCommitRequest& req, ErrorCode error) {
-  TxnOffsetCommitResponse resp;
-  for (const auto& topic : req.topics) {
-    auto& out = resp.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) out.partitions.push_back({p.partition_index, protocol::code(error)});
-  }
-  return resp;
-}
-
 }  // namespace
 
 // The offsets are written to the group's coordinator in the producer's
@@ -44,7 +33,7 @@ void handle_txn_offset_commit(const RequestPtr& request, protocol::Reader& body)
         const cluster::TopicInfo* offsets = broker.image()->topic(kOffsetsTopic);
         auto log_partition = offsets ? broker.partitions(group_shard).find(offsets->id, partition) : nullptr;
         auto route = route_transaction(broker, *broker.image(), req->transactional_id);
-        if (!log_partition || !route) return done(failure(*req, ErrorCode::CoordinatorLoadInProgress));
+        if (!log_partition || !route) return done(coordinator::txn_offset_commit_failure(*req, ErrorCode::CoordinatorLoadInProgress));
         auto guard = log_partition->log().begin_verification(req->producer_id, req->producer_epoch, 0, context.now_ms);
         broker.shards().submit_async<VerifyErrors>(
             route->shard,
@@ -57,13 +46,13 @@ void handle_txn_offset_commit(const RequestPtr& request, protocol::Reader& body)
               ErrorCode error = errors.empty() ? ErrorCode::InvalidTxnState
                                                : verification_error(errors.begin()->second,
                                                                     ErrorCode::CoordinatorLoadInProgress);
-              if (error != ErrorCode::None) return done(failure(*req, error));
+              if (error != ErrorCode::None) return done(coordinator::txn_offset_commit_failure(*req, error));
               GroupShard& groups = broker.groups(group_shard);
               groups.coordinator().txn_commit_offsets(context, partition, *req, guard.value, done);
               groups.rearm();
             });
       },
-      [req] { return failure(*req, ErrorCode::NotCoordinator); },
+      [req] { return coordinator::txn_offset_commit_failure(*req, ErrorCode::NotCoordinator); },
       [request](TxnOffsetCommitResponse resp) { request->reply(resp); });
 }
 
