@@ -17,6 +17,7 @@
 #include "coordinator/deadline_queue.h"
 #include "coordinator/group.h"
 #include "coordinator/group_coordinator.h"
+#include "coordinator/java_compat.h"
 #include "coordinator/offset_table.h"
 #include "coordinator/outbox.h"
 #include "coordinator/pending_txn_offsets.h"
@@ -35,6 +36,31 @@ protocol::ErrorCode append_error_to_response_error(protocol::ErrorCode append_er
 // for the group (OffsetCommit, or TxnOffsetCommit when `transactional`)?
 protocol::ErrorCode validate_offset_commit(Group& group, int32_t generation, const std::string& member_id,
                                            const std::optional<std::string>& group_instance_id, bool transactional);
+
+// The offsets an OffsetCommit or TxnOffsetCommit request commits: a response
+// entry per partition, OFFSET_METADATA_TOO_LARGE where the metadata exceeds
+// `max_metadata_bytes` (Java string length), and an OffsetChange with
+// make_offset(request_partition, metadata) for every other partition.
+template <typename RequestTopics, typename ResponseTopics, typename MakeOffset>
+std::vector<OffsetChange> offset_changes(const RequestTopics& topics, ResponseTopics& response_topics,
+                                         int32_t max_metadata_bytes, MakeOffset make_offset) {
+  std::vector<OffsetChange> changes;
+  for (const auto& topic : topics) {
+    auto& topic_response = response_topics.emplace_back();
+    topic_response.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      auto& result = topic_response.partitions.emplace_back();
+      result.partition_index = p.partition_index;
+      std::string metadata = p.committed_metadata.value_or("");
+      if (java_string_length(metadata) > static_cast<size_t>(std::max(max_metadata_bytes, 0))) {
+        result.error_code = protocol::code(protocol::ErrorCode::OffsetMetadataTooLarge);
+        continue;
+      }
+      changes.push_back(OffsetChange{topic.name, p.partition_index, make_offset(p, std::move(metadata))});
+    }
+  }
+  return changes;
+}
 
 // One __consumer_offsets partition this shard owns or is loading.
 struct OwnedPartition {
@@ -158,7 +184,7 @@ struct GroupCoordinator::State {
 
   // --- txn_offset_commit.cc ---
   void txn_commit_offsets(const CallContext& ctx, int32_t partition, const protocol::TxnOffsetCommitRequest& request,
-                          std::function<void(protocol::TxnOffsetCommitResponse)> done);
+                          uint64_t verification_guard, std::function<void(protocol::TxnOffsetCommitResponse)> done);
   void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
 
   // --- group_admin.cc ---

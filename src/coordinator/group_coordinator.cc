@@ -121,11 +121,11 @@ void GroupCoordinator::delete_offsets(const CallContext& ctx, int32_t partition,
 }
 
 void GroupCoordinator::txn_commit_offsets(const CallContext& ctx, int32_t partition,
-                                          const protocol::TxnOffsetCommitRequest& request,
+                                          const protocol::TxnOffsetCommitRequest& request, uint64_t verification_guard,
                                           std::function<void(protocol::TxnOffsetCommitResponse)> done) {
   FlushOnReturn flush(state_->outbox);
   state_->observe_time(ctx.now_ms);
-  state_->txn_commit_offsets(ctx, partition, request, std::move(done));
+  state_->txn_commit_offsets(ctx, partition, request, verification_guard, std::move(done));
 }
 
 void GroupCoordinator::complete_transaction(int32_t partition, int64_t producer_id, bool commit) {

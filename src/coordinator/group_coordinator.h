@@ -27,9 +27,31 @@ namespace freshet::coordinator {
 // abs(java String.hashCode(group_id)) % partition_count, as Kafka computes it.
 int32_t group_partition(const std::string& group_id, int32_t partition_count);
 
-// An OffsetCommit answer failing every partition of `request` with `error`.
-protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request,
-                                                     protocol::ErrorCode error);
+// An OffsetCommit (TxnOffsetCommit) answer failing every partition of
+// `request` with `error`.
+template <typename Response, typename Request>
+Response commit_failure(const Request& request, protocol::ErrorCode error) {
+  Response response;
+  for (const auto& topic : request.topics) {
+    auto& out = response.topics.emplace_back();
+    out.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      auto& result = out.partitions.emplace_back();
+      result.partition_index = p.partition_index;
+      result.error_code = protocol::code(error);
+    }
+  }
+  return response;
+}
+
+inline protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request,
+                                                            protocol::ErrorCode error) {
+  return commit_failure<protocol::OffsetCommitResponse>(request, error);
+}
+inline protocol::TxnOffsetCommitResponse txn_offset_commit_failure(const protocol::TxnOffsetCommitRequest& request,
+                                                                   protocol::ErrorCode error) {
+  return commit_failure<protocol::TxnOffsetCommitResponse>(request, error);
+}
 
 class GroupCoordinator {
  public:
@@ -90,7 +112,7 @@ class GroupCoordinator {
   // until it ends. The server has checked the producer with the transaction
   // coordinator (KIP-890) and the log fences stale epochs.
   void txn_commit_offsets(const CallContext& ctx, int32_t partition, const protocol::TxnOffsetCommitRequest& request,
-                          std::function<void(protocol::TxnOffsetCommitResponse)> done);
+                          uint64_t verification_guard, std::function<void(protocol::TxnOffsetCommitResponse)> done);
   // An end-transaction marker of `producer_id` is durable in (or was replayed
   // from) the partition: its pending offsets there are committed or dropped.
   void complete_transaction(int32_t partition, int64_t producer_id, bool commit);

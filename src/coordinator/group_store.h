@@ -17,6 +17,10 @@ namespace freshet::coordinator {
 struct TransactionalProducer {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
+  // The log's token that the transaction coordinator confirmed this
+  // partition is in the producer's ongoing transaction (KIP-890), handed in
+  // by the server with TxnOffsetCommit; 0: none.
+  uint64_t verification_guard = 0;
 };
 
 class GroupStore {

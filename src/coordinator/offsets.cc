@@ -38,19 +38,6 @@ ErrorCode validate_offset_commit(Group& group, int32_t generation, const std::st
   return ErrorCode::None;
 }
 
-protocol::OffsetCommitResponse offset_commit_failure(const protocol::OffsetCommitRequest& request, ErrorCode error) {
-  protocol::OffsetCommitResponse response;
-  for (const auto& topic : request.topics) {
-    auto& out = response.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = out.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      result.error_code = protocol::code(error);
-    }
-  }
-  return response;
-}
 
 
 void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t partition,
@@ -85,26 +72,13 @@ void GroupCoordinator::State::commit_offsets(const CallContext& ctx, int32_t par
   std::optional<int64_t> expire_timestamp_ms;
   if (request.retention_time_ms != -1) expire_timestamp_ms = java_add(now_ms, request.retention_time_ms);
   protocol::OffsetCommitResponse response;
-  std::vector<OffsetChange> changes;
-  for (const auto& topic : request.topics) {
-    auto& topic_response = response.topics.emplace_back();
-    topic_response.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = topic_response.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      const std::string metadata = p.committed_metadata.value_or("");
-      if (java_string_length(metadata) > static_cast<size_t>(std::max(config.offset_metadata_max_bytes, 0))) {
-        result.error_code = protocol::code(ErrorCode::OffsetMetadataTooLarge);
-        continue;
-      }
-      // v1 may carry its own commit timestamp.
-      const int64_t commit_timestamp_ms = p.commit_timestamp == -1 ? now_ms : p.commit_timestamp;
-      changes.push_back(OffsetChange{
-          topic.name, p.partition_index,
-          CommittedOffset{p.committed_offset, p.committed_leader_epoch, metadata, commit_timestamp_ms,
-                          expire_timestamp_ms}});
-    }
-  }
+  std::vector<OffsetChange> changes = offset_changes(
+      request.topics, response.topics, config.offset_metadata_max_bytes, [&](const auto& p, std::string metadata) {
+        // v1 may carry its own commit timestamp.
+        const int64_t commit_timestamp_ms = p.commit_timestamp == -1 ? now_ms : p.commit_timestamp;
+        return CommittedOffset{p.committed_offset, p.committed_leader_epoch, std::move(metadata), commit_timestamp_ms,
+                               expire_timestamp_ms};
+      });
   if (changes.empty()) return answer(std::move(response));
 
   OwnedPartition& owned = partitions.at(partition);

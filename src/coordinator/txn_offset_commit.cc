@@ -4,69 +4,40 @@
 // wait in PendingTxnOffsets until its marker arrives.
 #include "coordinator/coordinator_state.h"
 #include "coordinator/group_records.h"
-#include "coordinator/java_compat.h"
 
 namespace freshet::coordinator {
 
 using protocol::ErrorCode;
 
-namespace {
-
-protocol::TxnOffsetCommitResponse txn_commit_failure(const protocol::TxnOffsetCommitRequest& request,
-                                                     ErrorCode error) {
-  protocol::TxnOffsetCommitResponse response;
-  for (const auto& topic : request.topics) {
-    auto& out = response.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = out.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      result.error_code = protocol::code(error);
-    }
-  }
-  return response;
-}
-
-}  // namespace
 
 void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t partition,
                                                  const protocol::TxnOffsetCommitRequest& request,
+                                                 uint64_t verification_guard,
                                                  std::function<void(protocol::TxnOffsetCommitResponse)> done) {
   (void)ctx;
   auto answer = [this, &done](protocol::TxnOffsetCommitResponse response) {
     outbox.post([done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
   };
-  if (request.group_id.empty()) return answer(txn_commit_failure(request, ErrorCode::InvalidGroupId));
+  if (request.group_id.empty()) return answer(txn_offset_commit_failure(request, ErrorCode::InvalidGroupId));
   if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) {
-    return answer(txn_commit_failure(request, error));
+    return answer(txn_offset_commit_failure(request, error));
   }
   Group* group = find_group(partition, request.group_id);
   if (group == nullptr) group = &create_group(partition, request.group_id, now_ms);
   if (const ErrorCode error = validate_offset_commit(*group, request.generation_id, request.member_id,
                                                      request.group_instance_id, true);
       error != ErrorCode::None) {
-    return answer(txn_commit_failure(request, error));
+    return answer(txn_offset_commit_failure(request, error));
   }
 
   OwnedPartition& owned = partitions.at(partition);
   const uint64_t log_order = owned.appends_issued + 1;  // the number persist() gives the append
   protocol::TxnOffsetCommitResponse response;
-  std::vector<OffsetChange> changes;
-  for (const auto& topic : request.topics) {
-    auto& topic_response = response.topics.emplace_back();
-    topic_response.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      auto& result = topic_response.partitions.emplace_back();
-      result.partition_index = p.partition_index;
-      const std::string metadata = p.committed_metadata.value_or("");
-      if (java_string_length(metadata) > static_cast<size_t>(std::max(config.offset_metadata_max_bytes, 0))) {
-        result.error_code = protocol::code(ErrorCode::OffsetMetadataTooLarge);
-        continue;
-      }
-      CommittedOffset offset{p.committed_offset, p.committed_leader_epoch, metadata, now_ms, std::nullopt, log_order};
-      changes.push_back(OffsetChange{topic.name, p.partition_index, offset});
-    }
-  }
+  std::vector<OffsetChange> changes = offset_changes(
+      request.topics, response.topics, config.offset_metadata_max_bytes, [&](const auto& p, std::string metadata) {
+        return CommittedOffset{p.committed_offset, p.committed_leader_epoch, std::move(metadata), now_ms, std::nullopt,
+                               log_order};
+      });
   if (changes.empty()) return answer(std::move(response));
 
   std::vector<StoredRecord> records;
@@ -83,7 +54,7 @@ void GroupCoordinator::State::txn_commit_offsets(const CallContext& ctx, int32_t
         for (const auto& change : changes)
           pending.appended(producer_id, group_id, change.topic, change.partition, error == ErrorCode::None);
       },
-      TransactionalProducer{request.producer_id, request.producer_epoch});
+      TransactionalProducer{request.producer_id, request.producer_epoch, verification_guard});
   when_durable(partition, appends_before,
                [done = std::move(done), response = std::move(response)](ErrorCode error) mutable {
                  if (error != ErrorCode::None) {

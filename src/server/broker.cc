@@ -160,6 +160,7 @@ void Broker::stop() {
     shards_.post(shard, [this, shard, &closed, &mutex, &checkpoints] {
       groups_[shard]->stop();
       transactions_[shard]->stop();
+      managers_[shard]->stop();
       auto closed_here = managers_[shard]->close_all();
       std::lock_guard lock(mutex);
       checkpoints.insert(checkpoints.end(), closed_here.begin(), closed_here.end());

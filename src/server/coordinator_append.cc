@@ -12,8 +12,8 @@ constexpr int16_t kProduceVersion = 9;  // any v3+ Produce accepts a RecordBatch
 }  // namespace
 
 void append_coordinator_records(const std::shared_ptr<Partition>& partition, const std::vector<coordinator::StoredRecord>& records,
-                                const protocol::RecordBatchOptions& options, std::string_view what,
-                                std::function<void(protocol::ErrorCode)> done) {
+                                const protocol::RecordBatchOptions& options, storage::VerificationGuard verification,
+                                std::string_view what, std::function<void(protocol::ErrorCode)> done) {
   if (!partition) return done(protocol::ErrorCode::NotLeaderOrFollower);
   const int64_t now = now_ms();
   protocol::RecordBatchBuilder builder(options);
@@ -23,7 +23,7 @@ void append_coordinator_records(const std::shared_ptr<Partition>& partition, con
   }
   auto batch = std::make_shared<std::vector<uint8_t>>(builder.build());
   AppendOutcome outcome = partition->append(protocol::Records{*batch, batch, std::nullopt}, kProduceVersion, now,
-                                            storage::AppendChecks{storage::AppendOrigin::kCoordinator});
+                                            storage::AppendChecks{storage::AppendOrigin::kCoordinator, verification});
   if (outcome.error != protocol::ErrorCode::None) {
     spdlog::warn("writing {} records to {}-{} failed: {}", what, partition->topic(), partition->index(), outcome.message);
     return done(outcome.error);

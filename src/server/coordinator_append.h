@@ -11,17 +11,19 @@
 #include "coordinator/stored_record.h"
 #include "protocol/errors.h"
 #include "protocol/record_batch_builder.h"
+#include "storage/transaction_verification.h"
 
 namespace freshet::server {
 
 class Partition;
 
 // Appends `records` to `partition` (nullptr: not on this shard, answered
-// NOT_LEADER_OR_FOLLOWER) as one batch built with `options`; done(error)
+// NOT_LEADER_OR_FOLLOWER) as one batch built with `options` (a transactional
+// one carries the `verification` its TxnOffsetCommit got); done(error)
 // gets the raw append error, None once the batch is fsynced. `done` may run
 // inside this call (an error) or later. `what` names the coordinator in log lines.
 void append_coordinator_records(const std::shared_ptr<Partition>& partition, const std::vector<coordinator::StoredRecord>& records,
-                                const protocol::RecordBatchOptions& options, std::string_view what,
-                                std::function<void(protocol::ErrorCode)> done);
+                                const protocol::RecordBatchOptions& options, storage::VerificationGuard verification,
+                                std::string_view what, std::function<void(protocol::ErrorCode)> done);
 
 }  // namespace freshet::server

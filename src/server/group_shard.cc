@@ -1,6 +1,5 @@
 #include "server/group_shard.h"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "protocol/batch_records.h"
@@ -10,7 +9,6 @@
 #include "server/broker.h"
 #include "server/clock.h"
 #include "server/coordinator_append.h"
-#include "server/internal_partition_loader.h"
 #include "server/offsets_topic.h"
 
 namespace freshet::server {
@@ -71,14 +69,9 @@ class GroupShard::Store : public coordinator::GroupStore {
       options.base_sequence = 0;
       options.transactional = true;
     }
-    append_coordinator_records(find(partition), records, options, "group", std::move(finish));
-  }
-
-  std::shared_ptr<Partition> find(int32_t partition) const {
-    auto image = owner_.broker_.image();
-    const cluster::TopicInfo* topic = image->topic(std::string(kOffsetsTopic));
-    if (!topic) return nullptr;
-    return owner_.broker_.partitions(owner_.shard_).find(topic->id, partition);
+    storage::VerificationGuard verification{producer ? producer->verification_guard : 0};
+    append_coordinator_records(owner_.ownership_.find(partition), records, options, verification, "group",
+                               std::move(finish));
   }
 
  private:
@@ -91,60 +84,19 @@ GroupShard::GroupShard(Broker& broker, unsigned shard)
       store_(std::make_unique<Store>(*this)),
       coordinator_(std::make_unique<coordinator::GroupCoordinator>(group_config(broker.config()), *store_)),
       timer_(broker.shards().context(shard), "the group coordinator", [this] { return coordinator_->next_deadline_ms(); },
-             [this](int64_t now) { coordinator_->advance(now); }) {}
+             [this](int64_t now) { coordinator_->advance(now); }),
+      ownership_(broker, shard, std::string(kOffsetsTopic), "group coordinator", "offsets.load.buffer.size",
+             {.begin_loading = [this](const cluster::PartitionInfo& p) { coordinator_->begin_loading(p.partition); },
+              .replay_batch = [this](int32_t partition, std::span<const uint8_t> batch,
+                                     const protocol::RecordBatchHeader& header) { replay_batch(partition, batch, header); },
+              .finish_loading = [this](int32_t partition) { coordinator_->finish_loading(partition, now_ms()); },
+              .unload = [this](int32_t partition) { coordinator_->unload(partition); },
+              .skipped_records = [this] { return coordinator_->skipped_records(); },
+              .changed = [this] { rearm(); }}) {}
 
 GroupShard::~GroupShard() = default;
 
-void GroupShard::reconcile(const cluster::MetadataImage& image) {
-  const cluster::TopicInfo* topic = image.topic(std::string(kOffsetsTopic));
-  std::map<int32_t, uint64_t> still_owned;
-  if (topic) {
-    for (const auto& p : topic->partitions) {
-      if (broker_.shard_of(*topic, p.partition) != shard_) continue;
-      if (auto it = owned_.find(p.partition); it != owned_.end()) {
-        still_owned.insert(*it);
-        owned_.erase(it);
-        continue;
-      }
-      uint64_t load_id = next_load_id_++;
-      still_owned[p.partition] = load_id;
-      coordinator_->begin_loading(p.partition);
-      start_loading(p.partition, load_id);
-    }
-  }
-  for (const auto& [partition, load_id] : owned_) coordinator_->unload(partition);
-  owned_ = std::move(still_owned);
-  rearm();
-}
-
-void GroupShard::start_loading(int32_t partition, uint64_t load_id) {
-  auto log_partition = store_->find(partition);
-  if (!log_partition) {
-    spdlog::error("{}-{} is not open on shard {}: its groups start empty", kOffsetsTopic, partition, shard_);
-    coordinator_->finish_loading(partition, now_ms());
-    return;
-  }
-  PartitionLoad load;
-  load.name = fmt::format("{}-{}", kOffsetsTopic, partition);
-  load.chunk_bytes = static_cast<int32_t>(broker_.config().get_int("offsets.load.buffer.size"));
-  load.still_wanted = [this, partition, load_id] {
-    auto it = owned_.find(partition);
-    return it != owned_.end() && it->second == load_id;
-  };
-  load.on_batch = [this, partition](std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header) {
-    replay_batch(partition, batch, header);
-  };
-  load.on_done = [this, partition] {
-    coordinator_->finish_loading(partition, now_ms());
-    if (int64_t skipped = coordinator_->skipped_records(); skipped > skipped_reported_) {
-      spdlog::warn("{}: {} record(s) the group coordinator cannot use were skipped while loading", kOffsetsTopic,
-                   skipped - skipped_reported_);
-      skipped_reported_ = skipped;
-    }
-    rearm();
-  };
-  load_internal_partition(broker_, shard_, std::move(log_partition), std::move(load));
-}
+void GroupShard::reconcile(const cluster::MetadataImage& image) { ownership_.reconcile(image); }
 
 void GroupShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
                               const protocol::RecordBatchHeader& header) {
@@ -175,7 +127,7 @@ void GroupShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
 void GroupShard::rearm() { timer_.rearm(); }
 
 void GroupShard::stop() {
-  owned_.clear();
+  ownership_.stop();
   timer_.stop();
 }
 

@@ -13,6 +13,7 @@
 #include "coordinator/group_coordinator.h"
 #include "protocol/record_batch.h"
 #include "server/coordinator_timer.h"
+#include "server/internal_partition_owner.h"
 
 namespace freshet::server {
 
@@ -37,7 +38,6 @@ class GroupShard {
 
  private:
   class Store;
-  void start_loading(int32_t partition, uint64_t load_id);
   void replay_batch(int32_t partition, std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header);
 
   Broker& broker_;
@@ -45,11 +45,7 @@ class GroupShard {
   std::unique_ptr<Store> store_;
   std::unique_ptr<coordinator::GroupCoordinator> coordinator_;
   CoordinatorTimer timer_;
-  // Owned partitions -> the id of their current load (a reload or unload
-  // makes older load chunks stop).
-  std::map<int32_t, uint64_t> owned_;
-  uint64_t next_load_id_ = 1;
-  int64_t skipped_reported_ = 0;  // coordinator_->skipped_records() already logged
+  InternalPartitionOwner ownership_;  // of __consumer_offsets partitions
 };
 
 }  // namespace freshet::server

@@ -2,13 +2,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/clock.h"
 #include "storage/storage_error.h"
 
 namespace freshet::server {
 
 PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const cluster::BrokerConfig& config,
                                    DataNotifier& notifier, storage::LogDirectories& log_dirs)
-    : shard_(shard), config_(config), notifier_(notifier), log_dirs_(log_dirs), flusher_(shards, shard) {}
+    : shard_(shard), config_(config), notifier_(notifier), log_dirs_(log_dirs), flusher_(shards, shard),
+      expiration_timer_(
+          shards.context(shard), "producer id expiration",
+          [this]() -> std::optional<int64_t> {
+            if (!started_) return std::nullopt;
+            return next_expiration_check_ms_;
+          },
+          [this](int64_t now) {
+            for (auto& [key, partition] : partitions_) partition->log().remove_expired_producers(now);
+            next_expiration_check_ms_ = now + config_.get_int("producer.id.expiration.check.interval.ms");
+          }) {}
 
 void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns) {
   // Removed topics first, so a re-created topic of the same name starts empty.
@@ -24,7 +35,9 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
   }
   std::erase_if(unavailable_, [&](const Key& key) { return !image.topic(key.topic_id); });
   bool is_new = started_;
+  if (!started_) next_expiration_check_ms_ = now_ms() + config_.get_int("producer.id.expiration.check.interval.ms");
   started_ = true;
+  expiration_timer_.rearm();
   for (const auto& [name, topic] : image.topics()) {
     ProducePolicy policy = resolve_produce_policy(*topic, config_);
     storage::LogConfig log_config = resolve_log_config(*topic, config_);

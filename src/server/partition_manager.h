@@ -1,7 +1,9 @@
 // The partitions one shard owns, kept in step with the metadata image: new
 // partitions are opened (created or recovered from disk), partitions of
-// removed topics are deleted, and config changes reach the live logs.
-// Every method runs on the owning shard's thread.
+// removed topics are deleted, and config changes reach the live logs. Every
+// producer.id.expiration.check.interval.ms the partitions forget producers
+// idle for producer.id.expiration.ms. Every method runs on the owning shard's
+// thread.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +14,7 @@
 
 #include "cluster/broker_config.h"
 #include "cluster/metadata_image.h"
+#include "server/coordinator_timer.h"
 #include "server/data_notifier.h"
 #include "server/flusher.h"
 #include "server/partition.h"
@@ -37,6 +40,8 @@ class PartitionManager {
   std::vector<storage::PartitionCheckpoint> close_all();
 
   std::shared_ptr<Partition> find(const protocol::Uuid& topic_id, int32_t partition) const;
+  // Stops the producer expiration timer (shutdown).
+  void stop() { expiration_timer_.stop(); }
 
  private:
   struct Key {
@@ -58,6 +63,8 @@ class PartitionManager {
   bool started_ = false;  // set after the first reconcile
   std::map<Key, std::shared_ptr<Partition>> partitions_;
   std::set<Key> unavailable_;  // could not be opened
+  int64_t next_expiration_check_ms_ = 0;  // armed by the first reconcile
+  CoordinatorTimer expiration_timer_;
 
 };
 

@@ -1,13 +1,14 @@
 #include <map>
 
 #include "cluster/internal_topics.h"
-#include "protocol/record_batch.h"
 #include "protocol/errors.h"
+#include "protocol/record_batch.h"
 #include "server/broker.h"
 #include "server/clock.h"
 #include "server/fan_out.h"
 #include "server/handlers.h"
 #include "server/transaction_topic.h"
+#include "server/verification_errors.h"
 
 namespace freshet::server {
 
@@ -32,26 +33,6 @@ struct ProduceContext {
   std::optional<std::string> transactional_id;
 };
 
-// The Produce error for a failed KIP-890 verification, as Kafka's
-// AddPartitionsToTxnManager words it for producers: a coordinator that cannot
-// answer yet is retriable (NOT_ENOUGH_REPLICAS), a partition outside the
-// transaction INVALID_TXN_STATE (clients of these Produce versions know no
-// TRANSACTION_ABORTABLE), a fenced producer INVALID_PRODUCER_EPOCH.
-ErrorCode verification_error(ErrorCode error) {
-  switch (error) {
-    case ErrorCode::NotCoordinator:
-    case ErrorCode::CoordinatorNotAvailable:
-    case ErrorCode::CoordinatorLoadInProgress:
-    case ErrorCode::ConcurrentTransactions:
-      return ErrorCode::NotEnoughReplicas;
-    case ErrorCode::TransactionAbortable:
-      return ErrorCode::InvalidTxnState;
-    case ErrorCode::ProducerFenced:
-      return ErrorCode::InvalidProducerEpoch;
-    default:
-      return error;
-  }
-}
 
 // Appends the shard's items; with acks=all answers once all are durable. The
 // first batch of a transaction on a partition is appended only once its
@@ -118,7 +99,8 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
     auto verified = [unverified, append, finish_one](std::map<coordinator::TopicPartition, ErrorCode> errors) {
       for (auto& u : *unverified) {
         auto it = errors.find({u.partition->topic(), u.partition->index()});
-        ErrorCode error = it == errors.end() ? ErrorCode::InvalidTxnState : verification_error(it->second);
+        ErrorCode error = it == errors.end() ? ErrorCode::InvalidTxnState
+                                             : verification_error(it->second, ErrorCode::NotEnoughReplicas);
         if (error != ErrorCode::None) {
           u.item->outcome.error = error;
           u.item->records.reset();

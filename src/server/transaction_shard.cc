@@ -1,6 +1,5 @@
 #include "server/transaction_shard.h"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "protocol/batch_records.h"
@@ -8,7 +7,6 @@
 #include "server/clock.h"
 #include "server/coordinator_append.h"
 #include "server/fan_out.h"
-#include "server/internal_partition_loader.h"
 #include "server/offsets_topic.h"
 #include "server/transaction_topic.h"
 
@@ -35,14 +33,8 @@ class TransactionShard::Store : public coordinator::TxnLogStore {
         owner_.rearm();
       });
     };
-    append_coordinator_records(find(partition), records, protocol::RecordBatchOptions{}, "transaction", std::move(finish));
-  }
-
-  std::shared_ptr<Partition> find(int32_t partition) const {
-    auto image = owner_.broker_.image();
-    const cluster::TopicInfo* topic = image->topic(kTransactionTopic);
-    if (!topic) return nullptr;
-    return owner_.broker_.partitions(owner_.shard_).find(topic->id, partition);
+    append_coordinator_records(owner_.ownership_.find(partition), records, protocol::RecordBatchOptions{},
+                               storage::kNoVerificationGuard, "transaction", std::move(finish));
   }
 
  private:
@@ -170,61 +162,23 @@ TransactionShard::TransactionShard(Broker& broker, unsigned shard)
       coordinator_(std::make_unique<coordinator::TransactionCoordinator>(transaction_config(broker.config()), *store_,
                                                                          *producer_ids_, *markers_)),
       timer_(broker.shards().context(shard), "the transaction coordinator",
-             [this] { return coordinator_->next_deadline_ms(); }, [this](int64_t now) { coordinator_->advance(now); }) {}
+             [this] { return coordinator_->next_deadline_ms(); }, [this](int64_t now) { coordinator_->advance(now); }),
+      ownership_(broker, shard, std::string(kTransactionTopic), "transaction coordinator",
+                 "transaction.state.log.load.buffer.size",
+                 // The partition's leader epoch fences markers of an older coordinator.
+                 {.begin_loading = [this](const cluster::PartitionInfo& p) {
+                    coordinator_->begin_loading(p.partition, p.leader_epoch);
+                  },
+                  .replay_batch = [this](int32_t partition, std::span<const uint8_t> batch,
+                                         const protocol::RecordBatchHeader& header) { replay_batch(partition, batch, header); },
+                  .finish_loading = [this](int32_t partition) { coordinator_->finish_loading(partition, now_ms()); },
+                  .unload = [this](int32_t partition) { coordinator_->unload(partition); },
+                  .skipped_records = [this] { return coordinator_->skipped_records(); },
+                  .changed = [this] { rearm(); }}) {}
 
 TransactionShard::~TransactionShard() = default;
 
-void TransactionShard::reconcile(const cluster::MetadataImage& image) {
-  const cluster::TopicInfo* topic = image.topic(kTransactionTopic);
-  std::map<int32_t, uint64_t> still_owned;
-  if (topic) {
-    for (const auto& p : topic->partitions) {
-      if (broker_.shard_of(*topic, p.partition) != shard_) continue;
-      if (auto it = owned_.find(p.partition); it != owned_.end()) {
-        still_owned.insert(*it);
-        owned_.erase(it);
-        continue;
-      }
-      uint64_t load_id = next_load_id_++;
-      still_owned[p.partition] = load_id;
-      // The partition's leader epoch fences markers of an older coordinator.
-      coordinator_->begin_loading(p.partition, p.leader_epoch);
-      start_loading(p.partition, load_id);
-    }
-  }
-  for (const auto& [partition, load_id] : owned_) coordinator_->unload(partition);
-  owned_ = std::move(still_owned);
-  rearm();
-}
-
-void TransactionShard::start_loading(int32_t partition, uint64_t load_id) {
-  auto log_partition = store_->find(partition);
-  if (!log_partition) {
-    spdlog::error("{}-{} is not open on shard {}: its transactions start empty", kTransactionTopic, partition, shard_);
-    coordinator_->finish_loading(partition, now_ms());
-    return;
-  }
-  PartitionLoad load;
-  load.name = fmt::format("{}-{}", kTransactionTopic, partition);
-  load.chunk_bytes = static_cast<int32_t>(broker_.config().get_int("transaction.state.log.load.buffer.size"));
-  load.still_wanted = [this, partition, load_id] {
-    auto it = owned_.find(partition);
-    return it != owned_.end() && it->second == load_id;
-  };
-  load.on_batch = [this, partition](std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header) {
-    replay_batch(partition, batch, header);
-  };
-  load.on_done = [this, partition] {
-    coordinator_->finish_loading(partition, now_ms());
-    if (int64_t skipped = coordinator_->skipped_records(); skipped > skipped_reported_) {
-      spdlog::warn("{}: {} record(s) the transaction coordinator cannot use were skipped while loading",
-                   kTransactionTopic, skipped - skipped_reported_);
-      skipped_reported_ = skipped;
-    }
-    rearm();
-  };
-  load_internal_partition(broker_, shard_, std::move(log_partition), std::move(load));
-}
+void TransactionShard::reconcile(const cluster::MetadataImage& image) { ownership_.reconcile(image); }
 
 void TransactionShard::replay_batch(int32_t partition, std::span<const uint8_t> batch,
                                     const protocol::RecordBatchHeader& header) {
@@ -243,7 +197,7 @@ void TransactionShard::replay_batch(int32_t partition, std::span<const uint8_t> 
 }
 
 void TransactionShard::stop() {
-  owned_.clear();
+  ownership_.stop();
   timer_.stop();
 }
 

@@ -8,13 +8,13 @@
 // takes it over, and runs the coordinator's timer. Shard thread only.
 #pragma once
 
-#include <map>
 #include <memory>
 
 #include "cluster/metadata_image.h"
 #include "coordinator/transaction_coordinator.h"
 #include "protocol/record_batch.h"
 #include "server/coordinator_timer.h"
+#include "server/internal_partition_owner.h"
 
 namespace freshet::server {
 
@@ -39,7 +39,6 @@ class TransactionShard {
   class Store;
   class ProducerIds;
   class Markers;
-  void start_loading(int32_t partition, uint64_t load_id);
   void replay_batch(int32_t partition, std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header);
 
   Broker& broker_;
@@ -49,9 +48,7 @@ class TransactionShard {
   std::unique_ptr<Markers> markers_;
   std::unique_ptr<coordinator::TransactionCoordinator> coordinator_;
   CoordinatorTimer timer_;
-  std::map<int32_t, uint64_t> owned_;  // owned partitions -> the id of their current load
-  uint64_t next_load_id_ = 1;
-  int64_t skipped_reported_ = 0;
+  InternalPartitionOwner ownership_;  // of __transaction_state partitions
 };
 
 // The transaction.* settings the coordinator obeys.

@@ -1,5 +1,8 @@
+#include <map>
+
 #include "server/group_calls.h"
 #include "server/handlers.h"
+#include "server/verification_errors.h"
 
 namespace freshet::server {
 
@@ -7,30 +10,49 @@ namespace {
 using protocol::ErrorCode;
 using protocol::TxnOffsetCommitRequest;
 using protocol::TxnOffsetCommitResponse;
-
-TxnOffsetCommitResponse failure(const TxnOffsetCommitRequest& req, ErrorCode error) {
-  TxnOffsetCommitResponse resp;
-  for (const auto& topic : req.topics) {
-    auto& out = resp.topics.emplace_back();
-    out.name = topic.name;
-    for (const auto& p : topic.partitions) out.partitions.push_back({p.partition_index, protocol::code(error)});
-  }
-  return resp;
-}
+using VerifyErrors = std::map<coordinator::TopicPartition, ErrorCode>;
 }  // namespace
 
 // The offsets are written to the group's coordinator in the producer's
-// transaction; they count once its commit marker reaches that partition.
+// transaction and count once its commit marker reaches that partition. As
+// Kafka does (KIP-890 part 1), the transaction coordinator first confirms the
+// group's __consumer_offsets partition is in the producer's ongoing
+// transaction, so a commit delayed past its transaction's end is refused.
 void handle_txn_offset_commit(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<TxnOffsetCommitRequest>();
   req->decode(body, request->version());
+  Broker& broker = request->broker;
+  const bool verify = broker.config().get_bool("transaction.partition.verification.enable");
   call_group<TxnOffsetCommitResponse>(
       request, req->group_id,
-      [req](coordinator::GroupCoordinator& coordinator, const coordinator::CallContext& context, int32_t partition,
-            std::function<void(TxnOffsetCommitResponse)> done) {
-        coordinator.txn_commit_offsets(context, partition, *req, std::move(done));
+      [&broker, req, verify](coordinator::GroupCoordinator& coordinator,
+                                      const coordinator::CallContext& context, int32_t partition,
+                                      std::function<void(TxnOffsetCommitResponse)> done) {
+        if (!verify) return coordinator.txn_commit_offsets(context, partition, *req, 0, std::move(done));
+        const unsigned group_shard = net::ShardSet::current();
+        const cluster::TopicInfo* offsets = broker.image()->topic(kOffsetsTopic);
+        auto log_partition = offsets ? broker.partitions(group_shard).find(offsets->id, partition) : nullptr;
+        auto route = route_transaction(broker, *broker.image(), req->transactional_id);
+        if (!log_partition || !route) return done(coordinator::txn_offset_commit_failure(*req, ErrorCode::CoordinatorLoadInProgress));
+        auto guard = log_partition->log().begin_verification(req->producer_id, req->producer_epoch, 0, context.now_ms);
+        broker.shards().submit_async<VerifyErrors>(
+            route->shard,
+            [&broker, route = *route, req, partition](std::function<void(VerifyErrors)> answer) {
+              answer(broker.transactions(route.shard).coordinator().verify_partitions(
+                  route.partition, req->transactional_id, req->producer_id, req->producer_epoch,
+                  {{std::string(kOffsetsTopic), partition}}));
+            },
+            [&broker, req, context, partition, guard, group_shard, done = std::move(done)](VerifyErrors errors) {
+              ErrorCode error = errors.empty() ? ErrorCode::InvalidTxnState
+                                               : verification_error(errors.begin()->second,
+                                                                    ErrorCode::CoordinatorLoadInProgress);
+              if (error != ErrorCode::None) return done(coordinator::txn_offset_commit_failure(*req, error));
+              GroupShard& groups = broker.groups(group_shard);
+              groups.coordinator().txn_commit_offsets(context, partition, *req, guard.value, done);
+              groups.rearm();
+            });
       },
-      [req] { return failure(*req, ErrorCode::NotCoordinator); },
+      [req] { return coordinator::txn_offset_commit_failure(*req, ErrorCode::NotCoordinator); },
       [request](TxnOffsetCommitResponse resp) { request->reply(resp); });
 }
 

@@ -926,6 +926,45 @@ OFFSET_DELETE = Api(47, 99, request=[
         ("partition_index", "int32"), ("error_code", "int16")]))])),
 ])
 
+# Field lists of the producer and transaction APIs (Kafka 3.9 protocol).
+INIT_PRODUCER_ID = Api(22, 2, request=[
+    ("transactional_id", "nstring"), ("transaction_timeout_ms", "int32"),
+    ("producer_id", "int64", "3+", -1), ("producer_epoch", "int16", "3+", -1),
+], response=[
+    ("throttle_time_ms", "int32"), ("error_code", "int16"), ("producer_id", "int64"),
+    ("producer_epoch", "int16"),
+])
+_TOPICS = Array([("name", "string"), ("partitions", Array("int32"))])
+ADD_PARTITIONS_TO_TXN = Api(24, 3, request=[
+    ("transactional_id", "string"), ("producer_id", "int64"), ("producer_epoch", "int16"),
+    ("topics", _TOPICS),
+], response=[
+    ("throttle_time_ms", "int32"),
+    ("results", Array([("name", "string"), ("results", Array([
+        ("partition_index", "int32"), ("error_code", "int16")]))])),
+])
+ADD_OFFSETS_TO_TXN = Api(25, 3, request=[
+    ("transactional_id", "string"), ("producer_id", "int64"), ("producer_epoch", "int16"),
+    ("group_id", "string"),
+], response=[("throttle_time_ms", "int32"), ("error_code", "int16")])
+END_TXN = Api(26, 3, request=[
+    ("transactional_id", "string"), ("producer_id", "int64"), ("producer_epoch", "int16"),
+    ("committed", "bool"),
+], response=[("throttle_time_ms", "int32"), ("error_code", "int16")])
+TXN_OFFSET_COMMIT = Api(28, 3, request=[
+    ("transactional_id", "string"), ("group_id", "string"), ("producer_id", "int64"),
+    ("producer_epoch", "int16"), ("generation_id", "int32", "3+", -1),
+    ("member_id", "string", "3+"), ("group_instance_id", "nstring", "3+"),
+    ("topics", Array([("name", "string"), ("partitions", Array([
+        ("partition_index", "int32"), ("committed_offset", "int64"),
+        ("committed_leader_epoch", "int32", "2+", -1), ("committed_metadata", "nstring")]))])),
+], response=[
+    ("throttle_time_ms", "int32"),
+    ("topics", Array([("name", "string"), ("partitions", Array([
+        ("partition_index", "int32"), ("error_code", "int16")]))])),
+])
+
+
 def coordinated_group(broker, prefix="group", timeout_s=OP_TIMEOUT_S):
     """A new group id whose coordinator is ready: FindCoordinator (which creates
     __consumer_offsets on a fresh broker), then DescribeGroups until it answers without

@@ -3,15 +3,7 @@ across a kill -9), and librdkafka's idempotent producer (enable.idempotence) run
 Freshet unmodified."""
 import pytest
 
-from helpers import Api, WireConnection, consume_all, create_topic, produce_ok
-
-INIT_PRODUCER_ID = Api(22, 2, request=[
-    ("transactional_id", "nstring"), ("transaction_timeout_ms", "int32"),
-    ("producer_id", "int64", "3+", -1), ("producer_epoch", "int16", "3+", -1),
-], response=[
-    ("throttle_time_ms", "int32"), ("error_code", "int16"), ("producer_id", "int64"),
-    ("producer_epoch", "int16"),
-])
+from helpers import INIT_PRODUCER_ID, WireConnection, consume_all, create_topic, produce_ok
 
 INVALID_REQUEST = 42
 

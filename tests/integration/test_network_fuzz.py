@@ -130,6 +130,20 @@ def seed_frames(topic):
                              members=[{"member_id": "m", "group_instance_id": None}]))
     frames.append(wire_frame(helpers.OFFSET_DELETE, 0, group_id=group, topics=[
         {"name": topic, "partitions": [{"partition_index": 0}]}]))
+    txn = dict(transactional_id="fuzz-txn", producer_id=0, producer_epoch=0)
+    for version in (0, 2, 4):
+        frames.append(wire_frame(helpers.FIND_COORDINATOR, version, key="fuzz-txn", key_type=1,
+                                 coordinator_keys=["fuzz-txn"]))
+        frames.append(wire_frame(helpers.INIT_PRODUCER_ID, version, transactional_id="fuzz-txn",
+                                 transaction_timeout_ms=60000))
+    frames.append(wire_frame(helpers.ADD_PARTITIONS_TO_TXN, 3, topics=[
+        {"name": topic, "partitions": [0]}], **txn))
+    frames.append(wire_frame(helpers.ADD_OFFSETS_TO_TXN, 3, group_id=group, **txn))
+    frames.append(wire_frame(helpers.TXN_OFFSET_COMMIT, 3, group_id=group, member_id="",
+                             group_instance_id=None, topics=[{"name": topic, "partitions": [
+                                 {"partition_index": 0, "committed_offset": 1,
+                                  "committed_metadata": ""}]}], **txn))
+    frames.append(wire_frame(helpers.END_TXN, 3, committed=True, **txn))
     return frames
 
 

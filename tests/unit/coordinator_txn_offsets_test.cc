@@ -29,7 +29,7 @@ class TxnOffsetsTest : public CoordinatorTest {
   }
   Answer<protocol::TxnOffsetCommitResponse> txn_commit(const protocol::TxnOffsetCommitRequest& r) {
     Answer<protocol::TxnOffsetCommitResponse> answer;
-    coordinator->txn_commit_offsets(ctx(3), kPartition, r, answer.callback());
+    coordinator->txn_commit_offsets(ctx(3), kPartition, r, 0, answer.callback());
     return answer;
   }
   int16_t error_of(const Answer<protocol::TxnOffsetCommitResponse>& answer) {

@@ -1,0 +1,118 @@
+"""KIP-890 part 1, at the wire: a transactional batch or a TxnOffsetCommit is stored only while
+the transaction coordinator has the partition in the producer's ongoing transaction, so a write
+delayed past its transaction's end (Jepsen's Bufstream and Kafka findings) cannot land in a
+later one. Raw requests, so each step is exactly the one under test."""
+import time
+
+from kafka.protocol.produce import ProduceRequest
+from kafka.record.default_records import DefaultRecordBatchBuilder
+
+from helpers import (ADD_OFFSETS_TO_TXN, ADD_PARTITIONS_TO_TXN, END_TXN, FIND_COORDINATOR,
+                     INIT_PRODUCER_ID, TXN_OFFSET_COMMIT, WireConnection, create_topic, send_raw,
+                     wait_until)
+
+NOT_ENOUGH_REPLICAS = 19
+COORDINATOR_LOAD_IN_PROGRESS = 14
+CONCURRENT_TRANSACTIONS = 51
+INVALID_TXN_STATE = 48
+RETRIABLE = {NOT_ENOUGH_REPLICAS, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS, 15, 16}
+
+
+def until_settled(call, what):
+    """Repeats `call` while it answers a retriable error (a coordinator loading, markers still
+    being written); returns the first other answer's error code."""
+    return wait_until(lambda: (lambda code: None if code in RETRIABLE else (code,))(call()),
+                      timeout_s=15, what=what)[0]
+
+
+class TransactionalProducer:
+    """A transactional producer driven by hand, one raw request at a time."""
+
+    def __init__(self, broker, transactional_id):
+        self.broker = broker
+        self.id = transactional_id
+        self.conn = WireConnection(broker)
+        assert self.conn.call(FIND_COORDINATOR, 3, key=transactional_id, key_type=1)["error_code"] == 0
+        answer = wait_until(lambda: (lambda a: a if a["error_code"] == 0 else None)(
+            self.conn.call(INIT_PRODUCER_ID, 2, transactional_id=transactional_id,
+                           transaction_timeout_ms=60000)), what="InitProducerId")
+        self.producer_id = answer["producer_id"]
+        self.epoch = answer["producer_epoch"]
+        self.sequence = {}
+
+    def ids(self):
+        return dict(transactional_id=self.id, producer_id=self.producer_id,
+                    producer_epoch=self.epoch)
+
+    def add_partition(self, topic, partition):
+        answer = self.conn.call(ADD_PARTITIONS_TO_TXN, 3, topics=[{"name": topic,
+                                                                 "partitions": [partition]}],
+                                **self.ids())
+        return answer["results"][0]["results"][0]["error_code"]
+
+    def produce(self, topic, partition, values):
+        """One transactional batch; returns the partition's error code (sequences advance only
+        when it was stored)."""
+        seq = self.sequence.get((topic, partition), 0)
+        builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=True,
+                                            producer_id=self.producer_id,
+                                            producer_epoch=self.epoch, base_sequence=seq,
+                                            batch_size=1 << 20)
+        for v in values:
+            builder.append(0, timestamp=int(time.time() * 1000), key=None, value=v, headers=[])
+        response = send_raw(self.broker, ProduceRequest[3](
+            transactional_id=self.id, required_acks=-1, timeout=5000,
+            topics=[(topic, [(partition, bytes(builder.build()))])]))
+        code = response.topics[0][1][0][1]
+        if code == 0:
+            self.sequence[(topic, partition)] = seq + len(values)
+        return code
+
+    def commit_offset(self, group, topic, offset):
+        answer = self.conn.call(TXN_OFFSET_COMMIT, 3, group_id=group, member_id="",
+                                group_instance_id=None,
+                                topics=[{"name": topic, "partitions": [{
+                                    "partition_index": 0, "committed_offset": offset,
+                                    "committed_metadata": ""}]}],
+                                transactional_id=self.id, producer_id=self.producer_id,
+                                producer_epoch=self.epoch)
+        return answer["topics"][0]["partitions"][0]["error_code"]
+
+    def end(self, commit):
+        return self.conn.call(END_TXN, 3, committed=commit, **self.ids())["error_code"]
+
+
+def test_a_batch_for_a_partition_outside_the_transaction_is_refused(broker):
+    topic = create_topic(broker)
+    producer = TransactionalProducer(broker, "outside")
+    assert until_settled(lambda: producer.produce(topic, 0, [b"never"]),
+                         "the unverified produce to settle") == INVALID_TXN_STATE
+    assert producer.add_partition(topic, 0) == 0
+    assert producer.produce(topic, 0, [b"inside"]) == 0
+    assert producer.end(True) == 0
+
+
+def test_a_write_delayed_past_its_transactions_end_is_refused(broker):
+    topic = create_topic(broker)
+    producer = TransactionalProducer(broker, "zombie")
+    assert producer.add_partition(topic, 0) == 0
+    assert producer.produce(topic, 0, [b"committed"]) == 0
+    assert producer.end(True) == 0
+    # The same producer, same epoch, next sequence: a retry or a late write of the ended
+    # transaction. It must not open a new transaction on its own.
+    assert until_settled(lambda: producer.produce(topic, 0, [b"late"]),
+                         "the late produce to settle") == INVALID_TXN_STATE
+
+
+def test_a_txn_offset_commit_delayed_past_its_transactions_end_is_refused(broker):
+    topic = create_topic(broker)
+    producer = TransactionalProducer(broker, "late-offsets")
+    conn = WireConnection(broker)
+    assert conn.call(FIND_COORDINATOR, 3, key="g-late", key_type=0)["error_code"] == 0
+    assert producer.conn.call(ADD_OFFSETS_TO_TXN, 3, group_id="g-late",
+                              **producer.ids())["error_code"] == 0
+    assert until_settled(lambda: producer.commit_offset("g-late", topic, 7),
+                         "the offset commit") == 0
+    assert producer.end(True) == 0
+    assert until_settled(lambda: producer.commit_offset("g-late", topic, 99),
+                         "the late offset commit to settle") == INVALID_TXN_STATE
