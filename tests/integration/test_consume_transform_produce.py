@@ -3,15 +3,9 @@ librdkafka and kafkajs, each through its `consume-transform-produce` driver: a r
 group consumer, a transactional producer copying each poll to an output topic and adding the
 consumer's offsets to the transaction (send_offsets_to_transaction / sendOffsets). The group's
 offsets move only when a transaction commits, and through kill -9 cycles of the broker the
-output holds every input record exactly once.
-
-Known broker bug, pinned by test_txn_offset_commit_passes_kip890_verification (strict xfail):
-with transaction.partition.verification.enable=true (Kafka's default) the group coordinator's
-write of TxnOffsetCommit's records to __consumer_offsets is refused by that partition's KIP-890
-verification ("Record was not part of an ongoing transaction", INVALID_TXN_STATE, which every
-client takes as fatal), because nothing verifies the __consumer_offsets partition with the
-transaction coordinator before the append. The other tests here run with verification off
-until it is fixed."""
+output holds every input record exactly once. The broker runs with Kafka's default
+transaction.partition.verification.enable=true: TxnOffsetCommit's offsets are written only
+once the transaction coordinator confirmed the group's partition (KIP-890)."""
 from collections import Counter
 
 import pytest
@@ -24,8 +18,6 @@ from helpers import (GROUP_BROKER_SETTINGS, OFFSET_FETCH, OP_TIMEOUT_S, call, co
                      wait_until)
 from txn_helpers import NO_REBOOTSTRAP, read_topics, start_transform, wait_stable
 
-# Until the bug above is fixed: KIP-890 verification off, so TxnOffsetCommit can be written.
-BROKER_SETTINGS = {**GROUP_BROKER_SETTINGS, "transaction.partition.verification.enable": "false"}
 CLIENTS = ["java", pytest.param("confluent", marks=pytest.mark.librdkafka), "kafkajs"]
 PARTITIONS = 2
 DRIVER_TIMEOUT_S = 60
@@ -59,7 +51,7 @@ def assert_copied_once(broker, source_count, sink):
     assert not misplaced, misplaced[:10]
 
 
-@pytest.mark.parametrize("broker", [{"settings": BROKER_SETTINGS}], indirect=True)
+@pytest.mark.parametrize("broker", [{"settings": GROUP_BROKER_SETTINGS}], indirect=True)
 @pytest.mark.parametrize("client", CLIENTS)
 def test_the_groups_offsets_move_only_when_the_transaction_commits(broker, client_drivers,
                                                                     client):
@@ -99,7 +91,7 @@ CLIENT_SETTINGS = {"java": [], "kafkajs": [],
                                  *(f"{k}={v}" for k, v in NO_REBOOTSTRAP.items())]}
 
 
-@pytest.mark.parametrize("broker", [{"settings": BROKER_SETTINGS}], indirect=True)
+@pytest.mark.parametrize("broker", [{"settings": GROUP_BROKER_SETTINGS}], indirect=True)
 @pytest.mark.parametrize("client", CLIENTS)
 def test_every_record_is_copied_exactly_once_through_broker_kill9_cycles(broker, client_drivers,
                                                                          client):
@@ -148,7 +140,7 @@ def stable_offset(broker, group, topic):
     return wait_until(stable, what=f"a stable offset of {group}")
 
 
-@pytest.mark.parametrize("broker", [{"settings": BROKER_SETTINGS}], indirect=True)
+@pytest.mark.parametrize("broker", [{"settings": GROUP_BROKER_SETTINGS}], indirect=True)
 def test_offsets_pending_in_a_transaction_are_unstable_until_it_ends(broker):
     """Between send_offsets_to_transaction and the transaction's marker, OffsetFetch with
     require_stable answers UNSTABLE_OFFSET_COMMIT and without it the offset committed before;
@@ -171,23 +163,3 @@ def test_offsets_pending_in_a_transaction_are_unstable_until_it_ends(broker):
             assert stable_offset(broker, group, source) == (offset if commit else before[0], 0)
     finally:
         consumer.close()
-
-
-@pytest.mark.xfail(strict=True, reason="TxnOffsetCommit's records fail __consumer_offsets' KIP-890 "
-                   "verification: INVALID_TXN_STATE (see the module's docstring)")
-def test_txn_offset_commit_passes_kip890_verification(broker_factory):
-    """send_offsets_to_transaction and commit with the broker's defaults (verification on)."""
-    broker = broker_factory(settings=GROUP_BROKER_SETTINGS)
-    source = create_topic(broker, partitions=1)
-    group = unique_topic("group")
-    consumer = Consumer(rdkafka_conf(broker, **{"group.id": group}))
-    producer = Producer(rdkafka_conf(broker, **{"transactional.id": unique_topic("txn")}))
-    try:
-        producer.init_transactions(OP_TIMEOUT_S)
-        producer.begin_transaction()
-        producer.send_offsets_to_transaction([TopicPartition(source, 0, 7)],
-                                             consumer.consumer_group_metadata(), OP_TIMEOUT_S)
-        producer.commit_transaction(OP_TIMEOUT_S)
-    finally:
-        consumer.close()
-    assert committed_offsets(broker, group, source, [0]) == {0: 7}
