@@ -67,7 +67,7 @@ class Report:
     transactions: dict   # outcome -> how many transactions ended so by their clients
     anomalies: dict      # kind -> examples
     failed_producers: list  # (name, errors of its last transaction) of producers that ended early
-    restarts: dict       # producer name -> how often its client could only be replaced
+    restarts: dict       # producer name -> {"operation error": times} that made it replace its client
 
     def ok(self):
         return not self.anomalies
@@ -122,7 +122,9 @@ def check(broker, seed, producers, topics, partitions, records_per_txn):
             elif e["type"] in ("flushed", "error") and e.get("txn", -1) >= 0:
                 outcome.setdefault((name, e["txn"]), "unknown")
         if driver.count("restarted"):
-            restarts[name] = driver.count("restarted")
+            restarts[name] = dict(collections.Counter(
+                f"{e['operation']} {e['error']}" for e in driver.of_type("error")
+                if e["next"] == "close"))
         closes = [i for i, e in enumerate(driver.events)
                   if e["type"] == "error" and e["next"] == "close"]
         if closes and not any(e["type"] == "restarted" for e in driver.events[closes[-1]:]):
