@@ -262,7 +262,7 @@ TEST(MessagesTest, ProduceRequestRecordsShareTheFrame) {
   request.topic_data[0].name = "t";
   partition.index = 3;
   const uint8_t batch[] = {1, 2, 3, 4, 5};
-  partition.records = Records{batch, nullptr};
+  partition.records = Records{batch, nullptr, std::nullopt};
 
   for (int16_t version : {3, 9, 11}) {
     auto frame = std::make_shared<Bytes>(encode(request, version));

@@ -193,8 +193,8 @@ namespace {
 // take(); both spell the same bytes.
 TEST(WriterExternalRecords, ReferencedWhenLargeAndOwned) {
   auto data = std::make_shared<std::vector<uint8_t>>(Writer::kExternalRecordsMinBytes, uint8_t{7});
-  Records large{std::span<const uint8_t>(*data), data};
-  Records small{std::span<const uint8_t>(*data).first(10), data};
+  Records large{std::span<const uint8_t>(*data), data, std::nullopt};
+  Records small{std::span<const uint8_t>(*data).first(10), data, std::nullopt};
 
   auto encode = [&](Writer& w) {
     w.i32(42);

@@ -175,7 +175,7 @@ def registry_source(chunk_count):
     lines += [f"void add_cases_{i}(std::vector<MessageCase>& out);" for i in range(chunk_count)]
     lines += ["", "Records sample_records() {",
               "  static const uint8_t kBytes[] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01};",
-              "  return Records{kBytes, nullptr};", "}", "",
+              "  return Records{kBytes, nullptr, std::nullopt};", "}", "",
               "std::span<const MessageCase> all_message_cases() {",
               "  static const std::vector<MessageCase> cases = [] {",
               "    std::vector<MessageCase> out;"]
