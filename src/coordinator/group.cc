@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstdio>
 
+#include "coordinator/java_compat.h"
+
 namespace freshet::coordinator {
 
 using protocol::ErrorCode;
@@ -311,7 +313,7 @@ void Group::transition_to(GroupState state, int64_t now_ms) {
 }
 
 void Group::init_next_generation(int64_t now_ms) {
-  ++generation_id_;
+  generation_id_ = java_increment(generation_id_);
   if (!members_.empty()) {
     protocol_name_ = select_protocol();
     refresh_subscribed_topics();

@@ -24,5 +24,8 @@ inline int64_t java_add(int64_t a, int64_t b) {
 inline int64_t java_subtract(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
+// Java's int `a + 1`: a generation id loaded from a record may be
+// Integer.MAX_VALUE, and Kafka's next one is then Integer.MIN_VALUE.
+inline int32_t java_increment(int32_t a) { return static_cast<int32_t>(static_cast<uint32_t>(a) + 1u); }
 
 }  // namespace freshet::coordinator
