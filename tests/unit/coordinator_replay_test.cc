@@ -156,6 +156,39 @@ TEST_F(ReplayTest, OldRecordVersionsLoad) {
   EXPECT_EQ(heartbeat("m1", 4, std::nullopt, "old"), 0);
 }
 
+TEST_F(ReplayTest, AGenerationAtIntMaxWrapsAsJavasIntDoes) {
+  start();
+  protocol::GroupMetadataKey group_key;
+  group_key.group = "g";
+  protocol::Writer gk;
+  gk.i16(2);
+  group_key.encode(gk, 2);
+  protocol::GroupMetadataValue group_value;
+  group_value.protocol_type = "consumer";
+  group_value.generation = INT32_MAX;
+  group_value.protocol = "range";
+  group_value.leader = "m1";
+  auto& member = group_value.members.emplace_back();
+  member.member_id = "m1";
+  member.client_id = "c";
+  member.client_host = "/h";
+  member.session_timeout = kSessionMs;
+  member.rebalance_timeout = kRebalanceMs;
+  member.subscription = subscription({"t"});
+  protocol::Writer gv;
+  gv.i16(3);
+  group_value.encode(gv, 3);
+  store.log.push_back({kPartition, StoredRecord{gk.take(), gv.take()}});
+  coordinator = reload();
+
+  // The member rejoins: the next generation is Integer.MIN_VALUE, as in Kafka.
+  auto joined = join(join_request("m1"));
+  run_for(10);
+  ASSERT_TRUE(joined.ready());
+  EXPECT_EQ(joined->error_code, 0);
+  EXPECT_EQ(joined->generation_id, INT32_MIN);
+}
+
 TEST_F(ReplayTest, BadRecordsAreSkippedAndCounted) {
   config.initial_rebalance_delay_ms = 0;
   coordinator = std::make_unique<GroupCoordinator>(config, store);
