@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Apache Kafka beside Freshet in the bench scripts (source it after lib.sh):
 # one KRaft node (broker + controller) on free loopback ports with a fresh
 # temporary directory, stopped (and the directory removed) on exit.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench scripts (source it): starts one freshet broker on a free
 # loopback port with a fresh log dir and stops it (and removes the dir) on exit.
 #
