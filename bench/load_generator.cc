@@ -2,7 +2,8 @@
 // spirit of rdkafka_performance. Modes (see load_options.h):
 //   produce  N records of BYTES to partition 0 as fast as possible;
 //   consume  N records of partition 0 from the beginning (legacy simple consumer);
-//   latency  produce at a fixed rate and report produce -> delivery-report latency.
+//   latency  produce at a fixed rate and report produce -> delivery-report latency;
+//   txn      transactions of K records to partition 0 from P transactional producers.
 // Each mode prints one line of key=value figures, MB = 10^6 bytes of payload.
 #include <librdkafka/rdkafka.h>
 
@@ -10,111 +11,16 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "load_options.h"
+#include "load_producer.h"
+#include "txn_load.h"
 
 namespace freshet::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-}
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "freshet_load: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
-  char error[512];
-  if (rd_kafka_conf_set(conf, key, value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-    die(std::string("config ") + key + "=" + value + ": " + error);
-  }
-}
-
-// Counters and (for latency mode) per-record latencies, filled by the delivery
-// report callback, which runs on the thread calling rd_kafka_poll/flush.
-struct DeliveryStats {
-  int64_t delivered = 0;
-  int64_t failed = 0;
-  std::string first_error;
-  int64_t expected_reports = 0;  // last_report_ns is taken when the last one arrives...
-  int64_t last_report_ns = 0;
-  bool record_latency = false;   // ...or at every report, with its latency
-  std::vector<int64_t> latencies_ns;
-};
-
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  auto* stats = static_cast<DeliveryStats*>(opaque);
-  bool last = stats->delivered + stats->failed + 1 == stats->expected_reports;
-  int64_t now = stats->record_latency || last ? now_ns() : 0;
-  if (now) stats->last_report_ns = now;
-  if (message->err) {
-    if (stats->failed++ == 0) stats->first_error = rd_kafka_err2str(message->err);
-    return;
-  }
-  ++stats->delivered;
-  if (stats->record_latency) {
-    stats->latencies_ns.push_back(now - reinterpret_cast<int64_t>(message->_private));
-  }
-}
-
-// Applies the -X properties, after the mode's own settings.
-void set_properties(rd_kafka_conf_t* conf, const LoadOptions& options) {
-  for (const auto& [key, value] : options.properties) set(conf, key.c_str(), value);
-}
-
-// A producer with the options' acks/linger/batch/compression. The local queue
-// keeps librdkafka's default bounds (100000 messages, 1 GiB), as
-// rdkafka_performance does: the application blocks on a full queue and
-// librdkafka reuses warm memory. (Unbounded queues let the application run
-// ahead and allocate every message afresh: page faults cost the client more
-// CPU than the broker spends.)
-rd_kafka_t* make_producer(const LoadOptions& options, DeliveryStats* stats) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", options.brokers);
-  set(conf, "acks", options.acks);
-  set(conf, "linger.ms", std::to_string(options.linger_ms));
-  set(conf, "batch.size", std::to_string(options.batch_size_bytes));
-  set(conf, "compression.codec", options.compression);
-  set(conf, "message.timeout.ms", "120000");
-  set_properties(conf, options);
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_conf_set_opaque(conf, stats);
-  char error[512];
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (!producer) die(std::string("rd_kafka_new: ") + error);
-  return producer;
-}
-
-// Enqueues one record for partition 0, polling while the local queue is full.
-// `payload` is not copied: it must outlive the delivery report.
-void produce_one(rd_kafka_t* producer, rd_kafka_topic_t* topic, const std::vector<char>& payload,
-                 void* opaque) {
-  while (rd_kafka_produce(topic, 0, 0, const_cast<char*>(payload.data()), payload.size(), nullptr, 0,
-                          opaque) == -1) {
-    rd_kafka_resp_err_t err = rd_kafka_last_error();
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(err));
-    rd_kafka_poll(producer, 1);
-  }
-}
-
-// Waits for every outstanding delivery report; dies if they do not come.
-void flush_all(rd_kafka_t* producer) {
-  if (rd_kafka_flush(producer, 180000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    die("flush timed out with " + std::to_string(rd_kafka_outq_len(producer)) + " records in flight");
-  }
-}
-
-void print_errors(const DeliveryStats& stats) {
-  if (stats.failed) std::fprintf(stderr, "freshet_load: first delivery error: %s\n", stats.first_error.c_str());
-}
 
 int run_produce(const LoadOptions& options) {
   DeliveryStats stats;
@@ -209,12 +115,6 @@ int run_consume(const LoadOptions& options) {
   return received == options.records && errors == 0 ? 0 : 1;
 }
 
-double percentile_ms(const std::vector<int64_t>& sorted_ns, double fraction) {
-  if (sorted_ns.empty()) return 0;
-  size_t index = std::min(sorted_ns.size() - 1, static_cast<size_t>(fraction * sorted_ns.size()));
-  return sorted_ns[index] / 1e6;
-}
-
 // Produces `rate_per_s` records per second for `seconds` on a fixed schedule:
 // record i is due at start + i / rate. Each carries its due time as the message
 // opaque, and latency = delivery report time - due time (produce -> broker ack
@@ -275,5 +175,6 @@ int main(int argc, char** argv) {
   LoadOptions options = parse_load_options(argc, argv);
   if (options.mode == "produce") return run_produce(options);
   if (options.mode == "consume") return run_consume(options);
+  if (options.mode == "txn") return run_txn(options);
   return run_latency(options);
 }

@@ -16,6 +16,8 @@ namespace {
                "  freshet_load consume --brokers B --topic T --records N\n"
                "  freshet_load latency --brokers B --topic T --rate 10000 --seconds 10 --size 100\n"
                "                       [--acks 1] [--linger-ms 0]\n"
+               "  freshet_load txn --brokers B --topic T --producers P --transactions N\n"
+               "                   --records-per-txn 100 --size 100 [--linger-ms 5]\n"
                "every mode: [-X librdkafka.property=value]...\n");
   std::exit(2);
 }
@@ -36,7 +38,8 @@ LoadOptions parse_load_options(int argc, char** argv) {
   if (argc < 2) usage(nullptr);
   LoadOptions options;
   options.mode = argv[1];
-  if (options.mode != "produce" && options.mode != "consume" && options.mode != "latency") {
+  if (options.mode != "produce" && options.mode != "consume" && options.mode != "latency" &&
+      options.mode != "txn") {
     usage("unknown mode");
   }
   for (int i = 2; i < argc; i += 2) {
@@ -53,6 +56,9 @@ LoadOptions parse_load_options(int argc, char** argv) {
     else if (!std::strcmp(flag, "--compression")) options.compression = value;
     else if (!std::strcmp(flag, "--rate")) options.rate_per_s = to_int(flag, value);
     else if (!std::strcmp(flag, "--seconds")) options.seconds = to_int(flag, value);
+    else if (!std::strcmp(flag, "--producers")) options.producers = static_cast<int>(to_int(flag, value));
+    else if (!std::strcmp(flag, "--transactions")) options.transactions = to_int(flag, value);
+    else if (!std::strcmp(flag, "--records-per-txn")) options.records_per_txn = to_int(flag, value);
     else if (!std::strcmp(flag, "-X")) {
       const char* equals = std::strchr(value, '=');
       if (!equals || equals == value) usage("-X wants key=value");
@@ -60,8 +66,12 @@ LoadOptions parse_load_options(int argc, char** argv) {
     } else usage("unknown flag");
   }
   if (options.topic.empty()) usage("--topic is required");
-  if (options.linger_ms < 0) options.linger_ms = options.mode == "latency" ? 0 : 1000;
+  if (options.linger_ms < 0) options.linger_ms = options.mode == "latency" ? 0 : options.mode == "txn" ? 5 : 1000;
+  if (options.acks.empty()) options.acks = options.mode == "txn" ? "all" : "1";
   if (options.mode == "latency" && options.rate_per_s == 0) usage("--rate must be positive");
+  if (options.mode == "txn" && (options.producers == 0 || options.producers > 1000)) {
+    usage("--producers must be 1..1000");
+  }
   return options;
 }
 

@@ -41,59 +41,25 @@ ninja -C "$build" -j2 freshet freshet_load >/dev/null
 freshet="$build/freshet"
 freshet_load="$build/bench/freshet_load"
 
-memory_note="cold memory (WARM_MEMORY_MB=0): the figures include first touches of page-cache memory"
-memory_tag=""  # appended to the phases whose figures are warm-memory best cases
-if (( warm_memory_mb > 0 )); then
-  echo "== warming ${warm_memory_mb} MB of memory (see the header)"
-  warm_file="$(mktemp /dev/shm/freshet-bench-warm.XXXXXX)"
-  if dd if=/dev/zero of="$warm_file" bs=1M count="$warm_memory_mb" status=none; then
-    memory_note="[warm] = WARM-MEMORY BEST CASE: ${warm_memory_mb} MB were touched and freed before the broker started, so the page cache these phases fill is memory the hypervisor already backs (WARM_MEMORY_MB=0 shows the cold case)"
-    memory_tag=" [warm]"
-  else
-    failed+=("warm-up")
-    memory_note="warm-up FAILED: figures are neither reliably warm nor cold"
-  fi
-  rm -f "$warm_file"
-fi
-
 broker_log="$build/broker-bench.log"
+results_file="$build/freshet-load-results.txt"
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
+warm_memory "$warm_memory_mb"
 start_broker "$freshet" "$broker_log" "$smp" --set "freshet.fetch.file.transfer=$file_transfer"
 echo "broker accepting connections after ${ready_ms} ms"
 
 topics=(bench-100b-acks1 bench-1k-acks1 bench-100b-acksall bench-latency)
 "$freshet" topic create -b "$brokers" -p 1 "${topics[@]}"
 
-# phase VAR TITLE ARGS...: runs freshet_load ARGS and stores its result line
-# in VAR. Every phase starts with no dirty page cache: the previous phase's
-# writes are flushed first, so that a phase is not measured against the
-# kernel's background writeback of another (it starts past
-# dirty_background_ratio, 10% of RAM: about 2.3 GB here, less than two phases
-# write). A phase that exits non-zero or prints no result line is recorded in
-# `failed`; the others still run.
-phase() {
-  local var="$1" title="$2" line status=0
-  shift 2
-  echo "== $title"
-  sync
-  # shellcheck disable=SC2086 # LOAD_ARGS is a list of flags
-  line="$("$freshet_load" "$@" --brokers "$brokers" ${LOAD_ARGS:-} | tee -a "$build/freshet-load-results.txt" | tail -1)" ||
-    status=$?
-  echo "$line"
-  if (( status != 0 )) || [[ "$line" != mode=* ]]; then
-    failed+=("$title (exit $status)")
-  fi
-  printf -v "$var" '%s' "$line"
-}
-: >"$build/freshet-load-results.txt"
+: >"$results_file"
 
-phase r_p100 "produce 100 B acks=1" produce --topic bench-100b-acks1 --records "$records_100b" --size 100 --acks 1
-phase r_p1k "produce 1 KiB acks=1" produce --topic bench-1k-acks1 --records "$records_1k" --size 1024 --acks 1
-phase r_pall "produce 100 B acks=all" produce --topic bench-100b-acksall --records "$records_100b" --size 100 --acks all
-phase r_c100 "consume 100 B" consume --topic bench-100b-acks1 --records "$records_100b"
-phase r_lat "latency ${latency_rate} msgs/s" \
-  latency --topic bench-latency --rate "$latency_rate" --seconds "$latency_seconds" --size 100 --acks 1
+load_phase r_p100 "produce 100 B acks=1" produce --brokers "$brokers" --topic bench-100b-acks1 --records "$records_100b" --size 100 --acks 1
+load_phase r_p1k "produce 1 KiB acks=1" produce --brokers "$brokers" --topic bench-1k-acks1 --records "$records_1k" --size 1024 --acks 1
+load_phase r_pall "produce 100 B acks=all" produce --brokers "$brokers" --topic bench-100b-acksall --records "$records_100b" --size 100 --acks all
+load_phase r_c100 "consume 100 B" consume --brokers "$brokers" --topic bench-100b-acks1 --records "$records_100b"
+load_phase r_lat "latency ${latency_rate} msgs/s" \
+  latency --brokers "$brokers" --topic bench-latency --rate "$latency_rate" --seconds "$latency_seconds" --size 100 --acks 1
 
 peak_rss_kb=0
 if kill -0 "$broker_pid" 2>/dev/null; then
@@ -102,9 +68,6 @@ else
   failed+=("the broker exited during the phases")
 fi
 log_problems="$(grep -ciE '\[(warning|error|critical)\]' "$broker_log" || true)"
-
-# field LINE KEY: the value of KEY=value in a freshet_load result line.
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
 echo
 echo "== summary (MB = 10^6 payload bytes; latency = scheduled send -> delivery report, acks=1, linger.ms=0)"
