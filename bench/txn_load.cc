@@ -29,9 +29,15 @@ void check(rd_kafka_error_t* error, const char* what) {
   die(text);
 }
 
+constexpr int kMaxCommitAttempts = 5;
+
+// Commits, calling again after a retriable error (librdkafka's advice) up to
+// kMaxCommitAttempts times in all; dies on any other error or the last one.
 void commit(rd_kafka_t* producer) {
-  while (rd_kafka_error_t* error = rd_kafka_commit_transaction(producer, kCallTimeoutMs)) {
-    if (!rd_kafka_error_is_retriable(error)) check(error, "commit_transaction");
+  for (int attempt = 1;; ++attempt) {
+    rd_kafka_error_t* error = rd_kafka_commit_transaction(producer, kCallTimeoutMs);
+    if (!error) return;
+    if (!rd_kafka_error_is_retriable(error) || attempt == kMaxCommitAttempts) check(error, "commit_transaction");
     rd_kafka_error_destroy(error);
   }
 }

@@ -13,8 +13,8 @@ namespace freshet::bench {
 // producer has finished init_transactions and stops when the last commit
 // returns. Prints one key=value line (transactions/s, records/s, MB/s and the
 // p50/p99/max time from begin to committed); returns non-zero if a record or a
-// transaction failed. Retriable commit errors are retried; any other
-// transaction error aborts the run.
+// transaction failed. A commit that fails with a retriable error is called
+// again (5 attempts in all); any other transaction error ends the run (exit 1).
 int run_txn(const LoadOptions& options);
 
 }  // namespace freshet::bench
