@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "coordinator/group_coordinator.h"
+#include "coordinator_pending_appends.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -22,37 +23,20 @@ namespace freshet::coordinator::testing {
 using protocol::ErrorCode;
 using protocol::code;
 
-// Appends wait in `pending` until complete_next()/complete_all(); durable
-// records are kept in `log`, in order, as the partition log would hold them.
-class MemoryStore : public GroupStore {
- public:
-  struct Append {
-    int32_t partition = 0;
-    std::vector<StoredRecord> records;
-    std::optional<TransactionalProducer> producer;
-    std::function<void(ErrorCode)> done;
-  };
+struct GroupAppend {
+  int32_t partition = 0;
+  std::vector<StoredRecord> records;
+  std::optional<TransactionalProducer> producer;
+  std::function<void(ErrorCode)> done;
+};
 
+// The group coordinator's store: appends wait until the test completes them.
+class MemoryStore : public GroupStore, public PendingAppends<GroupAppend> {
+ public:
   void append(int32_t partition, std::vector<StoredRecord> records, std::optional<TransactionalProducer> producer,
               std::function<void(ErrorCode)> done) override {
-    pending.push_back(Append{partition, std::move(records), producer, std::move(done)});
+    pending.push_back(GroupAppend{partition, std::move(records), producer, std::move(done)});
   }
-  // Completes the oldest append; its records become durable on success.
-  void complete_next(ErrorCode error = ErrorCode::None) {
-    ASSERT_FALSE(pending.empty());
-    Append append = std::move(pending.front());
-    pending.pop_front();
-    if (error == ErrorCode::None) {
-      for (auto& record : append.records) log.push_back({append.partition, std::move(record)});
-    }
-    append.done(error);
-  }
-  void complete_all() {
-    while (!pending.empty()) complete_next();
-  }
-
-  std::deque<Append> pending;
-  std::vector<std::pair<int32_t, StoredRecord>> log;
 };
 
 // An answer that arrives later through a callback.

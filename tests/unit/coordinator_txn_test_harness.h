@@ -23,30 +23,17 @@
 
 namespace freshet::coordinator::testing {
 
-// Appends wait in `pending` until complete_next()/complete_all(); durable
-// records are kept in `log`, in order, as the partition would hold them.
-class MemoryTxnStore : public TxnLogStore {
- public:
-  struct Append {
-    int32_t partition = 0;
-    std::vector<StoredRecord> records;
-    std::function<void(ErrorCode)> done;
-  };
+struct TxnAppend {
+  int32_t partition = 0;
+  std::vector<StoredRecord> records;
+  std::function<void(ErrorCode)> done;
+};
 
+// The transaction coordinator's store: appends wait until the test completes them.
+class MemoryTxnStore : public TxnLogStore, public PendingAppends<TxnAppend> {
+ public:
   void append(int32_t partition, std::vector<StoredRecord> records, std::function<void(ErrorCode)> done) override {
-    pending.push_back(Append{partition, std::move(records), std::move(done)});
-  }
-  void complete_next(ErrorCode error = ErrorCode::None) {
-    ASSERT_FALSE(pending.empty());
-    Append append = std::move(pending.front());
-    pending.pop_front();
-    if (error == ErrorCode::None) {
-      for (auto& record : append.records) log.push_back({append.partition, std::move(record)});
-    }
-    append.done(error);
-  }
-  void complete_all() {
-    while (!pending.empty()) complete_next();
+    pending.push_back(TxnAppend{partition, std::move(records), std::move(done)});
   }
   static std::optional<TxnLogRecord> decoded(const StoredRecord& record) {
     std::optional<std::span<const uint8_t>> value;
@@ -72,8 +59,6 @@ class MemoryTxnStore : public TxnLogStore {
     return ids;
   }
 
-  std::deque<Append> pending;
-  std::vector<std::pair<int32_t, StoredRecord>> log;
 };
 
 // Producer ids 1000, 1001, ... handed out when the test says so.
