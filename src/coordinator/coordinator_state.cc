@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "coordinator/owned_partitions.h"
+
 namespace freshet::coordinator {
 
 using protocol::ErrorCode;
@@ -31,15 +33,10 @@ GroupCoordinator::State::State(GroupConfig config_in, GroupStore& store_in)
     : config(config_in), store(store_in), self(std::make_shared<State*>(this)) {}
 
 ErrorCode GroupCoordinator::State::partition_error(int32_t partition) const {
-  auto it = partitions.find(partition);
-  if (it == partitions.end()) return ErrorCode::NotCoordinator;
-  return it->second.loading ? ErrorCode::CoordinatorLoadInProgress : ErrorCode::None;
+  return owned_partition_error(partitions, partition);
 }
 
-OwnedPartition* GroupCoordinator::State::active(int32_t partition) {
-  auto it = partitions.find(partition);
-  return it == partitions.end() || it->second.loading ? nullptr : &it->second;
-}
+OwnedPartition* GroupCoordinator::State::active(int32_t partition) { return active_partition(partitions, partition); }
 
 Group* GroupCoordinator::State::find_group(int32_t partition, const std::string& group_id) {
   OwnedPartition* owned = active(partition);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "coordinator/owned_partitions.h"
 #include "coordinator/txn_records.h"
 
 namespace freshet::coordinator {
@@ -38,15 +39,10 @@ TransactionCoordinator::State::State(TransactionConfig config_in, TxnLogStore& s
       self(std::make_shared<State*>(this)) {}
 
 ErrorCode TransactionCoordinator::State::partition_error(int32_t partition) const {
-  auto it = partitions.find(partition);
-  if (it == partitions.end()) return ErrorCode::NotCoordinator;
-  return it->second.loading ? ErrorCode::CoordinatorLoadInProgress : ErrorCode::None;
+  return owned_partition_error(partitions, partition);
 }
 
-TxnPartition* TransactionCoordinator::State::active(int32_t partition) {
-  auto it = partitions.find(partition);
-  return it == partitions.end() || it->second.loading ? nullptr : &it->second;
-}
+TxnPartition* TransactionCoordinator::State::active(int32_t partition) { return active_partition(partitions, partition); }
 
 const TxnPartition* TransactionCoordinator::State::active(int32_t partition) const {
   auto it = partitions.find(partition);
