@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "coordinator/group_coordinator.h"
-#include "coordinator_pending_appends.h"
+#include "coordinator_test_support.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -94,16 +94,7 @@ class CoordinatorTest : public ::testing::Test {
   }
 
   // Moves time forward, firing every deadline on the way at its own time.
-  void run_for(int64_t ms) {
-    const int64_t target = now + ms;
-    while (auto deadline = coordinator->next_deadline_ms()) {
-      if (*deadline > target) break;
-      now = std::max(now, *deadline);
-      coordinator->advance(now);
-    }
-    now = target;
-    coordinator->advance(now);
-  }
+  void run_for(int64_t ms) { run_deadlines(*coordinator, now, ms); }
 
   protocol::JoinGroupRequest join_request(const std::string& member_id,
                                           std::optional<std::string> instance_id = std::nullopt,

@@ -182,16 +182,7 @@ class TxnCoordinatorTest : public ::testing::Test {
   }
 
   // Moves time forward, firing every deadline on the way at its own time.
-  void run_for(int64_t ms) {
-    const int64_t target = now + ms;
-    while (auto deadline = coordinator->next_deadline_ms()) {
-      if (*deadline > target) break;
-      now = std::max(now, *deadline);
-      coordinator->advance(now);
-    }
-    now = target;
-    coordinator->advance(now);
-  }
+  void run_for(int64_t ms) { run_deadlines(*coordinator, now, ms); }
 
   Answer<protocol::InitProducerIdResponse> init(const std::string& id, int16_t version = 4,
                                                std::optional<ProducerIdAndEpoch> expected = std::nullopt,
