@@ -12,16 +12,6 @@
 namespace freshet::cli {
 namespace {
 
-// Admin polls its result queue in slices this long, checking for unreachable brokers between.
-constexpr int kPollSliceMs = 100;
-
-// Owning pointers to librdkafka objects.
-template <typename T, void (*Destroy)(T*)>
-struct Deleter {
-  void operator()(T* object) const { Destroy(object); }
-};
-template <typename T, void (*Destroy)(T*)>
-using Owned = std::unique_ptr<T, Deleter<T, Destroy>>;
 using EventPtr = Owned<rd_kafka_event_t, rd_kafka_event_destroy>;
 using QueuePtr = Owned<rd_kafka_queue_t, rd_kafka_queue_destroy>;
 using OptionsPtr = Owned<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy>;
@@ -30,8 +20,6 @@ using DeleteTopicPtr = Owned<rd_kafka_DeleteTopic_t, rd_kafka_DeleteTopic_destro
 using NewPartitionsPtr = Owned<rd_kafka_NewPartitions_t, rd_kafka_NewPartitions_destroy>;
 using ResourcePtr = Owned<rd_kafka_ConfigResource_t, rd_kafka_ConfigResource_destroy>;
 using DeleteGroupPtr = Owned<rd_kafka_DeleteGroup_t, rd_kafka_DeleteGroup_destroy>;
-using PartitionListPtr =
-    Owned<rd_kafka_topic_partition_list_t, rd_kafka_topic_partition_list_destroy>;
 using ListOffsetsPtr =
     Owned<rd_kafka_ListConsumerGroupOffsets_t, rd_kafka_ListConsumerGroupOffsets_destroy>;
 using AlterOffsetsPtr =

@@ -15,6 +15,18 @@ namespace freshet::cli {
 
 // How long a metadata or admin request may take before the command gives up.
 inline constexpr int kRequestTimeoutMs = 10000;
+// Commands wait on librdkafka in slices this long, checking for unreachable brokers and
+// stop signals between.
+inline constexpr int kPollSliceMs = 100;
+
+// Owning pointers to librdkafka objects.
+template <typename T, void (*Destroy)(T*)>
+struct Deleter {
+  void operator()(T* object) const { Destroy(object); }
+};
+template <typename T, void (*Destroy)(T*)>
+using Owned = std::unique_ptr<T, Deleter<T, Destroy>>;
+using PartitionListPtr = Owned<rd_kafka_topic_partition_list_t, rd_kafka_topic_partition_list_destroy>;
 
 // One librdkafka handle (producer or consumer). librdkafka's own logging is off unless the user
 // sets -X debug=...; connection errors are collected instead and reported by

@@ -27,7 +27,6 @@
 namespace freshet::cli {
 namespace {
 
-constexpr int kPollSliceMs = 100;
 // Output is written in chunks of about this size, and whenever the consumer waits.
 constexpr size_t kOutputChunkBytes = 64 * 1024;
 
@@ -44,17 +43,8 @@ struct ConsumeOptions {
   bool in_group() const { return !group.empty(); }
 };
 
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
-};
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+using MessagePtr = Owned<rd_kafka_message_t, rd_kafka_message_destroy>;
 
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
-  }
-};
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
 // Renders records either by a format string or as JSON.
 class RecordPrinter {

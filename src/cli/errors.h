@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,10 @@ class CommandError : public std::runtime_error {
 // Kafka's protocol name of an error code ("UNKNOWN_TOPIC_OR_PARTITION", "MESSAGE_TOO_LARGE"); for
 // librdkafka's local errors (negative codes) its own name, which starts with '_' ("_TIMED_OUT").
 std::string kafka_error_name(rd_kafka_resp_err_t err);
+// kafka_error_name of an error code read from a raw protocol response.
+inline std::string protocol_error_name(int16_t code) {
+  return kafka_error_name(static_cast<rd_kafka_resp_err_t>(code));
+}
 
 // `detail` if it is not empty, else librdkafka's description of `err`; either without a leading
 // "Broker: " or "Local: ".

@@ -19,10 +19,7 @@ constexpr int kLongestMetadataAttemptMs = 3200;
 // Pause between metadata requests while a topic's leaders are being elected.
 constexpr int kElectionRetryMs = 100;
 
-struct TopicHandleDeleter {
-  void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
-};
-using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicHandleDeleter>;
+using TopicHandle = Owned<rd_kafka_topic_t, rd_kafka_topic_destroy>;
 
 TopicInfo to_topic_info(const rd_kafka_metadata_topic_t& topic) {
   TopicInfo info;

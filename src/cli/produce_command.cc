@@ -23,9 +23,6 @@
 namespace freshet::cli {
 namespace {
 
-// Waits for delivery reports in slices this long (while the local queue is full, and at the end).
-constexpr int kPollSliceMs = 100;
-
 struct ProduceOptions {
   ConnectionOptions connection;
   std::string topic;

@@ -28,8 +28,6 @@ struct ProducersOptions {
   OutputFormat format = OutputFormat::kText;
 };
 
-std::string error_text(int16_t code) { return kafka_error_name(static_cast<rd_kafka_resp_err_t>(code)); }
-
 // The topic's partitions grouped by the "host:port" of their leader.
 std::map<std::string, std::vector<int32_t>> partitions_by_leader(ProtocolConnection& bootstrap,
                                                                  const ProducersOptions& options) {
@@ -43,7 +41,7 @@ std::map<std::string, std::vector<int32_t>> partitions_by_leader(ProtocolConnect
   for (const auto& b : metadata.brokers) brokers[b.node_id] = fmt::format("{}:{}", b.host, b.port);
   if (metadata.topics.size() != 1 || metadata.topics.front().error_code != 0) {
     int16_t code = metadata.topics.empty() ? 3 : metadata.topics.front().error_code;
-    throw CommandError(fmt::format("topic '{}' cannot be described ({})", options.topic, error_text(code)));
+    throw CommandError(fmt::format("topic '{}' cannot be described ({})", options.topic, protocol_error_name(code)));
   }
   std::map<std::string, std::vector<int32_t>> out;
   for (const auto& p : metadata.topics.front().partitions) {
@@ -75,7 +73,7 @@ void producers(const ProducersOptions& options) {
         if (p.error_code != 0)
           throw CommandError(fmt::format("{}-{}: {} ({})", options.topic, p.partition_index,
                                          p.error_message.value_or("cannot describe its producers"),
-                                         error_text(p.error_code)));
+                                         protocol_error_name(p.error_code)));
         for (const auto& producer : p.active_producers) rows.push_back({p.partition_index, producer});
       }
     }

@@ -20,23 +20,21 @@ namespace {
 
 constexpr int8_t kTransactionCoordinatorKey = 1;
 
-std::string error_text(int16_t code) { return kafka_error_name(static_cast<rd_kafka_resp_err_t>(code)); }
-
-struct ListOptions {
+struct ListTransactionsOptions {
   ConnectionOptions connection;
   std::vector<std::string> states;
   std::vector<int64_t> producer_ids;
   OutputFormat format = OutputFormat::kText;
 };
 
-void list(const ListOptions& options) {
+void list_transactions(const ListTransactionsOptions& options) {
   ProtocolConnection broker(options.connection.brokers);
   protocol::ListTransactionsRequest request;
   request.state_filters = options.states;
   request.producer_id_filters = options.producer_ids;
   auto response = broker.call<protocol::ListTransactionsResponse>(request);
   if (response.error_code != 0)
-    throw CommandError(fmt::format("listing transactions failed ({})", error_text(response.error_code)));
+    throw CommandError(fmt::format("listing transactions failed ({})", protocol_error_name(response.error_code)));
   if (!response.unknown_state_filters.empty())
     throw CommandError(fmt::format("unknown --state '{}': expected Empty, Ongoing, PrepareCommit, PrepareAbort, "
                                    "CompleteCommit, CompleteAbort, Dead or PrepareEpochFence",
@@ -61,7 +59,7 @@ void list(const ListOptions& options) {
   std::fputs(table.render().c_str(), stdout);
 }
 
-struct DescribeOptions {
+struct DescribeTransactionsOptions {
   ConnectionOptions connection;
   std::vector<std::string> ids;
   OutputFormat format = OutputFormat::kText;
@@ -84,7 +82,7 @@ protocol::DescribeTransactionsResponse::TransactionState describe_one(const Conn
     host = found.coordinators.front().host;
     port = found.coordinators.front().port;
   }
-  if (error != 0) throw CommandError(fmt::format("no coordinator for '{}' ({})", id, error_text(error)));
+  if (error != 0) throw CommandError(fmt::format("no coordinator for '{}' ({})", id, protocol_error_name(error)));
   coordinator = fmt::format("{}:{}", host, port);
   ProtocolConnection broker(coordinator);
   protocol::DescribeTransactionsRequest request;
@@ -94,7 +92,7 @@ protocol::DescribeTransactionsResponse::TransactionState describe_one(const Conn
     throw CommandError(fmt::format("broker {} answered for {} transactions", coordinator, response.transaction_states.size()));
   auto state = response.transaction_states.front();
   if (state.error_code != 0)
-    throw CommandError(fmt::format("describing '{}' failed ({})", id, error_text(state.error_code)));
+    throw CommandError(fmt::format("describing '{}' failed ({})", id, protocol_error_name(state.error_code)));
   return state;
 }
 
@@ -106,7 +104,7 @@ std::string partitions_text(const protocol::DescribeTransactionsResponse::Transa
   return out.empty() ? "-" : out;
 }
 
-void describe(const DescribeOptions& options) {
+void describe_transactions(const DescribeTransactionsOptions& options) {
   Table table({"TRANSACTIONAL-ID", "COORDINATOR", "PRODUCER-ID", "EPOCH", "STATE", "TIMEOUT-MS", "START-TIME-MS",
                "PARTITIONS"});
   JsonWriter json;
@@ -142,7 +140,7 @@ void add_txn_commands(CLI::App& app) {
   CLI::App* txn = app.add_subcommand("txn", "List and describe transactions (kafka-transactions.sh)");
   txn->require_subcommand(1);
 
-  auto list_options = std::make_shared<ListOptions>();
+  auto list_options = std::make_shared<ListTransactionsOptions>();
   CLI::App* list_command = txn->add_subcommand("list", "List the transactional ids the brokers coordinate");
   list_command->alias("ls");
   list_command->add_option("--state", list_options->states, "Only transactions in this state (repeatable or comma-separated)")
@@ -150,14 +148,14 @@ void add_txn_commands(CLI::App& app) {
   list_command->add_option("--producer-id", list_options->producer_ids, "Only these producer ids")->delimiter(',');
   add_output_format_option(*list_command, list_options->format);
   add_connection_options(*list_command, list_options->connection);
-  list_command->callback([list_options] { run_reporting_errors([&] { list(*list_options); }); });
+  list_command->callback([list_options] { run_reporting_errors([&] { list_transactions(*list_options); }); });
 
-  auto describe_options = std::make_shared<DescribeOptions>();
+  auto describe_options = std::make_shared<DescribeTransactionsOptions>();
   CLI::App* describe_command = txn->add_subcommand("describe", "Show a transactional id's state and partitions");
   describe_command->add_option("transactional-id", describe_options->ids, "Transactional ids")->required();
   add_output_format_option(*describe_command, describe_options->format);
   add_connection_options(*describe_command, describe_options->connection);
-  describe_command->callback([describe_options] { run_reporting_errors([&] { describe(*describe_options); }); });
+  describe_command->callback([describe_options] { run_reporting_errors([&] { describe_transactions(*describe_options); }); });
 }
 
 }  // namespace freshet::cli

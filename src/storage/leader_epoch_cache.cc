@@ -13,11 +13,11 @@
 namespace freshet::storage {
 
 namespace {
-constexpr int32_t kCheckpointVersion = 0;
+constexpr int32_t kLeaderEpochCheckpointVersion = 0;
 }
 
 LeaderEpochCache::LeaderEpochCache(std::filesystem::path checkpoint_path) : path_(std::move(checkpoint_path)) {
-  auto entries = read_checkpoint_file(path_, kCheckpointVersion, 2);
+  auto entries = read_checkpoint_file(path_, kLeaderEpochCheckpointVersion, 2);
   if (!entries) return;
   for (const auto& fields : *entries) {
     auto epoch = parse_checkpoint_number(fields[0], path_);
@@ -52,7 +52,7 @@ void LeaderEpochCache::persist() const {
   std::vector<CheckpointEntry> lines;
   lines.reserve(entries_.size());
   for (const auto& e : entries_) lines.push_back({std::to_string(e.epoch), std::to_string(e.start_offset)});
-  write_checkpoint_file(path_, kCheckpointVersion, lines);
+  write_checkpoint_file(path_, kLeaderEpochCheckpointVersion, lines);
 }
 
 std::optional<int32_t> LeaderEpochCache::latest_epoch() const {

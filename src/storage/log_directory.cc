@@ -16,7 +16,7 @@ namespace {
 constexpr std::string_view kCleanShutdownFileName = ".kafka_cleanshutdown";
 constexpr std::string_view kRecoveryPointFileName = "recovery-point-offset-checkpoint";
 constexpr std::string_view kLogStartOffsetFileName = "log-start-offset-checkpoint";
-constexpr int32_t kCheckpointVersion = 0;
+constexpr int32_t kOffsetCheckpointVersion = 0;
 
 void check(const std::error_code& ec, std::string_view what, const std::filesystem::path& path) {
   if (ec) throw StorageError(std::string(what) + " " + path.string() + ": " + ec.message());
@@ -25,7 +25,7 @@ void check(const std::error_code& ec, std::string_view what, const std::filesyst
 // Reads "topic partition offset" entries; a missing file is empty.
 std::map<TopicPartition, int64_t> read_offsets(const std::filesystem::path& path) {
   std::map<TopicPartition, int64_t> offsets;
-  auto entries = read_checkpoint_file(path, kCheckpointVersion, 3);
+  auto entries = read_checkpoint_file(path, kOffsetCheckpointVersion, 3);
   if (!entries) return offsets;
   for (const auto& fields : *entries) {
     int64_t partition = parse_checkpoint_number(fields[1], path);
@@ -40,7 +40,7 @@ void write_offsets(const std::filesystem::path& path, const std::map<TopicPartit
   entries.reserve(offsets.size());
   for (const auto& [tp, offset] : offsets)
     entries.push_back({tp.topic, std::to_string(tp.partition), std::to_string(offset)});
-  write_checkpoint_file(path, kCheckpointVersion, entries);
+  write_checkpoint_file(path, kOffsetCheckpointVersion, entries);
 }
 }  // namespace
 

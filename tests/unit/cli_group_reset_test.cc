@@ -7,20 +7,20 @@
 namespace freshet::cli {
 namespace {
 
-using Kind = ResetTarget::Kind;
+using TargetKind = ResetTarget::Kind;
 
-void expect_target(std::string_view text, Kind kind, int64_t value) {
+void expect_target(std::string_view text, TargetKind kind, int64_t value) {
   const ResetTarget target = ResetTarget::parse(text);
   EXPECT_EQ(target.kind, kind) << text;
   EXPECT_EQ(target.value, value) << text;
 }
 
 TEST(ResetTarget, ParsesEveryForm) {
-  expect_target("earliest", Kind::kEarliest, 0);
-  expect_target("latest", Kind::kLatest, 0);
-  expect_target("0", Kind::kOffset, 0);
-  expect_target("42", Kind::kOffset, 42);
-  expect_target("@1700000000000", Kind::kTimestamp, 1700000000000);
+  expect_target("earliest", TargetKind::kEarliest, 0);
+  expect_target("latest", TargetKind::kLatest, 0);
+  expect_target("0", TargetKind::kOffset, 0);
+  expect_target("42", TargetKind::kOffset, 42);
+  expect_target("@1700000000000", TargetKind::kTimestamp, 1700000000000);
 }
 
 TEST(ResetTarget, RejectsGarbage) {
@@ -50,22 +50,22 @@ TEST(TopicSelection, RejectsMalformed) {
 }
 
 TEST(ResetOffset, EarliestAndLatestAreTheLogEnds) {
-  EXPECT_EQ(reset_offset({Kind::kEarliest, 0}, 5, 20, -1), 5);
-  EXPECT_EQ(reset_offset({Kind::kLatest, 0}, 5, 20, -1), 20);
+  EXPECT_EQ(reset_offset({TargetKind::kEarliest, 0}, 5, 20, -1), 5);
+  EXPECT_EQ(reset_offset({TargetKind::kLatest, 0}, 5, 20, -1), 20);
 }
 
 TEST(ResetOffset, ExplicitOffsetIsClampedIntoTheLog) {
-  EXPECT_EQ(reset_offset({Kind::kOffset, 12}, 5, 20, -1), 12);
-  EXPECT_EQ(reset_offset({Kind::kOffset, 5}, 5, 20, -1), 5);
-  EXPECT_EQ(reset_offset({Kind::kOffset, 20}, 5, 20, -1), 20);
-  EXPECT_EQ(reset_offset({Kind::kOffset, 2}, 5, 20, -1), 5);
-  EXPECT_EQ(reset_offset({Kind::kOffset, 99}, 5, 20, -1), 20);
-  EXPECT_EQ(reset_offset({Kind::kOffset, 3}, 0, 0, -1), 0);
+  EXPECT_EQ(reset_offset({TargetKind::kOffset, 12}, 5, 20, -1), 12);
+  EXPECT_EQ(reset_offset({TargetKind::kOffset, 5}, 5, 20, -1), 5);
+  EXPECT_EQ(reset_offset({TargetKind::kOffset, 20}, 5, 20, -1), 20);
+  EXPECT_EQ(reset_offset({TargetKind::kOffset, 2}, 5, 20, -1), 5);
+  EXPECT_EQ(reset_offset({TargetKind::kOffset, 99}, 5, 20, -1), 20);
+  EXPECT_EQ(reset_offset({TargetKind::kOffset, 3}, 0, 0, -1), 0);
 }
 
 TEST(ResetOffset, TimestampUsesTheLookupOrTheEnd) {
-  EXPECT_EQ(reset_offset({Kind::kTimestamp, 1000}, 0, 20, 7), 7);
-  EXPECT_EQ(reset_offset({Kind::kTimestamp, 1000}, 0, 20, -1), 20);
+  EXPECT_EQ(reset_offset({TargetKind::kTimestamp, 1000}, 0, 20, 7), 7);
+  EXPECT_EQ(reset_offset({TargetKind::kTimestamp, 1000}, 0, 20, -1), 20);
 }
 
 GroupDescription group(rd_kafka_consumer_group_state_t state, size_t members) {

@@ -12,21 +12,13 @@
 
 #include "protocol/decompress_stream.h"
 #include "protocol/wire.h"
+#include "protocol_test_support.h"
 
 namespace freshet::protocol {
 namespace {
 
-constexpr size_t kMiB = 1024 * 1024;
-constexpr Compression kCodecs[] = {Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4,
-                                   Compression::Zstd};
-constexpr Compression kRealCodecs[] = {Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd};
+using namespace test_support;
 
-std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(rng());
-  return v;
-}
 
 // Text-like data that compresses well but not trivially.
 std::vector<uint8_t> compressible_bytes(size_t n) {

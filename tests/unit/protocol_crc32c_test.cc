@@ -6,19 +6,15 @@
 #include <random>
 #include <string_view>
 #include <vector>
+#include "protocol_test_support.h"
 
 namespace freshet::protocol {
 namespace {
 
+using namespace test_support;
+
 std::span<const uint8_t> bytes_of(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
-std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(rng());
-  return v;
 }
 
 using Crc32cFn = uint32_t (*)(std::span<const uint8_t>, uint32_t);

@@ -9,9 +9,12 @@
 #include "protocol/api_keys.h"
 #include "protocol/messages.h"
 #include "protocol/testing/samples.h"
+#include "protocol_test_support.h"
 
 namespace freshet::protocol {
 namespace {
+
+using namespace test_support;
 
 using Bytes = std::vector<uint8_t>;
 using testing::MessageCase;
@@ -156,14 +159,6 @@ TEST(MessagesTest, MetadataRequestV1) {
   ASSERT_EQ(decoded.topics->size(), 1u);
   EXPECT_EQ((*decoded.topics)[0].name, "test");
   EXPECT_TRUE(decoded.allow_auto_topic_creation);  // default "true", absent before v4
-}
-
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
 }
 
 // Encodings produced by kafka-python 2.0.2, an independent implementation.

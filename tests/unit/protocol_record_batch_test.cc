@@ -11,19 +11,13 @@
 #include "protocol/record.h"
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
+#include "protocol_test_support.h"
 
 namespace freshet::protocol {
 namespace {
 
-constexpr size_t kMiB = 1024 * 1024;
-constexpr Compression kCodecs[] = {Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4,
-                                   Compression::Zstd};
+using namespace test_support;
 
-std::vector<uint8_t> from_hex(std::string_view hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return out;
-}
 
 std::vector<uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
@@ -90,11 +84,6 @@ std::vector<uint8_t> build_reference_batch(Compression codec, std::string_view s
   return builder.build();
 }
 
-RecordBatchHeader header_of(std::span<const uint8_t> batch) {
-  auto h = parse_batch_header(batch);
-  EXPECT_TRUE(h.has_value());
-  return h.value_or(RecordBatchHeader{});
-}
 
 // ---- header ----------------------------------------------------------------
 

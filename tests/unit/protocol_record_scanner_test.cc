@@ -8,12 +8,13 @@
 #include "protocol/batch_records.h"
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
+#include "protocol_test_support.h"
 
 namespace freshet::protocol {
 namespace {
 
-constexpr Compression kCodecs[] = {Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4,
-                                   Compression::Zstd};
+using namespace test_support;
+
 
 std::vector<uint8_t> batch_of(Compression codec, int records, size_t value_bytes) {
   RecordBatchOptions options;
@@ -29,7 +30,6 @@ std::vector<uint8_t> batch_of(Compression codec, int records, size_t value_bytes
   return builder.build();
 }
 
-RecordBatchHeader header_of(std::span<const uint8_t> batch) { return *parse_batch_header(batch); }
 
 class RecordScannerTest : public ::testing::TestWithParam<Compression> {};
 INSTANTIATE_TEST_SUITE_P(All, RecordScannerTest, ::testing::ValuesIn(kCodecs),

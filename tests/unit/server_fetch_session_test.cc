@@ -6,7 +6,7 @@ namespace freshet::server {
 namespace {
 
 using protocol::ErrorCode;
-using Kind = FetchPlan::Kind;
+using PlanKind = FetchPlan::Kind;
 
 SessionPartitionKey key(int32_t partition, const std::string& topic = "t") { return {{}, topic, partition}; }
 
@@ -24,7 +24,7 @@ PartitionAnswer answer(int64_t high_watermark, bool has_records = false, int16_t
 
 // A session over t-0 (hw 10) and t-1 (hw 20), created by a full fetch.
 int32_t open_two(FetchSessionCache& cache, int64_t now_ms = 0) {
-  EXPECT_EQ(cache.plan(0, 0, false, {requested(0, 10), requested(1, 20)}, {}, now_ms).kind, Kind::kNewSession);
+  EXPECT_EQ(cache.plan(0, 0, false, {requested(0, 10), requested(1, 20)}, {}, now_ms).kind, PlanKind::kNewSession);
   return cache.create(false, {sent(0, 10, 10), sent(1, 20, 20)}, now_ms);
 }
 
@@ -38,7 +38,7 @@ TEST(FetchSessionCache, FullFetchWithEpochZeroCreatesASession) {
 TEST(FetchSessionCache, FinalEpochIsSessionlessAndClosesTheNamedSession) {
   FetchSessionCache cache(10);
   int32_t id = open_two(cache);
-  EXPECT_EQ(cache.plan(id, -1, false, {requested(0, 10)}, {}, 1).kind, Kind::kSessionless);
+  EXPECT_EQ(cache.plan(id, -1, false, {requested(0, 10)}, {}, 1).kind, PlanKind::kSessionless);
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.plan(id, 1, false, {}, {}, 2).error, ErrorCode::FetchSessionIdNotFound);
 }
@@ -46,7 +46,7 @@ TEST(FetchSessionCache, FinalEpochIsSessionlessAndClosesTheNamedSession) {
 TEST(FetchSessionCache, FullFetchNamingASessionClosesIt) {
   FetchSessionCache cache(10);
   int32_t id = open_two(cache);
-  EXPECT_EQ(cache.plan(id, 0, false, {}, {}, 1).kind, Kind::kNewSession);
+  EXPECT_EQ(cache.plan(id, 0, false, {}, {}, 1).kind, PlanKind::kNewSession);
   EXPECT_EQ(cache.size(), 0u);
 }
 
@@ -54,23 +54,23 @@ TEST(FetchSessionCache, IncrementalFetchReadsTheWholeSessionAndAdvancesTheEpoch)
   FetchSessionCache cache(10);
   int32_t id = open_two(cache);
   FetchPlan plan = cache.plan(id, 1, false, {requested(1, 25)}, {}, 1);
-  ASSERT_EQ(plan.kind, Kind::kIncremental);
+  ASSERT_EQ(plan.kind, PlanKind::kIncremental);
   EXPECT_EQ(plan.session_id, id);
   EXPECT_EQ(plan.session_epoch, 2);
   ASSERT_EQ(plan.partitions.size(), 2u);
   EXPECT_EQ(plan.partitions[0].key, key(0));
   EXPECT_EQ(plan.partitions[0].fetch_offset, 10);
   EXPECT_EQ(plan.partitions[1].fetch_offset, 25);  // updated by the request
-  EXPECT_EQ(cache.plan(id, 2, false, {}, {}, 2).kind, Kind::kIncremental);
+  EXPECT_EQ(cache.plan(id, 2, false, {}, {}, 2).kind, PlanKind::kIncremental);
 }
 
 TEST(FetchSessionCache, WrongEpochIsRejected) {
   FetchSessionCache cache(10);
   int32_t id = open_two(cache);
   FetchPlan plan = cache.plan(id, 5, false, {}, {}, 1);
-  EXPECT_EQ(plan.kind, Kind::kError);
+  EXPECT_EQ(plan.kind, PlanKind::kError);
   EXPECT_EQ(plan.error, ErrorCode::InvalidFetchSessionEpoch);
-  EXPECT_EQ(cache.plan(id, 1, false, {}, {}, 1).kind, Kind::kIncremental);  // still expects 1
+  EXPECT_EQ(cache.plan(id, 1, false, {}, {}, 1).kind, PlanKind::kIncremental);  // still expects 1
 }
 
 TEST(FetchSessionCache, UnknownSessionIsNotFound) {
@@ -127,11 +127,11 @@ TEST(FetchSessionCache, ForgottenPartitionsLeaveAndAnEmptySessionCloses) {
   FetchSessionCache cache(10);
   int32_t id = open_two(cache);
   FetchPlan plan = cache.plan(id, 1, false, {requested(0, 0, "u")}, {key(0)}, 1);
-  ASSERT_EQ(plan.kind, Kind::kIncremental);
+  ASSERT_EQ(plan.kind, PlanKind::kIncremental);
   ASSERT_EQ(plan.partitions.size(), 2u);
   EXPECT_EQ(plan.partitions[0].key, key(1));
   EXPECT_EQ(plan.partitions[1].key, key(0, "u"));
-  EXPECT_EQ(cache.plan(id, 2, false, {}, {key(1), key(0, "u")}, 2).kind, Kind::kSessionless);
+  EXPECT_EQ(cache.plan(id, 2, false, {}, {key(1), key(0, "u")}, 2).kind, PlanKind::kSessionless);
   EXPECT_EQ(cache.size(), 0u);
 }
 
@@ -139,7 +139,7 @@ TEST(FetchSessionCache, AnAnswerAfterTheSessionMovedOnIsAnEpochError) {
   FetchSessionCache cache(10);
   int32_t id = open_two(cache);
   FetchPlan first = cache.plan(id, 1, false, {}, {}, 1);
-  ASSERT_EQ(cache.plan(id, 2, false, {}, {}, 1).kind, Kind::kIncremental);
+  ASSERT_EQ(cache.plan(id, 2, false, {}, {}, 1).kind, PlanKind::kIncremental);
   std::vector<bool> send;
   EXPECT_EQ(cache.answered(first, {answer(10), answer(20)}, send), ErrorCode::InvalidFetchSessionEpoch);
   EXPECT_TRUE(send.empty());
@@ -150,12 +150,12 @@ TEST(FetchSessionCache, FullCacheEvictsOnlyIdleSessionsLeastRecentlyUsedFirst) {
   int32_t a = open_two(cache, 0);
   int32_t b = open_two(cache, 10);
   EXPECT_EQ(cache.create(false, {sent(0, 0, 0)}, 50), 0);  // nobody idle long enough
-  ASSERT_EQ(cache.plan(a, 1, false, {}, {}, 60).kind, Kind::kIncremental);  // a used again
+  ASSERT_EQ(cache.plan(a, 1, false, {}, {}, 60).kind, PlanKind::kIncremental);  // a used again
   int32_t c = cache.create(false, {sent(0, 0, 0)}, 200);  // b (last used at 10) goes
   EXPECT_GT(c, 0);
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_EQ(cache.plan(b, 1, false, {}, {}, 200).error, ErrorCode::FetchSessionIdNotFound);
-  EXPECT_EQ(cache.plan(a, 2, false, {}, {}, 200).kind, Kind::kIncremental);
+  EXPECT_EQ(cache.plan(a, 2, false, {}, {}, 200).kind, PlanKind::kIncremental);
 }
 
 TEST(FetchSessionCache, ZeroSlotsNeverCreatesSessions) {

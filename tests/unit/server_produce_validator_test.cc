@@ -12,9 +12,12 @@
 #include "protocol/record.h"
 #include "protocol/record_batch.h"
 #include "protocol/wire.h"
+#include "protocol_test_support.h"
 
 namespace freshet::server {
 namespace {
+
+using namespace protocol::test_support;
 
 using protocol::Compression;
 using protocol::ErrorCode;
@@ -22,9 +25,6 @@ using Bytes = std::vector<uint8_t>;
 
 constexpr int64_t kNowMs = 1'700'000'000'000;
 constexpr std::string_view kPartition = "events-0";
-constexpr Compression kCodecs[] = {Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4,
-                                   Compression::Zstd};
-constexpr Compression kRealCodecs[] = {Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd};
 
 Bytes text(std::string_view s) { return {s.begin(), s.end()}; }
 

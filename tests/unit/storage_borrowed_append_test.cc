@@ -15,8 +15,8 @@ namespace {
 
 namespace st = freshet::storage::testing;
 
-constexpr int64_t kNoLimit = INT64_MAX;
-const protocol::Uuid kTopicId{0x1234, 0x5678};
+using st::kNoLimit;
+using st::kTopicId;
 
 class BorrowedAppendTest : public ::testing::Test {
  protected:
@@ -27,7 +27,7 @@ class BorrowedAppendTest : public ::testing::Test {
   st::TempDir tmp_;
 };
 
-std::vector<uint8_t> bytes_of(const ReadResult& read) { return {read.records.bytes.begin(), read.records.bytes.end()}; }
+using st::bytes_of;
 
 TEST_F(BorrowedAppendTest, LeavesTheBatchUntouchedAndStoresWhatAppendWould) {
   auto log = open();

@@ -17,8 +17,8 @@ namespace {
 
 namespace st = freshet::storage::testing;
 
-constexpr int64_t kNoLimit = INT64_MAX;
-const protocol::Uuid kTopicId{0x1234, 0x5678};
+using st::kNoLimit;
+using st::kTopicId;
 
 class PartitionLogTest : public ::testing::Test {
  protected:
@@ -46,7 +46,7 @@ std::vector<uint8_t> concat(const std::vector<std::vector<uint8_t>>& batches, si
   return all;
 }
 
-std::vector<uint8_t> bytes_of(const ReadResult& r) { return {r.records.bytes.begin(), r.records.bytes.end()}; }
+using st::bytes_of;
 
 TEST_F(PartitionLogTest, AppendAssignsOffsetsByRewritingTheHeader) {
   auto log = open();

@@ -15,7 +15,7 @@ namespace {
 
 namespace st = freshet::storage::testing;
 
-constexpr int64_t kNoLimit = INT64_MAX;
+using st::kNoLimit;
 
 class RecoveryTest : public ::testing::Test {
  protected:

@@ -12,8 +12,19 @@
 
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
+#include "storage/partition_log.h"
 
 namespace freshet::storage::testing {
+
+// A read size limit that never binds.
+inline constexpr int64_t kNoLimit = INT64_MAX;
+// The topic id the tests' partitions belong to.
+inline const protocol::Uuid kTopicId{0x1234, 0x5678};
+
+// The record bytes a read returned.
+inline std::vector<uint8_t> bytes_of(const ReadResult& read) {
+  return {read.records.bytes.begin(), read.records.bytes.end()};
+}
 
 // A fresh directory under the system temp dir, removed with everything in it.
 class TempDir {

@@ -17,7 +17,7 @@ namespace {
 namespace st = freshet::storage::testing;
 using st::ProducerBatch;
 
-constexpr int64_t kNoLimit = INT64_MAX;
+using st::kNoLimit;
 
 class TransactionsTest : public ::testing::Test {
  protected:
