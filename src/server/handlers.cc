@@ -36,6 +36,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::AddPartitionsToTxn, handle_add_partitions_to_txn},
     {ApiKey::AddOffsetsToTxn, handle_add_offsets_to_txn},
     {ApiKey::EndTxn, handle_end_txn},
+    {ApiKey::WriteTxnMarkers, handle_write_txn_markers},
     {ApiKey::TxnOffsetCommit, handle_txn_offset_commit},
     {ApiKey::DescribeTransactions, handle_describe_transactions},
     {ApiKey::ListTransactions, handle_list_transactions},

@@ -44,6 +44,7 @@ void handle_init_producer_id(const RequestPtr&, protocol::Reader&);
 void handle_add_partitions_to_txn(const RequestPtr&, protocol::Reader&);
 void handle_add_offsets_to_txn(const RequestPtr&, protocol::Reader&);
 void handle_end_txn(const RequestPtr&, protocol::Reader&);
+void handle_write_txn_markers(const RequestPtr&, protocol::Reader&);
 void handle_txn_offset_commit(const RequestPtr&, protocol::Reader&);
 void handle_describe_transactions(const RequestPtr&, protocol::Reader&);
 void handle_list_transactions(const RequestPtr&, protocol::Reader&);

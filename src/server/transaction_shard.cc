@@ -6,9 +6,8 @@
 #include "server/broker.h"
 #include "server/clock.h"
 #include "server/coordinator_append.h"
-#include "server/fan_out.h"
-#include "server/offsets_topic.h"
 #include "server/transaction_topic.h"
+#include "server/txn_marker_writes.h"
 
 namespace freshet::server {
 
@@ -57,10 +56,6 @@ class TransactionShard::ProducerIds : public coordinator::ProducerIdSource {
   TransactionShard& owner_;
 };
 
-// Writes markers the way WriteTxnMarkers does on a partition's leader: each
-// partition's marker is appended on its owner shard and reported once
-// durable; a marker on __consumer_offsets then completes the group
-// coordinator's pending transactional offsets of that partition.
 class TransactionShard::Markers : public coordinator::TxnMarkerWriter {
  public:
   explicit Markers(TransactionShard& owner) : owner_(owner) {}
@@ -71,74 +66,14 @@ class TransactionShard::Markers : public coordinator::TxnMarkerWriter {
   }
 
   void write_markers(coordinator::TxnMarker marker, std::function<void(std::vector<ErrorCode>)> done) override {
-    struct Item {
-      size_t index;
-      coordinator::TopicPartition tp;
-      protocol::Uuid topic_id;
-      ErrorCode error = ErrorCode::None;
-    };
-    Broker& broker = owner_.broker_;
-    auto image = broker.image();
-    auto errors = std::make_shared<std::vector<ErrorCode>>(marker.partitions.size(), ErrorCode::UnknownTopicOrPartition);
-    std::vector<std::vector<Item>> by_shard(broker.shards().size());
-    for (size_t i = 0; i < marker.partitions.size(); ++i) {
-      const auto& tp = marker.partitions[i];
-      const cluster::TopicInfo* topic = image->topic(tp.topic);
-      if (!topic || tp.partition < 0 || static_cast<size_t>(tp.partition) >= topic->partitions.size()) continue;
-      by_shard[broker.shard_of(*topic, tp.partition)].push_back(Item{i, tp, topic->id});
-    }
-    auto shared_marker = std::make_shared<coordinator::TxnMarker>(std::move(marker));
-    fan_out<Item>(
-        broker.shards(), std::move(by_shard),
-        [&broker, shared_marker](unsigned shard, std::vector<Item> items, auto reply) {
-          write_on_shard(broker, shard, *shared_marker, std::move(items), std::move(reply));
-        },
-        [errors](std::vector<Item>& items) {
-          for (const auto& item : items) (*errors)[item.index] = item.error;
-        },
-        [this, errors, done = std::move(done)] {
-          // fan_out may finish inside this call (no partition exists): answer later.
-          owner_.broker_.shards().post(owner_.shard_, [this, errors, done] {
-            done(std::move(*errors));
-            owner_.rearm();
-          });
-        });
+    write_txn_markers(owner_.broker_, owner_.shard_, std::move(marker),
+                      [this, done = std::move(done)](std::vector<ErrorCode> errors) {
+                        done(std::move(errors));
+                        owner_.rearm();
+                      });
   }
 
  private:
-  template <typename Item>
-  static void write_on_shard(Broker& broker, unsigned shard, const coordinator::TxnMarker& marker,
-                             std::vector<Item> items, std::function<void(std::vector<Item>)> reply) {
-    auto shared = std::make_shared<std::vector<Item>>(std::move(items));
-    auto pending = std::make_shared<size_t>(1);
-    auto finish_one = [shared, pending, reply] {
-      if (--*pending == 0) reply(std::move(*shared));
-    };
-    for (auto& item : *shared) {
-      auto partition = broker.partitions(shard).find(item.topic_id, item.tp.partition);
-      if (!partition) {
-        item.error = ErrorCode::UnknownTopicOrPartition;
-        continue;
-      }
-      auto outcome = partition->append_end_txn_marker(marker.producer_id, marker.producer_epoch,
-                                                      marker.coordinator_epoch, marker.commit, now_ms());
-      if (outcome.error != ErrorCode::None) {
-        item.error = outcome.error;
-        continue;
-      }
-      ++*pending;
-      const bool offsets = item.tp.topic == kOffsetsTopic;
-      partition->await_durable(outcome.last_offset, [&broker, shard, &item, offsets, marker, finish_one](bool ok) {
-        item.error = ok ? ErrorCode::None : ErrorCode::KafkaStorageError;
-        if (ok && offsets) {
-          broker.groups(shard).coordinator().complete_transaction(item.tp.partition, marker.producer_id, marker.commit);
-        }
-        finish_one();
-      });
-    }
-    finish_one();
-  }
-
   TransactionShard& owner_;
 };
 

@@ -951,6 +951,16 @@ END_TXN = Api(26, 3, request=[
     ("transactional_id", "string"), ("producer_id", "int64"), ("producer_epoch", "int16"),
     ("committed", "bool"),
 ], response=[("throttle_time_ms", "int32"), ("error_code", "int16")])
+WRITE_TXN_MARKERS = Api(27, 1, request=[
+    ("markers", Array([("producer_id", "int64"), ("producer_epoch", "int16"),
+                       ("transaction_result", "bool"), ("topics", Array([
+                           ("name", "string"), ("partition_indexes", Array("int32"))])),
+                       ("coordinator_epoch", "int32")])),
+], response=[
+    ("markers", Array([("producer_id", "int64"), ("topics", Array([
+        ("name", "string"), ("partitions", Array([
+            ("partition_index", "int32"), ("error_code", "int16")]))]))])),
+])
 TXN_OFFSET_COMMIT = Api(28, 3, request=[
     ("transactional_id", "string"), ("group_id", "string"), ("producer_id", "int64"),
     ("producer_epoch", "int16"), ("generation_id", "int32", "3+", -1),

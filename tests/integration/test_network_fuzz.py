@@ -144,6 +144,9 @@ def seed_frames(topic):
                                  {"partition_index": 0, "committed_offset": 1,
                                   "committed_metadata": ""}]}], **txn))
     frames.append(wire_frame(helpers.END_TXN, 3, committed=True, **txn))
+    frames.append(wire_frame(helpers.WRITE_TXN_MARKERS, 1, markers=[{
+        "producer_id": 0, "producer_epoch": 0, "transaction_result": False, "coordinator_epoch": 0,
+        "topics": [{"name": topic, "partition_indexes": [0]}]}]))
     return frames
 
 

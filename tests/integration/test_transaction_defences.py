@@ -1,20 +1,24 @@
 """KIP-890 part 1, at the wire: a transactional batch or a TxnOffsetCommit is stored only while
 the transaction coordinator has the partition in the producer's ongoing transaction, so a write
 delayed past its transaction's end (Jepsen's Bufstream and Kafka findings) cannot land in a
-later one. Raw requests, so each step is exactly the one under test."""
+later one. Raw requests, so each step is exactly the one under test. Also WriteTxnMarkers' own checks."""
 import time
 
 from kafka.protocol.produce import ProduceRequest
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from helpers import (ADD_OFFSETS_TO_TXN, ADD_PARTITIONS_TO_TXN, END_TXN, FIND_COORDINATOR,
-                     INIT_PRODUCER_ID, TXN_OFFSET_COMMIT, WireConnection, create_topic, send_raw,
-                     wait_until)
+                     INIT_PRODUCER_ID, TXN_OFFSET_COMMIT, WRITE_TXN_MARKERS, WireConnection,
+                     create_topic, send_raw, wait_until)
+from txn_helpers import READ_COMMITTED, latest_offsets
 
 NOT_ENOUGH_REPLICAS = 19
 COORDINATOR_LOAD_IN_PROGRESS = 14
 CONCURRENT_TRANSACTIONS = 51
 INVALID_TXN_STATE = 48
+UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_PRODUCER_EPOCH = 47
+TRANSACTION_COORDINATOR_FENCED = 52
 RETRIABLE = {NOT_ENOUGH_REPLICAS, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS, 15, 16}
 
 
@@ -58,8 +62,8 @@ class TransactionalProducer:
                                             producer_id=self.producer_id,
                                             producer_epoch=self.epoch, base_sequence=seq,
                                             batch_size=1 << 20)
-        for v in values:
-            builder.append(0, timestamp=int(time.time() * 1000), key=None, value=v, headers=[])
+        for delta, v in enumerate(values):
+            builder.append(delta, timestamp=int(time.time() * 1000), key=None, value=v, headers=[])
         response = send_raw(self.broker, ProduceRequest[3](
             transactional_id=self.id, required_acks=-1, timeout=5000,
             topics=[(topic, [(partition, bytes(builder.build()))])]))
@@ -116,3 +120,38 @@ def test_a_txn_offset_commit_delayed_past_its_transactions_end_is_refused(broker
     assert producer.end(True) == 0
     assert until_settled(lambda: producer.commit_offset("g-late", topic, 99),
                          "the late offset commit to settle") == INVALID_TXN_STATE
+
+
+def write_marker(broker, topic, producer_id, epoch, coordinator_epoch, commit=False, partition=0):
+    """One WriteTxnMarkers marker for `topic`-`partition`; returns its error code."""
+    with WireConnection(broker) as conn:
+        answer = conn.call(WRITE_TXN_MARKERS, 1, markers=[{
+            "producer_id": producer_id, "producer_epoch": epoch, "transaction_result": commit,
+            "coordinator_epoch": coordinator_epoch,
+            "topics": [{"name": topic, "partition_indexes": [partition]}]}])
+    (marker,) = answer["markers"]
+    assert marker["producer_id"] == producer_id
+    ((result,),) = [t["partitions"] for t in marker["topics"]]
+    assert result["partition_index"] == partition
+    return result["error_code"]
+
+
+def test_write_txn_markers_checks_the_producer_and_coordinator_epochs(broker):
+    """WriteTxnMarkers (what Admin.abortTransaction sends) ends an open transaction on a
+    partition; a marker from an older producer epoch or an older coordinator is refused."""
+    topic = create_topic(broker)
+    TransactionalProducer(broker, "hanging")
+    producer = TransactionalProducer(broker, "hanging")  # epoch 1: fences the first
+    assert producer.epoch >= 1
+    assert producer.add_partition(topic, 0) == 0
+    assert producer.produce(topic, 0, [b"a", b"b"]) == 0
+    pid, epoch = producer.producer_id, producer.epoch
+
+    assert write_marker(broker, topic, pid, epoch - 1, 7) == INVALID_PRODUCER_EPOCH
+    assert write_marker(broker, "no-such-topic", pid, epoch, 7) == UNKNOWN_TOPIC_OR_PARTITION
+    assert write_marker(broker, topic, pid, epoch, 7, partition=5) == UNKNOWN_TOPIC_OR_PARTITION
+    assert latest_offsets(broker, topic, 1, READ_COMMITTED) == {0: 0}
+    assert write_marker(broker, topic, pid, epoch, 7) == 0
+    # Aborted up to the marker at offset 2: nothing is held any more.
+    assert latest_offsets(broker, topic, 1, READ_COMMITTED) == {0: 3}
+    assert write_marker(broker, topic, pid, epoch, 6) == TRANSACTION_COORDINATOR_FENCED

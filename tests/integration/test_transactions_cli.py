@@ -12,7 +12,8 @@ import pytest
 from client_drivers import INSTALL_HINT, client_drivers  # noqa: F401 (a fixture)
 from helpers import create_topic, unique_topic
 from test_cli import cli, table
-from txn_helpers import describe_transaction, start_transactional_producer
+from txn_helpers import (READ_COMMITTED, READ_UNCOMMITTED, describe_transaction, latest_offsets,
+                         read_topics, start_transactional_producer, wait_stable)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KAFKA_TOOLS_CLASSPATH = os.path.join(HERE, "kafka-tools", "target", "classpath.txt")
@@ -118,8 +119,31 @@ def test_kafka_transactions_tool_lists_describes_and_finds_no_hanging_transactio
     assert described["TransactionState"] == "CompleteCommit"
 
 
-@pytest.mark.xfail(strict=True, reason="Freshet does not serve WriteTxnMarkers (api key 27) to "
-                   "clients: the tool fails with 'The node does not support WRITE_TXN_MARKERS'")
 def test_kafka_transactions_tool_aborts_a_transaction_on_a_partition(broker, open_transaction):
+    """`abort` (Admin.abortTransaction: WriteTxnMarkers to the partition) ends the producer's
+    open transaction on that partition only: its records there become aborted and the last
+    stable offset moves past them, while the other partition stays held until the producer
+    commits, which then makes only that partition's records visible (as in Kafka)."""
     topic, txn_id, held = open_transaction
+    producer_id = describe_transaction(broker, txn_id)["producer_id"]
+    hw = latest_offsets(broker, topic, PARTITIONS, READ_UNCOMMITTED)
+    assert hw == {0: 4, 1: 4}
+    assert latest_offsets(broker, topic, PARTITIONS, READ_COMMITTED) == {0: 0, 1: 0}
+
     kafka_transactions(broker, "abort", "--topic", topic, "--partition", "1", "--start-offset", "0")
+
+    # The abort marker takes offset 4 of partition 1: stable up to its end.
+    assert latest_offsets(broker, topic, PARTITIONS, READ_COMMITTED) == {0: 0, 1: 5}
+    (producer,) = tool_rows(kafka_transactions(broker, "describe-producers", "--topic", topic,
+                                               "--partition", "1").stdout)
+    assert producer["ProducerId"] == str(producer_id)
+    assert producer["CurrentTransactionStartOffset"] == "None"  # the tool prints no offset so
+    # A second abort finds no open transaction at that offset.
+    again = kafka_transactions(broker, "abort", "--topic", topic, "--partition", "1",
+                               "--start-offset", "0", expect_rc=1)
+    assert "Could not find any open transactions starting at offset 0" in again.stdout + again.stderr
+
+    held.finish()
+    wait_stable(broker, [topic], PARTITIONS)
+    committed = read_topics(broker, [topic], PARTITIONS, "read_committed")[topic]
+    assert sorted((r.partition, r.offset) for r in committed) == [(0, i) for i in range(4)]
