@@ -102,7 +102,10 @@ void TransactionCoordinator::State::add_partitions_to_txn(const CallContext& ctx
   if (version >= 4 && request.verify_only) {
     return answer(result_for(id, verify_partitions(partition, id, request.producer_id, request.producer_epoch, requested)));
   }
-  add_partitions(partition, id, request.producer_id, request.producer_epoch, requested,
+  // v5 comes from a broker adding for a Produce v12 / TxnOffsetCommit v5:
+  // the producer speaks transaction version 2.
+  const int16_t client_transaction_version = version > 4 ? kTransactionVersion2 : kTransactionVersion0;
+  add_partitions(partition, id, request.producer_id, request.producer_epoch, requested, client_transaction_version,
                  [id, version, requested, answer](ErrorCode error) {
                    answer(result_for(id, same_error(requested, for_add_version(version, error))));
                  });
@@ -116,7 +119,7 @@ void TransactionCoordinator::State::add_offsets_to_txn(const CallContext& ctx, i
   const TopicPartition offsets_partition{std::string(kConsumerOffsetsTopic),
                                          group_partition(request.group_id, offsets_partition_count)};
   add_partitions(partition, request.transactional_id, request.producer_id, request.producer_epoch, {offsets_partition},
-                 [this, version, done = std::move(done)](ErrorCode error) {
+                 kTransactionVersion0, [this, version, done = std::move(done)](ErrorCode error) {
                    protocol::AddOffsetsToTxnResponse response;
                    response.error_code = protocol::code(for_add_version(version, error));
                    outbox.post([done, response] { done(response); });
@@ -125,20 +128,23 @@ void TransactionCoordinator::State::add_offsets_to_txn(const CallContext& ctx, i
 
 void TransactionCoordinator::State::add_partitions(int32_t partition, const std::string& transactional_id,
                                                    int64_t producer_id, int16_t producer_epoch,
-                                                   const TopicPartitionSet& added,
+                                                   const TopicPartitionSet& added, int16_t client_transaction_version,
                                                    std::function<void(ErrorCode)> answer) {
   if (transactional_id.empty()) return answer(ErrorCode::InvalidRequest);
   if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) return answer(error);
   Transaction* txn = find(partition, transactional_id);
+  // Busy first (KAFKA-18660): after a version 2 end rotated the id, the
+  // producer already uses the new id while the transaction completes.
+  if (txn != nullptr && txn->busy()) return answer(ErrorCode::ConcurrentTransactions);
   if (txn == nullptr || txn->current().producer_id != producer_id) return answer(ErrorCode::InvalidProducerIdMapping);
   if (txn->current().producer_epoch != producer_epoch) return answer(ErrorCode::ProducerFenced);
-  if (txn->busy() || is_preparing(txn->state())) return answer(ErrorCode::ConcurrentTransactions);
+  if (is_preparing(txn->state())) return answer(ErrorCode::ConcurrentTransactions);
   const TopicPartitionSet& current = txn->current().partitions;
   const bool already_added =
       txn->state() == TxnState::kOngoing && std::includes(current.begin(), current.end(), added.begin(), added.end());
   if (already_added) return answer(ErrorCode::None);
   if (!may_wait()) return answer(ErrorCode::ConcurrentTransactions);
-  txn->prepare_add_partitions(added, now_ms);
+  txn->prepare_add_partitions(added, client_transaction_version, now_ms);
   persist(partition, *txn, [answer = std::move(answer)](ErrorCode error, Transaction*) { answer(error); });
 }
 

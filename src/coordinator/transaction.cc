@@ -65,19 +65,39 @@ void Transaction::prepare_producer_id_rotation(int64_t producer_id, int32_t time
   prepare(std::move(next));
 }
 
-void Transaction::prepare_add_partitions(const TopicPartitionSet& added, int64_t now_ms) {
+void Transaction::prepare_add_partitions(const TopicPartitionSet& added, int16_t client_transaction_version,
+                                         int64_t now_ms) {
   TxnImage next = current_;
   if (current_.state != TxnState::kOngoing) next.start_timestamp_ms = now_ms;
+  next.client_transaction_version = client_transaction_version;
   next.state = TxnState::kOngoing;
   next.partitions.insert(added.begin(), added.end());
   next.last_update_timestamp_ms = now_ms;
   prepare(std::move(next));
 }
 
-void Transaction::prepare_end(bool commit, int64_t now_ms) {
+TxnImage Transaction::end_image(bool commit, int64_t now_ms) const {
   TxnImage next = current_;
   next.state = commit ? TxnState::kPrepareCommit : TxnState::kPrepareAbort;
   next.last_update_timestamp_ms = now_ms;
+  return next;
+}
+
+void Transaction::prepare_end(bool commit, int16_t client_transaction_version, int64_t next_producer_id,
+                              int64_t now_ms) {
+  TxnImage next = end_image(commit, now_ms);
+  if (supports_epoch_bump(client_transaction_version)) {
+    assert(current_.producer_epoch < std::numeric_limits<int16_t>::max());
+    assert((next_producer_id != kNoProducerId) == is_epoch_exhausted(current_.producer_epoch));
+    next.last_producer_epoch = current_.producer_epoch;
+    ++next.producer_epoch;
+    next.next_producer_id = next_producer_id;
+    // An abort with nothing to end starts (and ends) now.
+    if (current_.state != TxnState::kOngoing) next.start_timestamp_ms = now_ms;
+  } else {
+    assert(current_.state == TxnState::kOngoing && next_producer_id == kNoProducerId);
+  }
+  next.client_transaction_version = client_transaction_version;
   prepare(std::move(next));
 }
 
@@ -86,7 +106,9 @@ void Transaction::prepare_fenced_abort(int64_t now_ms) {
   assert(current_.producer_epoch < std::numeric_limits<int16_t>::max());
   if (!has_failed_epoch_fence_) ++current_.producer_epoch;
   current_.last_producer_epoch = kNoProducerEpoch;
-  prepare_end(false, now_ms);
+  // The fence's bump is the abort's only one, whatever the transaction's
+  // version (Kafka 4.0.0 bumped twice; KAFKA-19367).
+  prepare(end_image(false, now_ms));
   pending_is_fence_ = true;
 }
 
@@ -97,6 +119,11 @@ void Transaction::prepare_complete(int64_t now_ms) {
   TxnImage next = current_;
   next.state = current_.state == TxnState::kPrepareCommit ? TxnState::kCompleteCommit : TxnState::kCompleteAbort;
   next.partitions.clear();
+  if (current_.next_producer_id != kNoProducerId) {
+    next.producer_id = current_.next_producer_id;
+    next.producer_epoch = 0;
+    next.next_producer_id = kNoProducerId;
+  }
   next.last_update_timestamp_ms = now_ms;
   prepare(std::move(next));
 }
@@ -113,9 +140,12 @@ void Transaction::prepare(TxnImage next) {
   assert(is_valid_transition(current_.state, next.state));
   assert(next.producer_id >= 0);
   assert(next.state == TxnState::kDead || next.producer_epoch >= 0);
-  // Kafka's rule: only a move to Empty (InitProducerId) records the id it
-  // replaces; it is the same id unless the id rotated.
-  next.last_producer_id = next.state == TxnState::kEmpty ? current_.producer_id : current_.last_producer_id;
+  // Kafka's rule: a move to Empty (InitProducerId) records the id it
+  // replaces (the same id unless the id rotated), and so does the end of a
+  // transaction version 2 that rotates it.
+  if (next.state == TxnState::kEmpty || next.producer_id != current_.producer_id) {
+    next.last_producer_id = current_.producer_id;
+  }
   pending_ = std::move(next);
   pending_is_fence_ = false;
 }
@@ -139,12 +169,20 @@ void Transaction::complete_transition() {
       break;
     case TxnState::kPrepareCommit:
     case TxnState::kPrepareAbort:
-      assert(same_producer && next.partitions == current_.partitions &&
-             next.start_timestamp_ms == current_.start_timestamp_ms);
+      if (supports_epoch_bump(next.client_transaction_version) && !pending_is_fence_) {
+        assert(next.producer_id == current_.producer_id && next.producer_epoch == current_.producer_epoch + 1);
+        assert(current_.state != TxnState::kOngoing || next.start_timestamp_ms == current_.start_timestamp_ms);
+      } else {
+        assert(same_producer && next.start_timestamp_ms == current_.start_timestamp_ms);
+      }
+      assert(next.partitions == current_.partitions || current_.state != TxnState::kOngoing);
       break;
     case TxnState::kCompleteCommit:
     case TxnState::kCompleteAbort:
-      assert(same_producer && next.start_timestamp_ms != -1);
+      // Same producer, or the id rotation a version 2 end prepared.
+      assert((same_producer || (next.producer_id == current_.next_producer_id && next.producer_epoch == 0 &&
+                                next.last_producer_id == current_.producer_id)) &&
+             next.start_timestamp_ms != -1);
       break;
     case TxnState::kDead:
     case TxnState::kPrepareEpochFence:

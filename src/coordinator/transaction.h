@@ -20,14 +20,27 @@ namespace freshet::coordinator {
 inline constexpr int64_t kNoProducerId = -1;
 inline constexpr int16_t kNoProducerEpoch = -1;
 
+// Kafka's transaction.version feature levels: 2 (KIP-890 part 2) bumps the
+// producer epoch with every EndTxn, so a request of an ended transaction can
+// never be taken for one of the next.
+inline constexpr int16_t kTransactionVersion0 = 0;
+inline constexpr int16_t kTransactionVersion2 = 2;
+inline bool supports_epoch_bump(int16_t transaction_version) { return transaction_version >= kTransactionVersion2; }
+
 // What a __transaction_state record says of a transactional id (Kafka's
-// TxnTransitMetadata). last_producer_id and last_producer_epoch are kept in
-// memory only, as in Kafka: a reloaded transaction has neither.
+// TxnTransitMetadata). last_producer_epoch is kept in memory only, as in
+// Kafka: a reloaded transaction has none. Unlike Kafka 4.0 (KAFKA-20310) the
+// record keeps last_producer_id and next_producer_id, so an id rotation at
+// the end of a transaction survives a restart between its two records.
 struct TxnImage {
   int64_t producer_id = kNoProducerId;
   int64_t last_producer_id = kNoProducerId;  // the id before the last rotation
+  // The id a transaction version 2 end at an exhausted epoch switches to
+  // once complete; -1 otherwise.
+  int64_t next_producer_id = kNoProducerId;
   int16_t producer_epoch = kNoProducerEpoch;
-  int16_t last_producer_epoch = kNoProducerEpoch;  // what a retried InitProducerId may still hold
+  int16_t last_producer_epoch = kNoProducerEpoch;  // what a retried InitProducerId or EndTxn may still hold
+  int16_t client_transaction_version = kTransactionVersion0;  // that of the requests that made the transaction
   int32_t timeout_ms = 0;
   TxnState state = TxnState::kEmpty;
   TopicPartitionSet partitions;
@@ -65,18 +78,24 @@ class Transaction {
   // `keep_last_epoch` the old epoch stays as the last one, so a retry of
   // this call by the same producer is recognised.
   void prepare_producer_id_rotation(int64_t producer_id, int32_t timeout_ms, int64_t now_ms, bool keep_last_epoch);
-  // AddPartitionsToTxn/AddOffsetsToTxn: Ongoing with `added` joined; the
-  // transaction starts now unless it was Ongoing already.
-  void prepare_add_partitions(const TopicPartitionSet& added, int64_t now_ms);
-  // EndTxn: Ongoing -> PrepareCommit or PrepareAbort.
-  void prepare_end(bool commit, int64_t now_ms);
+  // AddPartitionsToTxn/AddOffsetsToTxn (or a broker adding for a Produce
+  // v12 / TxnOffsetCommit v5): Ongoing with `added` joined, made with
+  // `client_transaction_version`; the transaction starts now unless it was
+  // Ongoing already.
+  void prepare_add_partitions(const TopicPartitionSet& added, int16_t client_transaction_version, int64_t now_ms);
+  // EndTxn: Ongoing -> PrepareCommit or PrepareAbort. With transaction
+  // version 2 the epoch goes up by one (and `next_producer_id`, given when
+  // the epoch is exhausted, takes over once complete), and an abort may
+  // also come from Empty, CompleteCommit or CompleteAbort (no partitions).
+  void prepare_end(bool commit, int16_t client_transaction_version, int64_t next_producer_id, int64_t now_ms);
   // Fencing an Ongoing transaction (a new producer's InitProducerId, or a
   // timeout): the epoch goes up at once, in memory, so the old producer is
   // fenced even if the write fails (then a later fence does not bump again),
   // and the transaction is to be aborted under the new epoch.
   void prepare_fenced_abort(int64_t now_ms);
   // The markers are being written: PrepareCommit/PrepareAbort ->
-  // CompleteCommit/CompleteAbort, once they are.
+  // CompleteCommit/CompleteAbort, once they are (under next_producer_id at
+  // epoch 0 when one was chosen).
   void prepare_complete(int64_t now_ms);
   // Expiry: the tombstone to write. Completing it means removing the
   // transaction, so complete_transition() never takes a Dead image.
@@ -91,6 +110,7 @@ class Transaction {
 
  private:
   void prepare(TxnImage next);
+  TxnImage end_image(bool commit, int64_t now_ms) const;
 
   std::string transactional_id_;
   TxnImage current_;

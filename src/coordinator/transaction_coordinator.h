@@ -12,11 +12,12 @@
 // PRODUCER_FENCED (InitProducerId v0-3; AddPartitionsToTxn, AddOffsetsToTxn
 // and EndTxn v0-1) gets INVALID_PRODUCER_EPOCH instead.
 //
-// Transaction version 2 (KIP-890 part 2: an epoch bump with every EndTxn,
-// returned by EndTxn v5, the client's version kept with the transaction)
-// needs the 4.x schemas (EndTxn v5, TransactionLogValue's tagged fields);
-// until then every transaction is version 0. The seams: end_txn.cc (the
-// Prepare* transition and the EndTxn answer) and txn_records.cc.
+// Transaction version 2 (KIP-890 part 2, Kafka 4.0) is chosen per request:
+// AddPartitionsToTxn v5 (a broker adding for a Produce v12 or TxnOffsetCommit
+// v5) marks the transaction version 2, and EndTxn v5 bumps the epoch with
+// every end (rotating the producer id at an exhausted epoch) and answers the
+// producer id and epoch the next transaction uses. Older requests keep
+// version 0; fences and timeouts bump once, whatever the version.
 #pragma once
 
 #include <cstdint>

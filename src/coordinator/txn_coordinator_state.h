@@ -122,7 +122,8 @@ struct TransactionCoordinator::State {
                           int32_t offsets_partition_count, std::function<void(protocol::AddOffsetsToTxnResponse)> done);
   // Adds `added` to the transaction; answer(error) once durable or refused.
   void add_partitions(int32_t partition, const std::string& transactional_id, int64_t producer_id,
-                      int16_t producer_epoch, const TopicPartitionSet& added, std::function<void(protocol::ErrorCode)> answer);
+                      int16_t producer_epoch, const TopicPartitionSet& added, int16_t client_transaction_version,
+                      std::function<void(protocol::ErrorCode)> answer);
   std::map<TopicPartition, protocol::ErrorCode> verify_partitions(int32_t partition, const std::string& transactional_id,
                                                                   int64_t producer_id, int16_t producer_epoch,
                                                                   const TopicPartitionSet& partitions) const;
@@ -130,12 +131,21 @@ struct TransactionCoordinator::State {
   // --- end_txn.cc ---
   void end_txn(const CallContext& ctx, int32_t partition, const protocol::EndTxnRequest& request,
                std::function<void(protocol::EndTxnResponse)> done);
+  using EndAnswer = std::function<void(protocol::ErrorCode, int64_t producer_id, int16_t producer_epoch)>;
+  // EndTxn v0-4 (transaction version 0) and v5 (version 2: Kafka's
+  // endTransaction with its epoch-bump rules).
+  void end_txn_v0(int32_t partition, const protocol::EndTxnRequest& request, EndAnswer answer);
+  void end_txn_v2(int32_t partition, const protocol::EndTxnRequest& request, EndAnswer answer);
+  // Ends `txn` (Ongoing, or with nothing to end for a version 2 abort) with
+  // an epoch bump, first fetching a new producer id when the epoch is exhausted.
+  void prepare_end_v2(int32_t partition, Transaction& txn, bool commit, EndAnswer answer);
   // Fences the Ongoing `txn` and aborts it under the bumped epoch;
   // answer(error) once PrepareAbort is durable or failed.
   void fence_and_abort(int32_t partition, Transaction& txn, std::function<void(protocol::ErrorCode)> answer);
   // Writes the pending PrepareCommit/PrepareAbort; once durable, answers and
   // starts the markers.
   void persist_end(int32_t partition, Transaction& txn, std::function<void(protocol::ErrorCode)> answer);
+  void persist_end(int32_t partition, Transaction& txn, EndAnswer answer);
 
   // --- txn_markers.cc ---
   // `txn` is PrepareCommit/PrepareAbort and durable: writes its markers,

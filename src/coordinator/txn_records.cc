@@ -9,10 +9,10 @@ namespace freshet::coordinator {
 namespace {
 
 constexpr int16_t kKeyVersion = 0;
-// KIP-890's transaction.version 1 would write version 1 here, and version 2
-// would add its tagged fields (ClientTransactionVersion, ...) once the
-// schema carries them.
-constexpr int16_t kValueVersion = 0;
+// Version 1 (flexible, as Kafka writes it from transaction.version 1 on)
+// carries the tagged PreviousProducerId, NextProducerId and
+// ClientTransactionVersion; Kafka 3.x reads it too.
+constexpr int16_t kValueVersion = 1;
 
 std::vector<uint8_t> txn_key(const std::string& transactional_id) {
   protocol::TransactionLogKey key;
@@ -37,6 +37,9 @@ std::vector<protocol::TransactionLogValue::PartitionsSchema> by_topic(const Topi
 StoredRecord txn_record(const std::string& transactional_id, const TxnImage& image) {
   protocol::TransactionLogValue value;
   value.producer_id = image.producer_id;
+  value.previous_producer_id = image.last_producer_id;
+  value.next_producer_id = image.next_producer_id;
+  value.client_transaction_version = image.client_transaction_version;
   value.producer_epoch = image.producer_epoch;
   value.transaction_timeout_ms = image.timeout_ms;
   value.transaction_status = static_cast<int8_t>(image.state);
@@ -92,8 +95,14 @@ std::optional<TxnLogRecord> decode_txn_record(std::span<const uint8_t> key,
   if (*state == TxnState::kOngoing && decoded.producer_epoch == std::numeric_limits<int16_t>::max()) {
     throw protocol::DecodeError("ongoing transaction at the last epoch");
   }
+  if (decoded.next_producer_id != kNoProducerId && !is_preparing(*state)) {
+    throw protocol::DecodeError("a next producer id outside PrepareCommit/PrepareAbort");
+  }
   TxnImage image;
   image.producer_id = decoded.producer_id;
+  image.last_producer_id = decoded.previous_producer_id;
+  image.next_producer_id = decoded.next_producer_id;
+  image.client_transaction_version = decoded.client_transaction_version;
   image.producer_epoch = decoded.producer_epoch;
   image.timeout_ms = decoded.transaction_timeout_ms;
   image.state = *state;

@@ -39,7 +39,8 @@ bool is_valid_transition(TxnState from, TxnState to) {
     case kEmpty: return one_of(from, {kEmpty, kCompleteCommit, kCompleteAbort});
     case kOngoing: return one_of(from, {kOngoing, kEmpty, kCompleteCommit, kCompleteAbort});
     case kPrepareCommit: return from == kOngoing;
-    case kPrepareAbort: return one_of(from, {kOngoing, kPrepareEpochFence});
+    // From Empty and Complete*: transaction version 2's abort of no partitions.
+    case kPrepareAbort: return one_of(from, {kOngoing, kPrepareEpochFence, kEmpty, kCompleteCommit, kCompleteAbort});
     case kCompleteCommit: return from == kPrepareCommit;
     case kCompleteAbort: return from == kPrepareAbort;
     case kDead: return one_of(from, {kEmpty, kCompleteCommit, kCompleteAbort});

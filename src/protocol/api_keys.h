@@ -19,7 +19,7 @@ struct ApiInfo {
   int16_t key;
   const char* name;  // "Produce", "Fetch", ... (the request name without "Request")
   int16_t min_version;
-  int16_t max_version;  // Kafka 3.9's highest, possibly an unstable one (below)
+  int16_t max_version;  // Kafka 3.9's highest (4.0's for the transaction version 2 requests), possibly an unstable one
   int16_t first_flexible_request_version;  // -1 when no version is flexible
   bool latest_version_unstable;  // Kafka does not advertise max_version by default
 };

@@ -18,10 +18,38 @@ protocol::ApiVersionsResponse api_versions_response() {
   return resp;
 }
 
+namespace {
+// Kafka's transaction.version feature, finalized at 2: Java clients 4.x then
+// run transaction version 2 (KIP-890 part 2: Produce v12, TxnOffsetCommit v5
+// and EndTxn v5, an epoch bump with every transaction). The features carry
+// no epoch history here, so the epoch is constant; a client takes them once
+// it is not below -1.
+constexpr std::string_view kTransactionVersionFeature = "transaction.version";
+constexpr int16_t kTransactionVersion = 2;
+constexpr int64_t kFinalizedFeaturesEpoch = 0;
+// ApiVersions v3 clients older than Kafka 3.9 reject a supported feature
+// whose minimum is 0, so Kafka leaves those out below v4 (KAFKA-17011).
+constexpr int16_t kFirstVersionWithZeroMinimumFeatures = 4;
+}  // namespace
+
 void handle_api_versions(const RequestPtr& request, protocol::Reader& body) {
   protocol::ApiVersionsRequest req;
   req.decode(body, request->version());
-  request->reply(api_versions_response());
+  protocol::ApiVersionsResponse resp = api_versions_response();
+  if (request->version() >= kFirstVersionWithZeroMinimumFeatures) {
+    protocol::ApiVersionsResponse::SupportedFeatureKey supported;
+    supported.name = kTransactionVersionFeature;
+    supported.min_version = 0;
+    supported.max_version = kTransactionVersion;
+    resp.supported_features.push_back(supported);
+  }
+  protocol::ApiVersionsResponse::FinalizedFeatureKey finalized;
+  finalized.name = kTransactionVersionFeature;
+  finalized.min_version_level = kTransactionVersion;
+  finalized.max_version_level = kTransactionVersion;
+  resp.finalized_features.push_back(finalized);
+  resp.finalized_features_epoch = kFinalizedFeaturesEpoch;
+  request->reply(resp);
 }
 
 }  // namespace freshet::server

@@ -8,7 +8,7 @@
 #include "server/fan_out.h"
 #include "server/handlers.h"
 #include "server/transaction_topic.h"
-#include "server/verification_errors.h"
+#include "server/txn_partition_checks.h"
 
 namespace freshet::server {
 
@@ -68,6 +68,7 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
   };
   auto unverified = std::make_shared<std::vector<Unverified>>();
   coordinator::TopicPartitionSet to_verify;
+  const TxnPartitionCheck check = produce_partition_check(context.version);
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   for (auto& item : *shared) {
@@ -84,7 +85,8 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
     }
     std::optional<protocol::RecordBatchHeader> header;
     if (item.records && context.transactional_id) header = protocol::parse_batch_header(item.records->bytes);
-    if (header && partition->log().needs_verification(*header)) {
+    if (header && (check == TxnPartitionCheck::kAdd ? partition->log().starts_transaction(*header)
+                                                    : partition->log().needs_verification(*header))) {
       producer_id = header->producer_id;
       producer_epoch = header->producer_epoch;
       auto guard = partition->log().begin_verification(producer_id, producer_epoch, header->base_sequence, now);
@@ -96,11 +98,9 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
   }
   if (!unverified->empty()) {
     ++*pending;
-    auto verified = [unverified, append, finish_one](std::map<coordinator::TopicPartition, ErrorCode> errors) {
+    auto checked = [unverified, append, finish_one](TxnPartitionErrors errors) {
       for (auto& u : *unverified) {
-        auto it = errors.find({u.partition->topic(), u.partition->index()});
-        ErrorCode error = it == errors.end() ? ErrorCode::InvalidTxnState
-                                             : verification_error(it->second, ErrorCode::NotEnoughReplicas);
+        const ErrorCode error = errors.at({u.partition->topic(), u.partition->index()});
         if (error != ErrorCode::None) {
           u.item->outcome.error = error;
           u.item->records.reset();
@@ -110,22 +110,8 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
       }
       finish_one();
     };
-    auto route = route_transaction(broker, *broker.image(), *context.transactional_id);
-    if (!route) {
-      std::map<coordinator::TopicPartition, ErrorCode> errors;
-      for (const auto& tp : to_verify) errors[tp] = ErrorCode::CoordinatorNotAvailable;
-      verified(std::move(errors));
-    } else {
-      using Errors = std::map<coordinator::TopicPartition, ErrorCode>;
-      broker.shards().submit_async<Errors>(
-          route->shard,
-          [&broker, route = *route, id = *context.transactional_id, producer_id, producer_epoch,
-           to_verify = std::move(to_verify)](std::function<void(Errors)> answer) {
-            answer(broker.transactions(route.shard).coordinator().verify_partitions(route.partition, id, producer_id,
-                                                                                   producer_epoch, to_verify));
-          },
-          std::move(verified));
-    }
+    check_txn_partitions(broker, check, *context.transactional_id, producer_id,
+                         producer_epoch, to_verify, ErrorCode::NotEnoughReplicas, std::move(checked));
   }
   finish_one();
 }

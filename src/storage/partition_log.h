@@ -143,6 +143,9 @@ class PartitionLog {
   // batch must be verified with the transaction coordinator before append(),
   // and the guard to pass to append() once it was.
   bool needs_verification(const protocol::RecordBatchHeader& batch) const;
+  // Whether the batch would start its producer's transaction here (a
+  // transaction version 2 producer's partition to add).
+  bool starts_transaction(const protocol::RecordBatchHeader& batch) const;
   VerificationGuard begin_verification(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
                                        int64_t now_ms);
 

@@ -26,6 +26,10 @@ bool PartitionLog::needs_verification(const protocol::RecordBatchHeader& batch) 
   return producers_.needs_verification(batch);
 }
 
+bool PartitionLog::starts_transaction(const protocol::RecordBatchHeader& batch) const {
+  return producers_.starts_transaction(batch);
+}
+
 VerificationGuard PartitionLog::begin_verification(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
                                                    int64_t now_ms) {
   return producers_.begin_verification(producer_id, producer_epoch, base_sequence, now_ms);

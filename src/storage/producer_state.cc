@@ -77,10 +77,14 @@ const ProducerStateEntry* ProducerStateTable::find(int64_t producer_id) const {
   return it == producers_.end() ? nullptr : &it->second;
 }
 
-bool ProducerStateTable::needs_verification(const protocol::RecordBatchHeader& batch) const {
-  if (!config_.transaction_verification_enabled || !batch.is_transactional() || batch.is_control()) return false;
+bool ProducerStateTable::starts_transaction(const protocol::RecordBatchHeader& batch) const {
+  if (!batch.is_transactional() || batch.is_control()) return false;
   const ProducerStateEntry* entry = find(batch.producer_id);
   return !(entry && entry->in_transaction() && entry->producer_epoch == batch.producer_epoch);
+}
+
+bool ProducerStateTable::needs_verification(const protocol::RecordBatchHeader& batch) const {
+  return config_.transaction_verification_enabled && starts_transaction(batch);
 }
 
 VerificationGuard ProducerStateTable::begin_verification(int64_t producer_id, int16_t producer_epoch,

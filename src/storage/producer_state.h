@@ -152,9 +152,11 @@ class ProducerStateTable {
                                                    const protocol::EndTxnMarker& marker, int64_t offset,
                                                    int64_t timestamp_ms);
 
-  // KIP-890: a transactional data batch that would start a transaction here
-  // (none ongoing for its producer at its epoch) needs the coordinator's word
-  // first, when verification is enabled.
+  // Whether a transactional data batch would start a transaction here (none
+  // ongoing for its producer at its epoch). KIP-890: such a batch needs the
+  // coordinator's word first, when verification is enabled; a producer of
+  // transaction version 2 has the partition added then, whether or not.
+  bool starts_transaction(const protocol::RecordBatchHeader& batch) const;
   bool needs_verification(const protocol::RecordBatchHeader& batch) const;
   VerificationGuard begin_verification(int64_t producer_id, int16_t producer_epoch, int32_t base_sequence,
                                        int64_t now_ms);

@@ -950,7 +950,22 @@ ADD_OFFSETS_TO_TXN = Api(25, 3, request=[
 END_TXN = Api(26, 3, request=[
     ("transactional_id", "string"), ("producer_id", "int64"), ("producer_epoch", "int16"),
     ("committed", "bool"),
-], response=[("throttle_time_ms", "int32"), ("error_code", "int16")])
+], response=[("throttle_time_ms", "int32"), ("error_code", "int16"),
+             ("producer_id", "int64", "5+", -1), ("producer_epoch", "int16", "5+", -1)])
+# Produce v3+ (record batches).
+PRODUCE = Api(0, 9, request=[
+    ("transactional_id", "nstring"), ("acks", "int16"), ("timeout_ms", "int32"),
+    ("topic_data", Array([("name", "string"), ("partition_data", Array([
+        ("index", "int32"), ("records", "nbytes")]))])),
+], response=[
+    ("responses", Array([("name", "string"), ("partition_responses", Array([
+        ("index", "int32"), ("error_code", "int16"), ("base_offset", "int64"),
+        ("log_append_time_ms", "int64"), ("log_start_offset", "int64", "5+"),
+        ("record_errors", Array([("batch_index", "int32"),
+                                 ("batch_index_error_message", "nstring")]), "8+"),
+        ("error_message", "nstring", "8+")]))])),
+    ("throttle_time_ms", "int32"),
+])
 WRITE_TXN_MARKERS = Api(27, 1, request=[
     ("markers", Array([("producer_id", "int64"), ("producer_epoch", "int16"),
                        ("transaction_result", "bool"), ("topics", Array([

@@ -4,13 +4,12 @@ delayed past its transaction's end (Jepsen's Bufstream and Kafka findings) canno
 later one. Raw requests, so each step is exactly the one under test. Also WriteTxnMarkers' own checks."""
 import time
 
-from kafka.protocol.produce import ProduceRequest
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from helpers import (ADD_OFFSETS_TO_TXN, ADD_PARTITIONS_TO_TXN, END_TXN, FIND_COORDINATOR,
-                     INIT_PRODUCER_ID, TXN_OFFSET_COMMIT, WRITE_TXN_MARKERS, WireConnection,
-                     create_topic, send_raw, wait_until)
-from txn_helpers import READ_COMMITTED, latest_offsets
+                     INIT_PRODUCER_ID, PRODUCE, TXN_OFFSET_COMMIT, WRITE_TXN_MARKERS,
+                     WireConnection, create_topic, wait_until)
+from txn_helpers import READ_COMMITTED, describe_transaction, latest_offsets, wait_stable
 
 NOT_ENOUGH_REPLICAS = 19
 COORDINATOR_LOAD_IN_PROGRESS = 14
@@ -19,6 +18,7 @@ INVALID_TXN_STATE = 48
 UNKNOWN_TOPIC_OR_PARTITION = 3
 INVALID_PRODUCER_EPOCH = 47
 TRANSACTION_COORDINATOR_FENCED = 52
+TRANSACTION_ABORTABLE = 120
 RETRIABLE = {NOT_ENOUGH_REPLICAS, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS, 15, 16}
 
 
@@ -54,26 +54,26 @@ class TransactionalProducer:
                                 **self.ids())
         return answer["results"][0]["results"][0]["error_code"]
 
-    def produce(self, topic, partition, values):
-        """One transactional batch; returns the partition's error code (sequences advance only
-        when it was stored)."""
+    def produce(self, topic, partition, values, version=3, epoch=None):
+        """One transactional batch with Produce `version` (at `epoch`, default the producer's);
+        returns the partition's error code (sequences advance only when it was stored)."""
         seq = self.sequence.get((topic, partition), 0)
         builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=True,
                                             producer_id=self.producer_id,
-                                            producer_epoch=self.epoch, base_sequence=seq,
-                                            batch_size=1 << 20)
+                                            producer_epoch=self.epoch if epoch is None else epoch,
+                                            base_sequence=seq, batch_size=1 << 20)
         for delta, v in enumerate(values):
             builder.append(delta, timestamp=int(time.time() * 1000), key=None, value=v, headers=[])
-        response = send_raw(self.broker, ProduceRequest[3](
-            transactional_id=self.id, required_acks=-1, timeout=5000,
-            topics=[(topic, [(partition, bytes(builder.build()))])]))
-        code = response.topics[0][1][0][1]
+        answer = self.conn.call(PRODUCE, version, transactional_id=self.id, acks=-1,
+                                timeout_ms=5000, topic_data=[{"name": topic, "partition_data": [
+                                    {"index": partition, "records": bytes(builder.build())}]}])
+        code = answer["responses"][0]["partition_responses"][0]["error_code"]
         if code == 0:
             self.sequence[(topic, partition)] = seq + len(values)
         return code
 
-    def commit_offset(self, group, topic, offset):
-        answer = self.conn.call(TXN_OFFSET_COMMIT, 3, group_id=group, member_id="",
+    def commit_offset(self, group, topic, offset, version=3):
+        answer = self.conn.call(TXN_OFFSET_COMMIT, version, group_id=group, member_id="",
                                 group_instance_id=None,
                                 topics=[{"name": topic, "partitions": [{
                                     "partition_index": 0, "committed_offset": offset,
@@ -84,6 +84,14 @@ class TransactionalProducer:
 
     def end(self, commit):
         return self.conn.call(END_TXN, 3, committed=commit, **self.ids())["error_code"]
+
+    def end_v5(self, commit):
+        """EndTxn v5 (transaction version 2): takes the producer id and epoch it answers."""
+        answer = self.conn.call(END_TXN, 5, committed=commit, **self.ids())
+        if answer["error_code"] == 0:
+            self.producer_id, self.epoch = answer["producer_id"], answer["producer_epoch"]
+            self.sequence = {}
+        return answer["error_code"]
 
 
 def test_a_batch_for_a_partition_outside_the_transaction_is_refused(broker):
@@ -155,3 +163,47 @@ def test_write_txn_markers_checks_the_producer_and_coordinator_epochs(broker):
     # Aborted up to the marker at offset 2: nothing is held any more.
     assert latest_offsets(broker, topic, 1, READ_COMMITTED) == {0: 3}
     assert write_marker(broker, topic, pid, epoch, 6) == TRANSACTION_COORDINATOR_FENCED
+
+
+def test_produce_v11_names_a_partition_outside_the_transaction_transaction_abortable(broker):
+    """Produce v11 and TxnOffsetCommit v4 clients know TRANSACTION_ABORTABLE (KIP-890); older
+    ones get INVALID_TXN_STATE for the same refusal."""
+    topic = create_topic(broker)
+    producer = TransactionalProducer(broker, "abortable")
+    assert until_settled(lambda: producer.produce(topic, 0, [b"x"], version=11),
+                         "the unverified produce") == TRANSACTION_ABORTABLE
+    assert until_settled(lambda: producer.produce(topic, 0, [b"x"], version=10),
+                         "the unverified produce") == INVALID_TXN_STATE
+    assert producer.conn.call(FIND_COORDINATOR, 3, key="g-abortable", key_type=0)["error_code"] == 0
+    assert until_settled(lambda: producer.commit_offset("g-abortable", topic, 1, version=4),
+                         "the unverified offset commit") == TRANSACTION_ABORTABLE
+
+
+def test_transaction_version_2_partitions_are_added_by_the_broker_and_each_end_bumps_the_epoch(
+        broker):
+    """KIP-890 part 2: a producer of transaction version 2 sends no AddPartitionsToTxn or
+    AddOffsetsToTxn; Produce v12 and TxnOffsetCommit v5 have the broker add the partition.
+    EndTxn v5 bumps the epoch, so a write of the ended transaction, arriving late at its old
+    epoch, is refused even where no later transaction runs yet."""
+    topic = create_topic(broker, partitions=2)
+    producer = TransactionalProducer(broker, "version-2")
+    assert producer.conn.call(FIND_COORDINATOR, 3, key="g-v2", key_type=0)["error_code"] == 0
+    assert until_settled(lambda: producer.produce(topic, 0, [b"a", b"b"], version=12),
+                         "the first produce") == 0
+    assert until_settled(lambda: producer.commit_offset("g-v2", topic, 5, version=5),
+                         "the offset commit") == 0
+    described = describe_transaction(broker, "version-2")
+    assert described["transaction_state"] == "Ongoing"
+    added = {t["topic"]: t["partitions"] for t in described["topics"]}
+    assert set(added) == {topic, "__consumer_offsets"} and added[topic] == [0]
+
+    old_epoch = producer.epoch
+    assert producer.end_v5(True) == 0
+    assert producer.epoch == old_epoch + 1
+    assert until_settled(lambda: producer.produce(topic, 1, [b"late"], version=12, epoch=old_epoch),
+                         "the late produce") == INVALID_PRODUCER_EPOCH
+    assert until_settled(lambda: producer.produce(topic, 0, [b"next"], version=12),
+                         "the next transaction's produce") == 0
+    assert producer.end_v5(False) == 0
+    assert producer.epoch == old_epoch + 2
+    assert wait_stable(broker, [topic], 2) == {topic: {0: 5, 1: 0}}  # a, b, marker, next, marker

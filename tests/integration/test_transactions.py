@@ -4,7 +4,10 @@ read_committed and read_uncommitted readers see of committed, aborted and open t
 the last stable offset, fencing by a second producer with the same transactional id, the
 broker aborting a transaction past its timeout, and a producer killed mid-transaction.
 
-Errors each client reports are Kafka's for these clients' protocol versions: EndTxn v2+
+The Java client runs transaction version 2 (KIP-890 part 2: no AddPartitionsToTxn or
+AddOffsetsToTxn, the broker adds each partition for its Produce v12 / TxnOffsetCommit v5, and
+every EndTxn v5 bumps the epoch); librdkafka and kafkajs run version 0. Errors each client
+reports are Kafka's for these clients' protocol versions: EndTxn v2+
 (Java, librdkafka) answers PRODUCER_FENCED to a fenced producer, EndTxn v0-1 (kafkajs)
 INVALID_PRODUCER_EPOCH."""
 from collections import Counter
@@ -40,6 +43,11 @@ def test_committed_transactions_are_read_whole_and_aborted_ones_never(broker, cl
     assert producer.finish(DRIVER_TIMEOUT_S) == {"type": "done", "committed": 4, "aborted": 2}
     assert outcomes_of(producer) == [(0, "committed"), (1, "committed"), (2, "aborted"),
                                      (3, "committed"), (4, "committed"), (5, "aborted")]
+    # Transaction version 2 (KIP-890 part 2, ApiVersions' finalized transaction.version): the
+    # Java client 4.x ends each transaction with EndTxn v5, which bumps the producer's epoch;
+    # librdkafka and kafkajs (version 0) keep the epoch InitProducerId gave them.
+    assert describe_transaction(broker, txn_id)["producer_epoch"] == \
+        (transactions if client == "java" else 0)
 
     wait_stable(broker, topics, partitions)
     committed = read_topics(broker, topics, partitions, "read_committed")

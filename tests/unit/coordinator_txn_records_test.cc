@@ -33,7 +33,7 @@ TxnImage ongoing_image() {
   return image;
 }
 
-// Kafka's value version 0 of `image`'s fields, written by hand.
+// Kafka's value version 0 of `image`'s fields (as Kafka 3.x writes it), by hand.
 Bytes kafka_value_v0(const TxnImage& image, bool null_partitions) {
   Bytes out;
   put(out, 0, 2);  // version
@@ -58,14 +58,72 @@ Bytes kafka_value_v0(const TxnImage& image, bool null_partitions) {
   return out;
 }
 
-TEST(TxnRecords, KeyAndValueAreKafkasVersionZero) {
+// Kafka's flexible value version 1 of `image` (as Kafka 4.x writes it), by
+// hand: compact fields, then the tagged PreviousProducerId (tag 0),
+// NextProducerId (tag 1) and ClientTransactionVersion (tag 2) that are not
+// at their defaults.
+Bytes kafka_value_v1(const TxnImage& image, bool null_partitions) {
+  Bytes out;
+  put(out, 1, 2);
+  put(out, image.producer_id, 8);
+  put(out, image.producer_epoch, 2);
+  put(out, image.timeout_ms, 4);
+  put(out, static_cast<uint8_t>(image.state), 1);
+  if (null_partitions) {
+    out.push_back(0);
+  } else {
+    out.push_back(3);  // two topics
+    out.push_back(2);
+    out.push_back('a');
+    out.push_back(3);
+    put(out, 0, 4);
+    put(out, 2, 4);
+    out.push_back(0);  // no tagged fields
+    out.push_back(2);
+    out.push_back('b');
+    out.push_back(2);
+    put(out, 1, 4);
+    out.push_back(0);
+  }
+  put(out, image.last_update_timestamp_ms, 8);
+  put(out, image.start_timestamp_ms, 8);
+  Bytes tags;
+  int count = 0;
+  if (image.last_producer_id != kNoProducerId) {
+    tags.insert(tags.end(), {0, 8});
+    put(tags, image.last_producer_id, 8);
+    ++count;
+  }
+  if (image.next_producer_id != kNoProducerId) {
+    tags.insert(tags.end(), {1, 8});
+    put(tags, image.next_producer_id, 8);
+    ++count;
+  }
+  if (image.client_transaction_version != 0) {
+    tags.insert(tags.end(), {2, 2});
+    put(tags, image.client_transaction_version, 2);
+    ++count;
+  }
+  out.push_back(static_cast<uint8_t>(count));
+  out.insert(out.end(), tags.begin(), tags.end());
+  return out;
+}
+
+TEST(TxnRecords, KeyIsKafkasVersionZeroValueItsFlexibleVersionOne) {
   const StoredRecord record = txn_record("txn-1", ongoing_image());
   Bytes key;
   put(key, 0, 2);
   put_string(key, "txn-1");
   EXPECT_EQ(record.key, key);
   ASSERT_TRUE(record.value);
-  EXPECT_EQ(*record.value, kafka_value_v0(ongoing_image(), false));
+  EXPECT_EQ(*record.value, kafka_value_v1(ongoing_image(), false));
+
+  TxnImage version2 = ongoing_image();
+  version2.state = TxnState::kPrepareCommit;
+  version2.last_producer_id = 999;
+  version2.next_producer_id = 1001;
+  version2.client_transaction_version = kTransactionVersion2;
+  EXPECT_EQ(*txn_record("txn-1", version2).value, kafka_value_v1(version2, false));
 }
 
 TEST(TxnRecords, EmptyTransactionHasNullPartitions) {
@@ -75,18 +133,18 @@ TEST(TxnRecords, EmptyTransactionHasNullPartitions) {
   image.start_timestamp_ms = -1;
   const StoredRecord record = txn_record("txn-1", image);
   ASSERT_TRUE(record.value);
-  EXPECT_EQ(*record.value, kafka_value_v0(image, true));
+  EXPECT_EQ(*record.value, kafka_value_v1(image, true));
 }
 
 TEST(TxnRecords, RoundTripKeepsWhatTheRecordCarries) {
   TxnImage image = ongoing_image();
-  image.last_producer_id = 999;  // memory only
-  image.last_producer_epoch = 1;
+  image.last_producer_id = 999;
+  image.client_transaction_version = kTransactionVersion2;
+  image.last_producer_epoch = 1;  // memory only
   const StoredRecord record = txn_record("txn-1", image);
   auto decoded = decode_txn_record(record.key, std::span<const uint8_t>(*record.value));
   ASSERT_TRUE(decoded && decoded->image);
   EXPECT_EQ(decoded->transactional_id, "txn-1");
-  image.last_producer_id = kNoProducerId;
   image.last_producer_epoch = kNoProducerEpoch;
   EXPECT_EQ(*decoded->image, image);
 }
@@ -100,41 +158,20 @@ TEST(TxnRecords, TombstoneDecodesWithoutImage) {
   EXPECT_FALSE(decoded->image);
 }
 
-TEST(TxnRecords, ReadsFlexibleVersionOneWithTaggedFields) {
-  // As Kafka 4.x writes it: compact fields, then PreviousProducerId (tag 0),
-  // NextProducerId (tag 1) and ClientTransactionVersion (tag 2).
+TEST(TxnRecords, ReadsKafkasVersionZeroAndVersionOneWithTaggedFields) {
   const TxnImage image = ongoing_image();
-  Bytes value;
-  put(value, 1, 2);
-  put(value, image.producer_id, 8);
-  put(value, image.producer_epoch, 2);
-  put(value, image.timeout_ms, 4);
-  put(value, 1, 1);
-  value.push_back(3);  // two topics
-  value.push_back(2);
-  value.push_back('a');
-  value.push_back(3);
-  put(value, 0, 4);
-  put(value, 2, 4);
-  value.push_back(0);  // no tagged fields
-  value.push_back(2);
-  value.push_back('b');
-  value.push_back(2);
-  put(value, 1, 4);
-  value.push_back(0);
-  put(value, image.last_update_timestamp_ms, 8);
-  put(value, image.start_timestamp_ms, 8);
-  value.push_back(3);
-  value.insert(value.end(), {0, 8});
-  put(value, 999, 8);
-  value.insert(value.end(), {1, 8});
-  put(value, 0xFFFFFFFFFFFFFFFF, 8);
-  value.insert(value.end(), {2, 2});
-  put(value, 2, 2);
   const StoredRecord record = txn_record("txn-1", image);
-  auto decoded = decode_txn_record(record.key, std::span<const uint8_t>(value));
-  ASSERT_TRUE(decoded && decoded->image);
-  EXPECT_EQ(*decoded->image, image);
+  auto v0 = decode_txn_record(record.key, std::span<const uint8_t>(kafka_value_v0(image, false)));
+  ASSERT_TRUE(v0 && v0->image);
+  EXPECT_EQ(*v0->image, image);
+
+  TxnImage tagged = image;
+  tagged.last_producer_id = 999;
+  tagged.client_transaction_version = kTransactionVersion2;
+  const Bytes value = kafka_value_v1(tagged, false);
+  auto v1 = decode_txn_record(record.key, std::span<const uint8_t>(value));
+  ASSERT_TRUE(v1 && v1->image);
+  EXPECT_EQ(*v1->image, tagged);
 }
 
 TEST(TxnRecords, UnknownKeyVersionIsSkippedBadValuesThrow) {

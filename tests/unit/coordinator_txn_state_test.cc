@@ -36,6 +36,8 @@ TEST(TxnState, TransitionsFollowKafkasValidPreviousStates) {
       {kPrepareEpochFence, kPrepareAbort}, {kPrepareCommit, kCompleteCommit}, {kPrepareAbort, kCompleteAbort},
       {kEmpty, kDead},           {kCompleteCommit, kDead},         {kCompleteAbort, kDead},
       {kOngoing, kPrepareEpochFence},
+      // Transaction version 2's abort with nothing to end.
+      {kEmpty, kPrepareAbort},   {kCompleteCommit, kPrepareAbort}, {kCompleteAbort, kPrepareAbort},
   };
   for (TxnState from : kAll) {
     for (TxnState to : kAll) {
@@ -97,11 +99,11 @@ TEST(Transaction, AddPartitionsStartsTheTransactionOnce) {
   Transaction txn("t", fresh());
   ASSERT_EQ(txn.prepare_epoch_increment(5000, std::nullopt, 20), ErrorCode::None);
   txn.complete_transition();
-  txn.prepare_add_partitions({{"a", 0}}, 100);
+  txn.prepare_add_partitions({{"a", 0}}, kTransactionVersion0, 100);
   txn.complete_transition();
   EXPECT_EQ(txn.state(), kOngoing);
   EXPECT_EQ(txn.current().start_timestamp_ms, 100);
-  txn.prepare_add_partitions({{"b", 1}}, 200);
+  txn.prepare_add_partitions({{"b", 1}}, kTransactionVersion0, 200);
   txn.complete_transition();
   EXPECT_EQ(txn.current().start_timestamp_ms, 100);
   EXPECT_EQ(txn.current().last_update_timestamp_ms, 200);
@@ -112,9 +114,9 @@ TEST(Transaction, EndThenCompleteClearsPartitions) {
   Transaction txn("t", fresh());
   ASSERT_EQ(txn.prepare_epoch_increment(5000, std::nullopt, 20), ErrorCode::None);
   txn.complete_transition();
-  txn.prepare_add_partitions({{"a", 0}, {"b", 0}}, 100);
+  txn.prepare_add_partitions({{"a", 0}, {"b", 0}}, kTransactionVersion0, 100);
   txn.complete_transition();
-  txn.prepare_end(true, 300);
+  txn.prepare_end(true, kTransactionVersion0, kNoProducerId, 300);
   txn.complete_transition();
   EXPECT_EQ(txn.state(), kPrepareCommit);
   txn.prepare_complete(400);
@@ -132,7 +134,7 @@ TEST(Transaction, FenceBumpsAtOnceAndNotTwiceAfterAFailedWrite) {
   Transaction txn("t", fresh());
   ASSERT_EQ(txn.prepare_epoch_increment(5000, std::nullopt, 20), ErrorCode::None);
   txn.complete_transition();
-  txn.prepare_add_partitions({{"a", 0}}, 100);
+  txn.prepare_add_partitions({{"a", 0}}, kTransactionVersion0, 100);
   txn.complete_transition();
   txn.prepare_fenced_abort(200);
   EXPECT_EQ(txn.current().producer_epoch, 1);  // the old producer is fenced already
@@ -146,7 +148,7 @@ TEST(Transaction, FenceBumpsAtOnceAndNotTwiceAfterAFailedWrite) {
   txn.remove_partition({"a", 0});
   txn.complete_transition();
   // Once a fence held, the next one bumps again.
-  txn.prepare_add_partitions({{"a", 0}}, 500);
+  txn.prepare_add_partitions({{"a", 0}}, kTransactionVersion0, 500);
   txn.complete_transition();
   txn.prepare_fenced_abort(600);
   EXPECT_EQ(txn.current().producer_epoch, 2);
@@ -168,7 +170,7 @@ TEST(Transaction, RotationStartsANewProducerIdAtEpochZero) {
   EXPECT_EQ(txn.current().last_producer_id, 1000);
   EXPECT_EQ(txn.current().last_producer_epoch, std::numeric_limits<int16_t>::max() - 1);
   // A transition that is not to Empty keeps the last producer id.
-  txn.prepare_add_partitions({{"a", 0}}, 30);
+  txn.prepare_add_partitions({{"a", 0}}, kTransactionVersion0, 30);
   txn.complete_transition();
   EXPECT_EQ(txn.current().last_producer_id, 1000);
 }
