@@ -133,6 +133,21 @@ void TransactionCoordinator::State::add_partitions(int32_t partition, const std:
   if (transactional_id.empty()) return answer(ErrorCode::InvalidRequest);
   if (const ErrorCode error = partition_error(partition); error != ErrorCode::None) return answer(error);
   Transaction* txn = find(partition, transactional_id);
+  // The previous transaction's markers are being written: once it is
+  // complete this call can be answered for real.
+  TxnPartition& owned = partitions.at(partition);
+  if (auto completing = owned.markers.find(transactional_id);
+      completing != owned.markers.end() && completing->second != MarkerPhase::kBackingOff) {
+    auto& held = owned.held_adds[transactional_id];
+    if (held.size() < static_cast<size_t>(std::max(config.max_held_adds_per_transaction, 0))) {
+      held.push_back([this, partition, transactional_id, producer_id, producer_epoch, added, client_transaction_version,
+                      answer = std::move(answer)]() mutable {
+        add_partitions(partition, transactional_id, producer_id, producer_epoch, added, client_transaction_version,
+                       std::move(answer));
+      });
+      return;
+    }
+  }
   // Busy first (KAFKA-18660): after a version 2 end rotated the id, the
   // producer already uses the new id while the transaction completes.
   if (txn != nullptr && txn->busy()) return answer(ErrorCode::ConcurrentTransactions);

@@ -31,6 +31,10 @@ struct TransactionConfig {
   // How long to wait before writing a marker again after a retriable error,
   // or the CompleteCommit/CompleteAbort record after COORDINATOR_NOT_AVAILABLE.
   int32_t marker_retry_backoff_ms = 100;
+  // AddPartitionsToTxn calls of a producer's next transaction held, per
+  // transactional id, while its previous transaction completes; past this
+  // they are answered CONCURRENT_TRANSACTIONS.
+  int32_t max_held_adds_per_transaction = 4;
 };
 
 }  // namespace freshet::coordinator

@@ -42,6 +42,12 @@ struct TxnPartition {
   std::set<std::string> creating;
   // Transactions whose markers are being written (all PrepareCommit/PrepareAbort).
   std::map<std::string, MarkerPhase> markers;
+  // AddPartitionsToTxn calls of the producer's next transaction that arrived
+  // while the previous one completed: run again once it has (or once its
+  // markers back off), instead of answering CONCURRENT_TRANSACTIONS and
+  // leaving the client to retry ~20 ms later. At most
+  // TransactionConfig::max_held_adds_per_transaction per transactional id.
+  std::map<std::string, std::vector<std::function<void()>>> held_adds;
 };
 
 // A transaction's marker work, as the queues hold it.
@@ -157,6 +163,10 @@ struct TransactionCoordinator::State {
   void resume_due_markers();
   // Drops the queued and backing-off marker work of `partition`.
   void drop_markers(int32_t partition);
+  // Runs the calls held for `transactional_id` (they answer on their own,
+  // NOT_COORDINATOR if the partition went away).
+  void release_held_adds(std::map<std::string, std::vector<std::function<void()>>>& held,
+                         const std::string& transactional_id);
 
   // --- txn_loading.cc ---
   void begin_loading(int32_t partition, int32_t coordinator_epoch);

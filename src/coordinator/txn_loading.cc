@@ -66,8 +66,15 @@ void TransactionCoordinator::State::finish_loading(int32_t partition) {
 }
 
 void TransactionCoordinator::State::unload(int32_t partition) {
-  if (partitions.erase(partition) == 0) return;
+  auto it = partitions.find(partition);
+  if (it == partitions.end()) return;
+  auto held = std::move(it->second.held_adds);
+  partitions.erase(it);
   drop_markers(partition);
+  // Answered NOT_COORDINATOR, the partition being gone.
+  for (auto& [transactional_id, calls] : held) {
+    for (auto& call : calls) call();
+  }
   if (partitions.empty()) {
     next_abort_check_ms.reset();
     next_expiration_check_ms.reset();

@@ -153,6 +153,7 @@ void TransactionCoordinator::State::on_markers_written(const MarkerJob& job, con
   }
   if (give_up) {
     work->owned.markers.erase(job.transactional_id);
+    release_held_adds(work->owned.held_adds, job.transactional_id);
   } else if (retry) {
     retry_markers_later(job, *work);
   } else {
@@ -182,11 +183,14 @@ void TransactionCoordinator::State::complete_markers(const MarkerJob& job, Marke
       work->txn.abandon_transition();
     }
     work->owned.markers.erase(job.transactional_id);
+    release_held_adds(work->owned.held_adds, job.transactional_id);
   });
 }
 
 void TransactionCoordinator::State::retry_markers_later(const MarkerJob& job, MarkerWork work) {
   work.phase = MarkerPhase::kBackingOff;
+  // Held calls get CONCURRENT_TRANSACTIONS now rather than wait out the backoff.
+  release_held_adds(work.owned.held_adds, job.transactional_id);
   const int64_t due_ms = now_ms + std::max(config.marker_retry_backoff_ms, 1);
   // One backoff for all and a clock that never goes back: the queue stays in deadline order.
   assert(marker_retries.empty() || marker_retries.back().first <= due_ms);
@@ -214,6 +218,15 @@ void TransactionCoordinator::State::resume_due_markers() {
 void TransactionCoordinator::State::drop_markers(int32_t partition) {
   std::erase_if(marker_queue, [partition](const MarkerJob& job) { return job.partition == partition; });
   std::erase_if(marker_retries, [partition](const auto& entry) { return entry.second.partition == partition; });
+}
+
+void TransactionCoordinator::State::release_held_adds(std::map<std::string, std::vector<std::function<void()>>>& held,
+                                                     const std::string& transactional_id) {
+  auto it = held.find(transactional_id);
+  if (it == held.end()) return;
+  std::vector<std::function<void()>> calls = std::move(it->second);
+  held.erase(it);
+  for (auto& call : calls) call();
 }
 
 }  // namespace freshet::coordinator

@@ -56,23 +56,56 @@ TEST_F(TxnAddTest, WrongProducersAreRefusedPerVersion) {
   EXPECT_TRUE(store.pending.empty());
 }
 
-TEST_F(TxnAddTest, ChangesInFlightOrAnEndingTransactionMeanRetry) {
+TEST_F(TxnAddTest, AChangeInFlightMeansRetry) {
   start();
   const auto producer = initialized("a");
   auto first = add("a", producer, {{"t", 0}});
   EXPECT_EQ(error_of(*add("a", producer, {{"t", 1}})), code(ErrorCode::ConcurrentTransactions));
   settle();
   EXPECT_EQ(error_of(*first), 0);
+}
+
+TEST_F(TxnAddTest, TheNextTransactionsAddWaitsForThePreviousOneToComplete) {
+  start();
+  const auto producer = ongoing("a");
   auto ended = end("a", producer, true);
   store.complete_next();  // PrepareCommit durable, markers under way
   ASSERT_EQ(ended->error_code, 0);
-  EXPECT_EQ(error_of(*add("a", producer, {{"t", 1}})), code(ErrorCode::ConcurrentTransactions));
-  settle();
-  // A new transaction after the commit.
   auto next = add("a", producer, {{"t", 1}});
-  settle();
+  EXPECT_FALSE(next.ready());
+  markers.complete_next();
+  store.complete_next();  // CompleteCommit: the held add runs and writes Ongoing
+  EXPECT_FALSE(next.ready());
+  ASSERT_EQ(store.pending.size(), 1u);
+  store.complete_next();
+  ASSERT_TRUE(next.ready());
   EXPECT_EQ(error_of(*next), 0);
+  EXPECT_EQ(state_of("a"), "Ongoing");
   EXPECT_EQ(describe("a").topics.at(0).partitions, std::vector<int32_t>{1});
+}
+
+TEST_F(TxnAddTest, HeldAddsAreBoundedAndAnsweredWhenMarkersBackOffOrThePartitionGoes) {
+  start();
+  const auto producer = ongoing("a");
+  end("a", producer, true);
+  store.complete_next();
+  std::vector<Answer<AddPartitionsToTxnResult>> held;
+  for (int32_t i = 0; i < config.max_held_adds_per_transaction; ++i) held.push_back(add("a", producer, {{"t", 1}}));
+  // One more than the bound is answered at once.
+  EXPECT_EQ(error_of(*add("a", producer, {{"t", 1}})), code(ErrorCode::ConcurrentTransactions));
+  markers.complete_next({{{"t", 0}, ErrorCode::NotLeaderOrFollower}});  // retried after a backoff
+  for (auto& answer : held) {
+    ASSERT_TRUE(answer.ready());
+    EXPECT_EQ(error_of(*answer), code(ErrorCode::ConcurrentTransactions));
+  }
+  // While backing off nothing is held.
+  EXPECT_EQ(error_of(*add("a", producer, {{"t", 1}})), code(ErrorCode::ConcurrentTransactions));
+  run_for(config.marker_retry_backoff_ms);
+  auto waiting = add("a", producer, {{"t", 1}});
+  EXPECT_FALSE(waiting.ready());
+  coordinator->unload(kPartition);
+  ASSERT_TRUE(waiting.ready());
+  EXPECT_EQ(error_of(*waiting), code(ErrorCode::NotCoordinator));
 }
 
 TEST_F(TxnAddTest, AMissingPartitionFailsTheWholeTransaction) {

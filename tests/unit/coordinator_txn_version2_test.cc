@@ -140,16 +140,14 @@ TEST_F(TxnVersion2Test, TheEndAtTheLastEpochRotatesTheProducerId) {
   ASSERT_EQ(markers.pending.size(), 1u);
   EXPECT_EQ(markers.pending.front().marker.producer_id, 77);
   EXPECT_EQ(markers.pending.front().marker.producer_epoch, kLastEpoch + 1);
-  // The new id is refused while the old transaction completes, then is current.
-  EXPECT_EQ(error_of(*add("a", {1000, 0}, {{"t", 0}}, kBrokerAddVersion)), code(ErrorCode::ConcurrentTransactions));
+  // The next transaction's add under the new id waits for the old one to complete.
+  auto next = add("a", {1000, 0}, {{"t", 0}}, kBrokerAddVersion);
+  EXPECT_FALSE(next.ready());
   settle();
+  ASSERT_TRUE(next.ready());
+  EXPECT_EQ(error_of(*next), 0);
   EXPECT_EQ(describe("a").producer_id, 1000);
   EXPECT_EQ(describe("a").producer_epoch, 0);
-  const auto retried = end_v2("a", producer, true);
-  EXPECT_EQ(retried.error_code, 0);
-  EXPECT_EQ(retried.producer_id, 1000);
-  EXPECT_EQ(retried.producer_epoch, 0);
-  add_v2("a", {1000, 0});
   EXPECT_EQ(state_of("a"), "Ongoing");
 }
 
@@ -164,7 +162,10 @@ TEST_F(TxnVersion2Test, ARotationPreparedBeforeARestartCompletesAfterIt) {
   settle();  // the reloaded coordinator writes the markers and completes
   EXPECT_EQ(describe("a").producer_id, 1000);
   EXPECT_EQ(describe("a").producer_epoch, 0);
-  EXPECT_EQ(end_v2("a", {77, kLastEpoch}, true).producer_id, 1000);
+  const auto retried = end_v2("a", {77, kLastEpoch}, true);
+  EXPECT_EQ(retried.error_code, 0);
+  EXPECT_EQ(retried.producer_id, 1000);
+  EXPECT_EQ(retried.producer_epoch, 0);
 }
 
 TEST_F(TxnVersion2Test, RecordsKeepTheVersion2Fields) {
