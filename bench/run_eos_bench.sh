@@ -5,8 +5,13 @@
 # loopback ports with fresh temporary directories, and measures on both, with
 # the same client:
 #   plain       RECORDS records of 100 B, acks=all;
-#   plain5      the same with at most 5 requests in flight, as idempotence
-#               makes librdkafka send (the client's share of its cost);
+#   plain5      the same with at most 5 requests in flight, the cap
+#               idempotence puts on librdkafka's connection;
+#   plain1      the same with one request in flight: what librdkafka's
+#               idempotent producer sends to a partition (debug=protocol shows
+#               it never has two ProduceRequests in flight to one partition,
+#               against either broker), so idempotent/plain1 is the
+#               broker's share of idempotence;
 #   idempotent  plain with enable.idempotence=true;
 #   txn1, txn8  TRANSACTIONS transactions of 100 records of 100 B back to back,
 #               from 1 producer and shared by 8 (freshet_load txn).
@@ -18,7 +23,7 @@
 # starts after `sync`. Both brokers run for the whole run (the idle one costs
 # about 1% of the machine for Kafka, nothing for Freshet).
 # The summary gives medians over the rounds, the idempotent/plain,
-# idempotent/plain5 and transactional/plain ratios of each broker (medians of
+# idempotent/plain5, idempotent/plain1 and transactional/plain ratios of each broker (medians of
 # the per-round ratios) and Freshet/Kafka ratios, with the command, the
 # machine's load and how each broker syncs. Overrides: RECORDS (5000000), TRANSACTIONS (2000),
 # ROUNDS (5), SMP (2), WARM_MEMORY_MB (6500, see run_broker_bench.sh),
@@ -73,10 +78,11 @@ if (( with_kafka )); then
   started+=", kafka ${kafka_ready_ms} ms after the JVM started (storage formatted before)"
 fi
 
-variants=(plain plain5 idempotent txn1 txn8)
+variants=(plain plain5 plain1 idempotent txn1 txn8)
 declare -A variant_title=(
   [plain]="produce 100 B acks=all"
   [plain5]="produce 100 B acks=all, 5 in flight"
+  [plain1]="produce 100 B acks=all, 1 in flight"
   [idempotent]="produce 100 B acks=all idempotent"
   [txn1]="txn 100 x 100 B, 1 producer"
   [txn8]="txn 100 x 100 B, 8 producers"
@@ -86,6 +92,7 @@ variant_args() {
   case "$1" in
     plain) echo produce --records "$records" --size 100 --acks all ;;
     plain5) echo produce --records "$records" --size 100 --acks all -X max.in.flight.requests.per.connection=5 ;;
+    plain1) echo produce --records "$records" --size 100 --acks all -X max.in.flight.requests.per.connection=1 ;;
     idempotent) echo produce --records "$records" --size 100 --acks all -X enable.idempotence=true ;;
     txn1) echo txn --producers 1 --transactions "$transactions" --records-per-txn 100 --size 100 ;;
     txn8) echo txn --producers 8 --transactions "$transactions" --records-per-txn 100 --size 100 ;;
@@ -202,7 +209,7 @@ done
 echo
 echo "ratios of records/s, round by round (the issue asks idempotent / plain >= 0.95):"
 for broker in "${broker_names[@]}"; do
-  for pair in idempotent/plain idempotent/plain5 plain5/plain txn1/plain txn8/plain; do
+  for pair in idempotent/plain idempotent/plain5 idempotent/plain1 plain5/plain txn1/plain txn8/plain; do
     # shellcheck disable=SC2046 # round_ratios is a list of numbers
     printf '  %-8s %-18s %s  [%s]\n' "$broker" "$pair" \
       "$(median $(round_ratios "$broker" "${pair%/*}" "${pair#*/}"))" "$(round_ratios "$broker" "${pair%/*}" "${pair#*/}")"
