@@ -14,7 +14,9 @@
 # warm_memory MB: writes and frees MB of memory in /dev/shm (see run_broker_bench.sh);
 #   sets memory_note and memory_tag, and adds "warm-up" to the array `failed` if it fails.
 # load_phase VAR TITLE ARGS...: runs "$freshet_load" ARGS $LOAD_ARGS after `sync` and stores
-#   its result line in VAR (needs freshet_load, results_file, failed).
+#   its result line in VAR (needs freshet_load, results_file, failed); when ARGS
+#   begins with a shell function that prints as freshet_load does (java_produce),
+#   runs ARGS instead (LOAD_ARGS are librdkafka's: not given to it).
 # field LINE KEY: the value of KEY=value in a freshet_load result line.
 # cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (getconf CLK_TCK).
 
@@ -102,12 +104,14 @@ warm_memory() {
 # of RAM: about 2.3 GB here, less than two phases write). A phase that exits
 # non-zero or prints no result line is recorded in `failed`; the others still run.
 load_phase() {
-  local var="$1" title="$2" line status=0
+  local var="$1" title="$2" line status=0 load
   shift 2
+  # shellcheck disable=SC2206 # LOAD_ARGS is a list of flags
+  load=("$freshet_load" "$@" ${LOAD_ARGS:-})
+  if declare -F "$1" >/dev/null; then load=("$@"); fi
   echo "== $title"
   sync
-  # shellcheck disable=SC2086 # LOAD_ARGS is a list of flags
-  line="$("$freshet_load" "$@" ${LOAD_ARGS:-} | tee -a "$results_file" | tail -1)" || status=$?
+  line="$("${load[@]}" | tee -a "$results_file" | tail -1)" || status=$?
   echo "$line"
   if (( status != 0 )) || [[ "$line" != mode=* ]]; then
     failed+=("$title (exit $status)")

@@ -8,13 +8,22 @@
 #   plain5      the same with at most 5 requests in flight, the cap
 #               idempotence puts on librdkafka's connection;
 #   plain1      the same with one request in flight: what librdkafka's
-#               idempotent producer sends to a partition (debug=protocol shows
-#               it never has two ProduceRequests in flight to one partition,
-#               against either broker), so idempotent/plain1 is the
-#               broker's share of idempotence;
+#               idempotent producer sends to a partition (see java_idempotent),
+#               so idempotent/plain1 is the broker's share of idempotence
+#               with that client;
 #   idempotent  plain with enable.idempotence=true;
 #   txn1, txn8  TRANSACTIONS transactions of 100 records of 100 B back to back,
-#               from 1 producer and shared by 8 (freshet_load txn).
+#               from 1 producer and shared by 8 (freshet_load txn);
+#   java_plain, java_idempotent
+#               plain and idempotent again with the Java client (Apache
+#               Kafka's ProducerPerformance, bench/java_producer.sh: the same
+#               batching, 5 requests in flight), which pipelines an idempotent
+#               producer's requests to a partition as it does a plain one's:
+#               librdkafka caps an idempotent producer's in-flight MESSAGES
+#               per partition at 5 (rdkafka_broker.c, RD_KAFKA_IDEMP_MAX_INFLIGHT
+#               minus rktp_msgs_inflight), so with batches of 5 or more
+#               records it waits for each ProduceRequest's answer before the
+#               next, against any broker.
 # After a warm-up on each broker (a quarter of plain and of txn8, not counted:
 # Kafka's JVM compiles its hot paths under load), each of ROUNDS rounds runs
 # every variant on both brokers, variant after variant, so that a change in
@@ -26,7 +35,8 @@
 # idempotent/plain5, idempotent/plain1 and transactional/plain ratios of each broker (medians of
 # the per-round ratios) and Freshet/Kafka ratios, with the command, the
 # machine's load and how each broker syncs. Overrides: RECORDS (5000000), TRANSACTIONS (2000),
-# ROUNDS (5), SMP (2), WARM_MEMORY_MB (6500, see run_broker_bench.sh),
+# ROUNDS (5), VARIANTS (all: "plain idempotent" runs those only, and the
+# ratios between them), SMP (2), WARM_MEMORY_MB (6500, see run_broker_bench.sh),
 # KAFKA=0 (Freshet only), KAFKA_PROPERTIES, LOAD_ARGS="-X k=v ...".
 # Exits non-zero, after the summary, when a phase fails (non-zero exit or no
 # result line), the warm-up fails or a broker dies.
@@ -43,7 +53,7 @@ with_kafka="${KAFKA:-1}"
 failed=()  # the phases that failed
 
 command_line="$0"
-for name in RECORDS TRANSACTIONS ROUNDS SMP WARM_MEMORY_MB KAFKA KAFKA_PROPERTIES LOAD_ARGS; do
+for name in RECORDS TRANSACTIONS ROUNDS VARIANTS SMP WARM_MEMORY_MB KAFKA KAFKA_PROPERTIES LOAD_ARGS; do
   if [[ -n "${!name+set}" ]]; then command_line="$name=\"${!name}\" $command_line"; fi
 done
 load_at_start="$(uptime)"
@@ -60,7 +70,9 @@ results_file="$build/eos-bench-results.txt"
 source "$root/bench/lib.sh"
 # shellcheck source=bench/kafka_broker.sh
 source "$root/bench/kafka_broker.sh"
-if (( with_kafka )); then kafka_classpath "$build"; fi
+# shellcheck source=bench/java_producer.sh
+source "$root/bench/java_producer.sh"
+kafka_classpath "$build"  # the broker's and ProducerPerformance's
 warm_memory "$warm_memory_mb"
 
 # The brokers under test: name -> bootstrap address and pid.
@@ -78,7 +90,9 @@ if (( with_kafka )); then
   started+=", kafka ${kafka_ready_ms} ms after the JVM started (storage formatted before)"
 fi
 
-variants=(plain plain5 plain1 idempotent txn1 txn8)
+all_variants=(plain plain5 plain1 idempotent txn1 txn8 java_plain java_idempotent)
+# shellcheck disable=SC2206 # VARIANTS is a list of names
+variants=(${VARIANTS:-${all_variants[@]}})
 declare -A variant_title=(
   [plain]="produce 100 B acks=all"
   [plain5]="produce 100 B acks=all, 5 in flight"
@@ -86,7 +100,14 @@ declare -A variant_title=(
   [idempotent]="produce 100 B acks=all idempotent"
   [txn1]="txn 100 x 100 B, 1 producer"
   [txn8]="txn 100 x 100 B, 8 producers"
+  [java_plain]="java: produce 100 B acks=all"
+  [java_idempotent]="java: produce 100 B acks=all idempotent"
 )
+# topic_of VARIANT ROUND: the topic a phase writes ('-' for '_': Kafka warns of
+# topic names holding both '.' and '_', which collide in metric names).
+topic_of() { echo "eos-${1//_/-}-$2"; }
+# selected VARIANT: whether this run measures it.
+selected() { [[ " ${variants[*]} " == *" $1 "* ]]; }
 # variant_args VARIANT: freshet_load's arguments for it, without --brokers and --topic.
 variant_args() {
   case "$1" in
@@ -96,13 +117,15 @@ variant_args() {
     idempotent) echo produce --records "$records" --size 100 --acks all -X enable.idempotence=true ;;
     txn1) echo txn --producers 1 --transactions "$transactions" --records-per-txn 100 --size 100 ;;
     txn8) echo txn --producers 8 --transactions "$transactions" --records-per-txn 100 --size 100 ;;
+    java_plain) echo java_produce --records "$records" --size 100 --acks all ;;
+    java_idempotent) echo java_produce --records "$records" --size 100 --acks all -X enable.idempotence=true ;;
   esac
 }
 
 for broker in "${broker_names[@]}"; do
   topics=(eos-warm-up-plain eos-warm-up-txn8)
   for (( round = 1; round <= rounds; ++round )); do
-    for variant in "${variants[@]}"; do topics+=("eos-$variant-$round"); done
+    for variant in "${variants[@]}"; do topics+=("$(topic_of "$variant" "$round")"); done
   done
   "$freshet" topic create -b "${address[$broker]}" -p 1 "${topics[@]}" >/dev/null
 done
@@ -132,7 +155,7 @@ for (( round = 1; round <= rounds; ++round )); do
       ticks_before="$(cpu_ticks "${pid[$broker]}")"
       # shellcheck disable=SC2046 # variant_args is a list of words
       load_phase phase_line "$broker round $round: ${variant_title[$variant]}" $(variant_args "$variant") \
-        --brokers "${address[$broker]}" --topic "eos-$variant-$round"
+        --brokers "${address[$broker]}" --topic "$(topic_of "$variant" "$round")"
       ticks="$(( $(cpu_ticks "${pid[$broker]}") - ticks_before ))"
       result[$key]="$phase_line"
       written="$(field "$phase_line" delivered)"
@@ -194,7 +217,8 @@ if (( with_kafka )); then
   fi
 fi
 echo "client: freshet_load (librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')), produce: linger.ms=1000," \
-  "batch.size=1000000; txn: linger.ms=5, commit_transaction after each 100 records"
+  "batch.size=1000000; txn: linger.ms=5, commit_transaction after each 100 records;" \
+  "java: ProducerPerformance $kafka_version, batch.size=1000000, linger.ms=1000, 5 in flight"
 echo
 printf '%-42s %-8s %10s %8s %10s  %s\n' variant broker msgs/s txns/s "cpu us/rec" "msgs/s every round"
 for variant in "${variants[@]}"; do
@@ -209,9 +233,10 @@ done
 echo
 echo "ratios of records/s, round by round (the issue asks idempotent / plain >= 0.95):"
 for broker in "${broker_names[@]}"; do
-  for pair in idempotent/plain idempotent/plain5 idempotent/plain1 plain5/plain txn1/plain txn8/plain; do
+  for pair in idempotent/plain idempotent/plain5 idempotent/plain1 java_idempotent/java_plain plain5/plain txn1/plain txn8/plain; do
+    selected "${pair%/*}" && selected "${pair#*/}" || continue
     # shellcheck disable=SC2046 # round_ratios is a list of numbers
-    printf '  %-8s %-18s %s  [%s]\n' "$broker" "$pair" \
+    printf '  %-8s %-26s %s  [%s]\n' "$broker" "$pair" \
       "$(median $(round_ratios "$broker" "${pair%/*}" "${pair#*/}"))" "$(round_ratios "$broker" "${pair%/*}" "${pair#*/}")"
   done
 done
@@ -223,6 +248,7 @@ if (( with_kafka )); then
   done
 fi
 for variant in txn1 txn8; do
+  selected "$variant" || continue
   for broker in "${broker_names[@]}"; do
     printf 'time from begin to committed, %-5s %-8s p50 %s ms, p99 %s ms (medians over rounds)\n' "$variant" "$broker" \
       "$(medians "$broker" "$variant" txn_p50_ms)" "$(medians "$broker" "$variant" txn_p99_ms)"
