@@ -25,6 +25,7 @@ using ListOffsetsPtr =
 using AlterOffsetsPtr =
     Owned<rd_kafka_AlterConsumerGroupOffsets_t, rd_kafka_AlterConsumerGroupOffsets_destroy>;
 using ErrorPtr = Owned<rd_kafka_error_t, rd_kafka_error_destroy>;
+using DeleteRecordsPtr = Owned<rd_kafka_DeleteRecords_t, rd_kafka_DeleteRecords_destroy>;
 
 // The raw pointers of `owners`, as librdkafka's array arguments want them.
 template <typename Ptr>
@@ -275,6 +276,17 @@ TopicOutcome create_partitions(Client& client, const std::string& topic, int tot
                                    topic, outcomes.size()));
   }
   return outcomes.front();
+}
+
+std::vector<PartitionOffset> delete_records(Client& client, const std::vector<PartitionOffset>& before) {
+  PartitionListPtr list = to_partition_list(before);
+  DeleteRecordsPtr request(rd_kafka_DeleteRecords_new(list.get()));
+  rd_kafka_DeleteRecords_t* pointer = request.get();
+  EventPtr event = run_admin_request(
+      client, RD_KAFKA_ADMIN_OP_DELETERECORDS, "DeleteRecords", false,
+      [&](auto* options, auto* queue) { rd_kafka_DeleteRecords(client.handle(), &pointer, 1, options, queue); });
+  return to_partition_offsets(
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event.get())));
 }
 
 std::vector<ConfigEntry> describe_topic_configs(Client& client, const std::string& topic) {

@@ -74,6 +74,11 @@ struct PartitionOffset {
   rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
 };
 
+// DeleteRecords: each partition's records before its `offset` (-1: the high watermark) are
+// deleted. Returns each partition's new low watermark (its log start offset) in `offset`, or
+// its error.
+std::vector<PartitionOffset> delete_records(Client& client, const std::vector<PartitionOffset>& before);
+
 // A consumer group as ListGroups reports it. librdkafka lists only groups of protocol type
 // "consumer" and "simple" ones (empty protocol type: offsets committed without joining).
 struct GroupListing {

@@ -16,6 +16,7 @@ void add_topic_delete_command(CLI::App& topic_app);
 void add_topic_alter_config_command(CLI::App& topic_app);
 void add_topic_add_partitions_command(CLI::App& topic_app);
 void add_topic_producers_command(CLI::App& topic_app);
+void add_topic_trim_command(CLI::App& topic_app);
 
 // `freshet group ...` and its children, which take `group_app` (the "group" subcommand).
 void add_group_commands(CLI::App& app);

@@ -5,7 +5,7 @@ namespace freshet::cluster {
 namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
 constexpr const char* kCluster = "this node is a single-node cluster; clusters are not built yet";
-constexpr const char* kLifecycle = "retention, compaction and segment deletion are not built yet";
+constexpr const char* kCompaction = "log compaction is not built yet";
 constexpr const char* kFlush = "Freshet fsyncs for acks=all (group commit) and at clean shutdown";
 
 struct InertKey {
@@ -23,19 +23,14 @@ constexpr InertKey kInertKeys[] = {
     {"controller.quorum.bootstrap.servers", kCluster},
     {"replica.lag.time.max.ms", kCluster},
     {"replica.fetch.max.bytes", kCluster},
-    {"log.retention.check.interval.ms", kLifecycle},
     {"log.flush.scheduler.interval.ms", kFlush},
-    {"log.flush.offset.checkpoint.interval.ms", "recovery points are checkpointed at clean shutdown"},
     {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
     // Topic keys.
-    {"retention.ms", kLifecycle},
-    {"retention.bytes", kLifecycle},
-    {"delete.retention.ms", kLifecycle},
-    {"file.delete.delay.ms", kLifecycle},
-    {"max.compaction.lag.ms", kLifecycle},
-    {"min.compaction.lag.ms", kLifecycle},
-    {"min.cleanable.dirty.ratio", kLifecycle},
-    {"segment.jitter.ms", kLifecycle},
+    {"delete.retention.ms", kCompaction},
+    {"max.compaction.lag.ms", kCompaction},
+    {"min.compaction.lag.ms", kCompaction},
+    {"min.cleanable.dirty.ratio", kCompaction},
+    {"segment.jitter.ms", "segments roll at segment.ms exactly"},
     {"local.retention.bytes", "tiered storage is not supported"},
     {"local.retention.ms", "tiered storage is not supported"},
     {"remote.storage.enable", "tiered storage is not supported"},

@@ -20,6 +20,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::Produce, handle_produce, 3},
     {ApiKey::Fetch, handle_fetch, 4},
     {ApiKey::ListOffsets, handle_list_offsets},
+    {ApiKey::DeleteRecords, handle_delete_records},
     {ApiKey::Metadata, handle_metadata},
     {ApiKey::OffsetForLeaderEpoch, handle_offset_for_leader_epoch},
     {ApiKey::ApiVersions, handle_api_versions},

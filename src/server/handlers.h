@@ -30,6 +30,7 @@ void handle_metadata(const RequestPtr&, protocol::Reader&);
 void handle_produce(const RequestPtr&, protocol::Reader&);
 void handle_fetch(const RequestPtr&, protocol::Reader&);
 void handle_list_offsets(const RequestPtr&, protocol::Reader&);
+void handle_delete_records(const RequestPtr&, protocol::Reader&);
 void handle_offset_for_leader_epoch(const RequestPtr&, protocol::Reader&);
 void handle_create_topics(const RequestPtr&, protocol::Reader&);
 void handle_delete_topics(const RequestPtr&, protocol::Reader&);

@@ -59,34 +59,25 @@ void handle_list_offsets(const RequestPtr& request, protocol::Reader& body) {
   req->decode(body, request->version());
   auto image = request->broker.image();
   auto resp = std::make_shared<ListOffsetsResponse>();
-  std::vector<PartitionRef> refs;
-  std::vector<std::pair<size_t, size_t>> slots;  // (topic, partition) index of each ref
-  for (size_t t = 0; t < req->topics.size(); ++t) {
-    const auto& lt = req->topics[t];
-    ListOffsetsResponse::ListOffsetsTopicResponse topic_resp;
-    topic_resp.name = lt.name;
-    const cluster::TopicInfo* topic = image->topic(lt.name);
-    for (size_t p = 0; p < lt.partitions.size(); ++p) {
-      ListOffsetsResponse::ListOffsetsPartitionResponse part;
-      part.partition_index = lt.partitions[p].partition_index;
-      int32_t index = lt.partitions[p].partition_index;
-      if (!topic || index < 0 || static_cast<size_t>(index) >= topic->partitions.size()) {
-        part.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
-      } else {
-        refs.push_back({topic->id, index});
-        slots.emplace_back(t, p);
-      }
-      topic_resp.partitions.push_back(std::move(part));
+  for (const auto& asked : req->topics) {
+    auto& topic_resp = resp->topics.emplace_back();
+    topic_resp.name = asked.name;
+    for (const auto& partition : asked.partitions) {
+      auto& part = topic_resp.partitions.emplace_back();
+      part.partition_index = partition.partition_index;
+      part.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
     }
-    resp->topics.push_back(std::move(topic_resp));
   }
+  LocatedPartitions located = locate_partitions(
+      *image, req->topics, [](const auto& topic) { return topic.name; },
+      [](const auto& partition) { return partition.partition_index; });
   query_partitions<OffsetAnswer>(
-      request->broker, *image, std::move(refs),
-      [req, slots](size_t i, Partition* partition) {
+      request->broker, *image, std::move(located.refs),
+      [req, slots = located.slots](size_t i, Partition* partition) {
         const auto& asked = req->topics[slots[i].first].partitions[slots[i].second];
         return lookup(partition, asked.timestamp, asked.current_leader_epoch, req->isolation_level);
       },
-      [request, resp, slots](std::vector<OffsetAnswer> answers) {
+      [request, resp, slots = located.slots](std::vector<OffsetAnswer> answers) {
         for (size_t i = 0; i < answers.size(); ++i) {
           auto& part = resp->topics[slots[i].first].partitions[slots[i].second];
           const auto& a = answers[i];

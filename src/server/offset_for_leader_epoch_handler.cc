@@ -33,32 +33,24 @@ void handle_offset_for_leader_epoch(const RequestPtr& request, protocol::Reader&
   req->decode(body, request->version());
   auto image = request->broker.image();
   auto resp = std::make_shared<OffsetForLeaderEpochResponse>();
-  std::vector<PartitionRef> refs;
-  std::vector<std::pair<size_t, size_t>> slots;
-  for (size_t t = 0; t < req->topics.size(); ++t) {
-    const auto& asked = req->topics[t];
-    OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult topic_resp;
+  for (const auto& asked : req->topics) {
+    auto& topic_resp = resp->topics.emplace_back();
     topic_resp.topic = asked.topic;
-    const cluster::TopicInfo* topic = image->topic(asked.topic);
-    for (size_t p = 0; p < asked.partitions.size(); ++p) {
-      EpochEndOffset part;
-      part.partition = asked.partitions[p].partition;
-      if (!topic || part.partition < 0 || static_cast<size_t>(part.partition) >= topic->partitions.size()) {
-        part.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
-      } else {
-        refs.push_back({topic->id, part.partition});
-        slots.emplace_back(t, p);
-      }
-      topic_resp.partitions.push_back(std::move(part));
+    for (const auto& partition : asked.partitions) {
+      auto& part = topic_resp.partitions.emplace_back();
+      part.partition = partition.partition;
+      part.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
     }
-    resp->topics.push_back(std::move(topic_resp));
   }
+  LocatedPartitions located = locate_partitions(
+      *image, req->topics, [](const auto& topic) { return topic.topic; },
+      [](const auto& partition) { return partition.partition; });
   query_partitions<EpochEndOffset>(
-      request->broker, *image, std::move(refs),
-      [req, slots](size_t i, Partition* partition) {
+      request->broker, *image, std::move(located.refs),
+      [req, slots = located.slots](size_t i, Partition* partition) {
         return end_offset(partition, req->topics[slots[i].first].partitions[slots[i].second]);
       },
-      [request, resp, slots](std::vector<EpochEndOffset> answers) {
+      [request, resp, slots = located.slots](std::vector<EpochEndOffset> answers) {
         for (size_t i = 0; i < answers.size(); ++i) resp->topics[slots[i].first].partitions[slots[i].second] = answers[i];
         request->reply(*resp);
       });

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cluster/internal_topics.h"
 #include "protocol/record_batch.h"
 #include "server/produce_validator.h"
 #include "storage/storage_error.h"
@@ -19,6 +20,23 @@ Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::
 void Partition::update(ProducePolicy policy, const storage::LogConfig& log_config) {
   policy_ = policy;
   log_->set_config(log_config);
+}
+
+DeleteRecordsOutcome Partition::delete_records(int64_t offset, int64_t now_ms) {
+  // Kafka's DeleteRecordsRequest.HIGH_WATERMARK.
+  constexpr int64_t kHighWatermark = -1;
+  if (cluster::is_internal_topic(topic_)) return {protocol::ErrorCode::InvalidTopicException};
+  if (!log_->config().delete_retention) return {protocol::ErrorCode::PolicyViolation};
+  const int64_t before = offset == kHighWatermark ? high_watermark() : offset;
+  if (before < 0 || before > high_watermark()) return {protocol::ErrorCode::OffsetOutOfRange};
+  try {
+    log_->advance_log_start_offset(before);
+    enforce_retention(now_ms);
+  } catch (const storage::StorageError& e) {
+    spdlog::error("deleting records of {}-{} failed: {}", topic_, index_, e.what());
+    return {protocol::ErrorCode::KafkaStorageError};
+  }
+  return {protocol::ErrorCode::None, log_->log_start_offset()};
 }
 
 protocol::ErrorCode Partition::check_leader_epoch(int32_t current_leader_epoch) const {

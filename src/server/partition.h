@@ -39,6 +39,11 @@ struct ReadOutcome {
   std::vector<storage::AbortedTxn> aborted_transactions;
 };
 
+struct DeleteRecordsOutcome {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  int64_t low_watermark = -1;  // the log start offset after it
+};
+
 // A Fetch's / ListOffsets' isolation level (Kafka's IsolationLevel values).
 enum class Isolation : int8_t { kReadUncommitted = 0, kReadCommitted = 1 };
 
@@ -80,6 +85,14 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // sent by the connection straight from the page cache. read_committed
   // stops at the last stable offset and lists the aborted transactions.
   ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes, Isolation isolation);
+
+  // Retention (PartitionLog::enforce_retention) below the high watermark.
+  void enforce_retention(int64_t now_ms) { log_->enforce_retention(now_ms, high_watermark()); }
+  // DeleteRecords (Kafka's deleteRecordsOnLeader): the log starts at `offset`
+  // (-1: the high watermark) and the segments wholly below it are deleted.
+  // OFFSET_OUT_OF_RANGE past the high watermark, POLICY_VIOLATION unless
+  // cleanup.policy has "delete", INVALID_TOPIC_EXCEPTION on internal topics.
+  DeleteRecordsOutcome delete_records(int64_t offset, int64_t now_ms);
 
   // Bumped after every append; long-polling fetches wait on it.
   const std::shared_ptr<DataSignal>& data_signal() const { return data_signal_; }

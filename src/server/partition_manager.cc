@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/clock.h"
 #include "storage/storage_error.h"
 
@@ -10,16 +12,68 @@ namespace freshet::server {
 PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const cluster::BrokerConfig& config,
                                    DataNotifier& notifier, storage::LogDirectories& log_dirs)
     : shard_(shard), config_(config), notifier_(notifier), log_dirs_(log_dirs), flusher_(shards, shard),
-      expiration_timer_(
-          shards.context(shard), "producer id expiration",
+      chores_{{{"producer.id.expiration.check.interval.ms", &PartitionManager::expire_producers},
+               {"log.retention.check.interval.ms", &PartitionManager::enforce_retention},
+               {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::write_checkpoints}}},
+      chore_timer_(
+          shards.context(shard), "log maintenance",
           [this]() -> std::optional<int64_t> {
             if (!started_) return std::nullopt;
-            return next_expiration_check_ms_;
+            int64_t next = chores_[0].next_ms;
+            for (const Chore& chore : chores_) next = std::min(next, chore.next_ms);
+            return next;
           },
           [this](int64_t now) {
-            for (auto& [key, partition] : partitions_) partition->log().remove_expired_producers(now);
-            next_expiration_check_ms_ = now + config_.get_int("producer.id.expiration.check.interval.ms");
+            for (Chore& chore : chores_) {
+              if (chore.next_ms > now) continue;
+              // Rescheduled first: a chore that throws is retried on its interval.
+              chore.next_ms = now + std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+              (this->*chore.run)(now);
+            }
           }) {}
+
+void PartitionManager::expire_producers(int64_t now_ms) {
+  for (auto& [key, partition] : partitions_) partition->log().remove_expired_producers(now_ms);
+}
+
+void PartitionManager::enforce_retention(int64_t now_ms) {
+  for (auto& [key, partition] : partitions_) {
+    try {
+      partition->enforce_retention(now_ms);
+    } catch (const storage::StorageError& e) {
+      spdlog::error("retention of {}-{} failed: {}", partition->topic(), partition->index(), e.what());
+    }
+  }
+}
+
+storage::PartitionCheckpoint PartitionManager::checkpoint_of(Partition& partition) const {
+  return {{partition.topic(), partition.index()}, partition.log().recovery_point(), partition.log().log_start_offset()};
+}
+
+void PartitionManager::write_checkpoints(int64_t) {
+  std::vector<storage::PartitionCheckpoint> checkpoints;
+  checkpoints.reserve(partitions_.size());
+  for (auto& [key, partition] : partitions_) checkpoints.push_back(checkpoint_of(*partition));
+  try {
+    log_dirs_.write_checkpoints(checkpoints);
+  } catch (const storage::StorageError& e) {
+    spdlog::error("writing the checkpoints of shard {} failed: {}", shard_, e.what());
+  }
+}
+
+DeleteRecordsOutcome PartitionManager::delete_records(Partition& partition, int64_t offset) {
+  DeleteRecordsOutcome outcome = partition.delete_records(offset, now_ms());
+  if (outcome.error != protocol::ErrorCode::None) return outcome;
+  try {
+    storage::PartitionCheckpoint checkpoint = checkpoint_of(partition);
+    log_dirs_.write_checkpoints(std::span(&checkpoint, 1));
+  } catch (const storage::StorageError& e) {
+    spdlog::error("checkpointing the log start offset of {}-{} failed: {}", partition.topic(), partition.index(),
+                  e.what());
+    outcome.error = protocol::ErrorCode::KafkaStorageError;
+  }
+  return outcome;
+}
 
 void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns) {
   // Removed topics first, so a re-created topic of the same name starts empty.
@@ -35,9 +89,11 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
   }
   std::erase_if(unavailable_, [&](const Key& key) { return !image.topic(key.topic_id); });
   bool is_new = started_;
-  if (!started_) next_expiration_check_ms_ = now_ms() + config_.get_int("producer.id.expiration.check.interval.ms");
+  if (!started_) {
+    for (Chore& chore : chores_) chore.next_ms = now_ms() + std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+  }
   started_ = true;
-  expiration_timer_.rearm();
+  chore_timer_.rearm();
   for (const auto& [name, topic] : image.topics()) {
     ProducePolicy policy = resolve_produce_policy(*topic, config_);
     storage::LogConfig log_config = resolve_log_config(*topic, config_);

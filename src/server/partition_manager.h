@@ -1,11 +1,17 @@
 // The partitions one shard owns, kept in step with the metadata image: new
 // partitions are opened (created or recovered from disk), partitions of
-// removed topics are deleted, and config changes reach the live logs. Every
-// producer.id.expiration.check.interval.ms the partitions forget producers
-// idle for producer.id.expiration.ms. Every method runs on the owning shard's
-// thread.
+// removed topics are deleted, and config changes reach the live logs. Its
+// periodic chores, each on the interval of its broker key:
+// - producer.id.expiration.check.interval.ms: the partitions forget
+//   producers idle for producer.id.expiration.ms;
+// - log.retention.check.interval.ms: retention deletes old segments;
+// - log.flush.offset.checkpoint.interval.ms: this shard's recovery points
+//   and log start offsets go to the checkpoint files, so that a crash
+//   recovers only what came after.
+// Every method runs on the owning shard's thread.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -40,8 +46,11 @@ class PartitionManager {
   std::vector<storage::PartitionCheckpoint> close_all();
 
   std::shared_ptr<Partition> find(const protocol::Uuid& topic_id, int32_t partition) const;
-  // Stops the producer expiration timer (shutdown).
-  void stop() { expiration_timer_.stop(); }
+  // DeleteRecords on an owned partition: see Partition::delete_records;
+  // the new log start offset is checkpointed before this returns.
+  DeleteRecordsOutcome delete_records(Partition& partition, int64_t offset);
+  // Stops the chores (shutdown).
+  void stop() { chore_timer_.stop(); }
 
  private:
   struct Key {
@@ -55,6 +64,16 @@ class PartitionManager {
     friend bool operator==(const Key&, const Key&) = default;
   };
 
+  struct Chore {
+    const char* interval_key;  // the broker key of its interval in ms
+    void (PartitionManager::*run)(int64_t now_ms);
+    int64_t next_ms = 0;  // armed by the first reconcile
+  };
+  void expire_producers(int64_t now_ms);
+  void enforce_retention(int64_t now_ms);
+  void write_checkpoints(int64_t now_ms);
+  storage::PartitionCheckpoint checkpoint_of(Partition& partition) const;
+
   unsigned shard_;
   const cluster::BrokerConfig& config_;
   DataNotifier& notifier_;
@@ -63,9 +82,8 @@ class PartitionManager {
   bool started_ = false;  // set after the first reconcile
   std::map<Key, std::shared_ptr<Partition>> partitions_;
   std::set<Key> unavailable_;  // could not be opened
-  int64_t next_expiration_check_ms_ = 0;  // armed by the first reconcile
-  CoordinatorTimer expiration_timer_;
-
+  std::array<Chore, 3> chores_;
+  CoordinatorTimer chore_timer_;
 };
 
 }  // namespace freshet::server

@@ -1,6 +1,6 @@
-// Read-only questions about many partitions (ListOffsets,
-// OffsetForLeaderEpoch, DescribeLogDirs): each is answered on the partition's
-// owner shard, and the answers come back in the order asked.
+// Questions about many partitions (ListOffsets, OffsetForLeaderEpoch,
+// DescribeLogDirs) and one-step changes to them (DeleteRecords): each runs on
+// the partition's owner shard, and the answers come back in the order asked.
 #pragma once
 
 #include <functional>
@@ -17,9 +17,37 @@ struct PartitionRef {
   int32_t partition;
 };
 
+// Where a per-partition request's partitions are: refs[i] for
+// query_partitions(), and slots[i] its (topic, partition) position in the
+// request. Partitions the image does not have are left out (their answer is
+// UNKNOWN_TOPIC_OR_PARTITION).
+struct LocatedPartitions {
+  std::vector<PartitionRef> refs;
+  std::vector<std::pair<size_t, size_t>> slots;
+};
+// `topics` is the request's topic list, each with `partitions`; name_of(topic)
+// is a topic's name, index_of(partition) a partition's index.
+template <typename Topics, typename NameOf, typename IndexOf>
+LocatedPartitions locate_partitions(const cluster::MetadataImage& image, const Topics& topics, NameOf name_of,
+                                    IndexOf index_of) {
+  LocatedPartitions located;
+  for (size_t t = 0; t < topics.size(); ++t) {
+    const cluster::TopicInfo* topic = image.topic(name_of(topics[t]));
+    if (!topic) continue;
+    for (size_t p = 0; p < topics[t].partitions.size(); ++p) {
+      const int32_t index = index_of(topics[t].partitions[p]);
+      if (index < 0 || static_cast<size_t>(index) >= topic->partitions.size()) continue;
+      located.refs.push_back({topic->id, index});
+      located.slots.emplace_back(t, p);
+    }
+  }
+  return located;
+}
+
 // `query(i, partition)` runs on the owner shard of refs[i] with the
 // partition, or nullptr when that shard does not have it (deleted meanwhile).
-// It must only read state shared with the caller (e.g. the request).
+// It may change the partition, but must only read state shared with the
+// caller (e.g. the request).
 template <typename Result>
 void query_partitions(Broker& broker, const cluster::MetadataImage& image, std::vector<PartitionRef> refs,
                       std::function<Result(size_t index, Partition*)> query, std::function<void(std::vector<Result>)> done) {

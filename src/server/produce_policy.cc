@@ -15,6 +15,11 @@ std::string effective(const cluster::TopicInfo& topic, const cluster::BrokerConf
 int64_t effective_int(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view name) {
   return cluster::parse_int64(effective(topic, broker, name)).value_or(0);
 }
+// Whether the topic's cleanup.policy lists `policy` ("compact" or "delete").
+bool has_cleanup_policy(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view policy) {
+  const std::vector<std::string> policies = cluster::split_list(effective(topic, broker, "cleanup.policy"));
+  return std::find(policies.begin(), policies.end(), policy) != policies.end();
+}
 }  // namespace
 
 ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker) {
@@ -32,8 +37,7 @@ ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const clus
   policy.timestamp_before_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.before.max.ms"));
   policy.timestamp_after_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.after.max.ms"));
   policy.min_insync_replicas = static_cast<int32_t>(effective_int(topic, broker, "min.insync.replicas"));
-  const std::vector<std::string> cleanup = cluster::split_list(effective(topic, broker, "cleanup.policy"));
-  policy.compacted = std::find(cleanup.begin(), cleanup.end(), "compact") != cleanup.end();
+  policy.compacted = has_cleanup_policy(topic, broker, "compact");
   return policy;
 }
 
@@ -43,6 +47,10 @@ storage::LogConfig resolve_log_config(const cluster::TopicInfo& topic, const clu
   config.segment_ms = effective_int(topic, broker, "segment.ms");
   config.index_interval_bytes = static_cast<uint32_t>(effective_int(topic, broker, "index.interval.bytes"));
   config.segment_index_bytes = static_cast<uint32_t>(effective_int(topic, broker, "segment.index.bytes"));
+  config.delete_retention = has_cleanup_policy(topic, broker, "delete");
+  config.retention_ms = effective_int(topic, broker, "retention.ms");
+  config.retention_bytes = effective_int(topic, broker, "retention.bytes");
+  config.file_delete_delay_ms = effective_int(topic, broker, "file.delete.delay.ms");
   config.producer_id_expiration_ms = broker.get_int("producer.id.expiration.ms");
   config.transaction_verification_enabled = broker.get_bool("transaction.partition.verification.enable");
   return config;

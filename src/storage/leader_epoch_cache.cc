@@ -48,6 +48,16 @@ bool LeaderEpochCache::truncate_from_end(int64_t end_offset) {
   return true;
 }
 
+bool LeaderEpochCache::truncate_from_start(int64_t start_offset) {
+  auto covering = std::find_if(entries_.rbegin(), entries_.rend(),
+                               [start_offset](const EpochEntry& e) { return e.start_offset <= start_offset; });
+  if (covering == entries_.rend() || covering->start_offset == start_offset && covering == entries_.rend() - 1)
+    return false;
+  covering->start_offset = start_offset;
+  entries_.erase(entries_.begin(), covering.base() - 1);
+  return true;
+}
+
 void LeaderEpochCache::persist() const {
   std::vector<CheckpointEntry> lines;
   lines.reserve(entries_.size());

@@ -35,6 +35,10 @@ class LeaderEpochCache {
   // Drops entries starting at or after `end_offset` (log truncated there).
   // Returns true when the cache changed.
   bool truncate_from_end(int64_t end_offset);
+  // The log start moved to `start_offset` (Kafka's truncateFromStart): the
+  // entries below it go, except the one covering it, which now starts there.
+  // Returns true when the cache changed.
+  bool truncate_from_start(int64_t start_offset);
   // Rewrites the checkpoint file atomically (fsynced; the directory entry is
   // the caller's to sync).
   void persist() const;

@@ -18,6 +18,8 @@ inline constexpr std::string_view kLeaderEpochCheckpointFileName = "leader-epoch
 inline constexpr std::string_view kPartitionMetadataFileName = "partition.metadata";
 // Suffix of files being written before an atomic rename.
 inline constexpr std::string_view kTempFileSuffix = ".tmp";
+// Suffix of a retired segment's files awaiting deletion (file.delete.delay.ms).
+inline constexpr std::string_view kDeletedFileSuffix = ".deleted";
 // Suffix of a partition directory being deleted: "<dir name>.<uuid>-delete".
 inline constexpr std::string_view kDeleteDirSuffix = "-delete";
 

@@ -117,12 +117,8 @@ AppendResult PartitionLog::append_batch(std::span<const std::span<const uint8_t>
               {}};
     if (check.status != AppendStatus::kAppended) return {check.status, -1, -1, -1, std::move(check.message)};
   }
-  if (active().should_roll(config_, header.total_size(), header.last_offset(), header.max_timestamp, now_ms)) {
-    take_snapshot();
-    active().seal();
-    segments_.push_back(Segment::create(dir_, log_end_offset_, config_, now_ms));
-    sync_later(dir_handle_);
-  }
+  if (active().should_roll(config_, header.total_size(), header.last_offset(), header.max_timestamp, now_ms))
+    roll(now_ms);
   auto latest = epochs_.latest_epoch();
   if (header.partition_leader_epoch >= 0 && (!latest || header.partition_leader_epoch > *latest)) {
     epochs_.assign(header.partition_leader_epoch, header.base_offset);
@@ -132,6 +128,13 @@ AppendResult PartitionLog::append_batch(std::span<const std::span<const uint8_t>
   log_end_offset_ = header.last_offset() + 1;
   if (has_producer) record_producer_batch(header, marker, &active());
   return {AppendStatus::kAppended, header.base_offset, header.last_offset(), -1, {}};
+}
+
+void PartitionLog::roll(int64_t now_ms) {
+  take_snapshot();
+  active().seal();
+  segments_.push_back(Segment::create(dir_, log_end_offset_, config_, now_ms));
+  sync_later(dir_handle_);
 }
 
 PartitionLog::ReadPlan PartitionLog::plan_read(int64_t offset, int32_t max_bytes, bool min_one_batch,

@@ -71,6 +71,12 @@ struct ReadResult {
   int64_t next_offset = 0;
 };
 
+// What one retention pass deleted.
+struct RetentionOutcome {
+  size_t segments = 0;
+  uint64_t bytes = 0;
+};
+
 // A record located by timestamp (ListOffsets).
 struct TimestampOffset {
   int64_t timestamp;
@@ -216,9 +222,28 @@ class PartitionLog {
   // "<name>.<uuid>-delete" and removes it.
   void delete_all();
 
+  // --- retention (partition_log_retention.cc)
+  // Kafka's deleteOldSegments, run periodically by the owner
+  // (log.retention.check.interval.ms): deletes the oldest whole segments, in
+  // order, while each ends at or below `high_watermark` and either ends at or
+  // below the log start offset or, with delete retention, holds no record
+  // newer than retention.ms or can go with the log still holding at least
+  // retention.bytes. Deleting every segment first rolls an empty one at the
+  // log end. The log start moves to the first segment left. The files are
+  // renamed at once and removed file.delete.delay.ms later (by a later pass,
+  // or at the next open). First rolls a non-empty active segment older than
+  // segment.ms, so that a quiet partition's records leave it too.
+  RetentionOutcome enforce_retention(int64_t now_ms, int64_t high_watermark);
+  // DeleteRecords: the log starts at `offset` (at most the high watermark;
+  // nothing changes at or below the current start). Records below it are no
+  // longer read; the segments wholly below it go with the next
+  // enforce_retention(). The caller checkpoints the new start.
+  void advance_log_start_offset(int64_t offset);
+
   // New topic configs: segment.bytes and segment.ms apply from the next roll
   // decision on, the index settings to segments created from then on.
   void set_config(const LogConfig& config);
+  const LogConfig& config() const { return config_; }
   // Bytes of every segment's .log (DescribeLogDirs).
   uint64_t size_bytes() const;
 
@@ -279,6 +304,16 @@ class PartitionLog {
   };
   ReadPlan plan_read(int64_t offset, int32_t max_bytes, bool min_one_batch, int64_t max_offset, size_t max_segments);
   Segment& active();
+  // Seals the active segment (with a producer snapshot) and starts an empty
+  // one at the log end.
+  void roll(int64_t now_ms);
+  // The segments before `count` are gone: their files retired, the log start
+  // raised to the first segment left, the snapshots below it deleted.
+  void retire_segments(size_t count, int64_t now_ms);
+  // The log start moved up: the leader epoch cache follows it.
+  void start_offset_raised();
+  // Removes the retired files whose delay has passed.
+  void delete_retired_files(int64_t now_ms);
   // Index of the segment whose range holds `offset` (the last with base <= offset; 0 if none).
   size_t segment_index_for(int64_t offset) const;
   // The first record of `batch` with timestamp >= timestamp_ms and offset >= the log start.
@@ -307,6 +342,13 @@ class PartitionLog {
   int64_t log_end_offset_ = 0;
   int64_t recovery_point_ = 0;
   uint64_t generation_ = 0;
+  // Files of deleted segments awaiting removal, ascending due times; at most
+  // one entry per segment ever deleted within file.delete.delay.ms.
+  struct RetiredFiles {
+    int64_t due_ms;
+    std::vector<std::filesystem::path> paths;
+  };
+  std::vector<RetiredFiles> retired_files_;
   // Directory entries (new segments, checkpoints) to sync with the next flush.
   std::vector<std::shared_ptr<FileHandle>> pending_syncs_;
   bool closed_ = false;

@@ -81,7 +81,9 @@ void PartitionLog::remove_stray_files() {
     if (!base) base = parse_segment_file_name(name, kTimeIndexFileSuffix);
     if (!base) base = parse_segment_file_name(name, kTxnIndexFileSuffix);
     bool orphan_index = base && !std::filesystem::exists(dir_ / segment_file_name(*base, kLogFileSuffix));
-    if (orphan_index || name.ends_with(kTempFileSuffix)) {
+    // A deleted segment's files whose removal a crash or a shutdown cut short.
+    const bool retired = name.ends_with(kDeletedFileSuffix);
+    if (orphan_index || retired || name.ends_with(kTempFileSuffix)) {
       spdlog::info("removing stray file {}", entry.path().string());
       std::filesystem::remove(entry.path(), ec);
     }

@@ -1,9 +1,11 @@
 #include "storage/segment.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <climits>
 #include <system_error>
 
@@ -149,13 +151,21 @@ bool Segment::should_roll(const LogConfig& config, size_t batch_bytes, int64_t l
   if (size_bytes_ + batch_bytes > config.segment_bytes) return true;
   if (offset_index_.full() || time_index_.full()) return true;
   if (last_offset - base_offset_ > INT32_MAX) return true;
+  return waited_for_roll_ms(max_timestamp, now_ms) > config.segment_ms;
+}
+
+bool Segment::idle_past_segment_ms(const LogConfig& config, int64_t now_ms) {
+  assert(loaded_);
+  return size_bytes_ > 0 && waited_for_roll_ms(now_ms, now_ms) > config.segment_ms;
+}
+
+int64_t Segment::waited_for_roll_ms(int64_t timestamp_ms, int64_t now_ms) {
   if (!rolling_timestamp_) {
     BatchScanner scanner(*log_, 0, size_bytes_, protocol::kRecordBatchHeaderSize);
     auto first = scanner.next();
     rolling_timestamp_ = first ? first->header.max_timestamp : -1;
   }
-  int64_t waited_ms = *rolling_timestamp_ >= 0 ? max_timestamp - *rolling_timestamp_ : now_ms - created_ms_;
-  return waited_ms > config.segment_ms;
+  return *rolling_timestamp_ >= 0 ? timestamp_ms - *rolling_timestamp_ : now_ms - created_ms_;
 }
 
 void Segment::append(std::span<const std::span<const uint8_t>> pieces, const protocol::RecordBatchHeader& header) {
@@ -267,6 +277,33 @@ void Segment::collect_handles(std::vector<std::shared_ptr<FileHandle>>& out, boo
   if (!with_indexes) return;
   if (offset_index_.file().handle()) out.push_back(offset_index_.file().handle());
   if (time_index_.file().handle()) out.push_back(time_index_.file().handle());
+}
+
+std::vector<std::filesystem::path> Segment::retire_files() {
+  std::vector<std::filesystem::path> retired;
+  const std::filesystem::path* paths[] = {&log_path_, &offset_index_.file().path(), &time_index_.file().path(),
+                                          &txn_index_.path()};
+  for (const std::filesystem::path* path : paths) {
+    std::filesystem::path doomed = *path;
+    doomed += kDeletedFileSuffix;
+    std::error_code ec;
+    std::filesystem::rename(*path, doomed, ec);
+    if (!ec)
+      retired.push_back(std::move(doomed));
+    else if (ec != std::errc::no_such_file_or_directory)  // an index never written
+      throw StorageError(fmt::format("cannot rename {}: {}", path->string(), ec.message()));
+  }
+  return retired;
+}
+
+int64_t Segment::largest_timestamp_ms() {
+  load();
+  if (max_timestamp_.timestamp >= 0) return max_timestamp_.timestamp;
+  std::error_code ec;
+  auto modified = std::filesystem::last_write_time(log_path_, ec);
+  if (ec) return created_ms_;
+  auto since_epoch = std::chrono::file_clock::to_sys(modified).time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
 }
 
 void Segment::remove_files() {

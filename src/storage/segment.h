@@ -73,6 +73,9 @@ class Segment {
   // rolls. The index settings are the segment's own (fixed at creation).
   bool should_roll(const LogConfig& config, size_t batch_bytes, int64_t last_offset, int64_t max_timestamp,
                    int64_t now_ms);
+  // Whether a non-empty segment that gets no appends is due to roll by
+  // segment.ms at `now_ms` (as if a batch stamped now_ms arrived).
+  bool idle_past_segment_ms(const LogConfig& config, int64_t now_ms);
 
   // Appends a batch whose header already carries its assigned offsets, given
   // as consecutive pieces (e.g. a rewritten header prefix and the rest of the
@@ -118,10 +121,24 @@ class Segment {
   void collect_handles(std::vector<std::shared_ptr<FileHandle>>& out, bool with_indexes) const;
   // Deletes the segment's files (open handles stay valid until dropped).
   void remove_files();
+  // Retention: renames the segment's files to "<name>.deleted" (Kafka's
+  // asynchronous deletion, removed for good file.delete.delay.ms later) and
+  // returns their new paths. Open handles stay valid; the segment must not
+  // be used afterwards.
+  std::vector<std::filesystem::path> retire_files();
+
+  // Retention by time: the largest record timestamp (load()s the segment),
+  // or the .log's modification time when no batch has one (Kafka's
+  // largestTimestamp).
+  int64_t largest_timestamp_ms();
 
  private:
   Segment(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config, int64_t now_ms,
           std::shared_ptr<FileHandle> log);
+  // segment.ms's clock (Kafka's timeWaitedForRoll): from the first batch's
+  // max timestamp to `timestamp_ms`, or from creation to `now_ms` when the
+  // first batch has no timestamp.
+  int64_t waited_for_roll_ms(int64_t timestamp_ms, int64_t now_ms);
   // Scans [start, size) to advance next_offset_ and max_timestamp_; false at a malformed tail.
   bool scan_tail(uint64_t start, std::optional<int64_t> expected_first_last_offset);
   // Updates size, offsets, max timestamp and index entries for a batch written at `position`.

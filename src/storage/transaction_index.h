@@ -51,6 +51,7 @@ class TransactionIndex {
   std::vector<AbortedTxn> entries();
   // The open file, null before anything was written or read from it.
   const std::shared_ptr<FileHandle>& handle() const { return file_.handle(); }
+  const std::filesystem::path& path() const { return file_.path(); }
   // Deletes the file and forgets the entries.
   void remove_file();
 

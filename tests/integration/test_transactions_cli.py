@@ -4,36 +4,22 @@ and Apache Kafka's own kafka-transactions.sh (org.apache.kafka.tools.Transaction
 kafka-tools, kafka-tools/pom.xml) against Freshet, with a transaction held open by a
 librdkafka producer and then committed."""
 import json
-import os
-import subprocess
 
 import pytest
 
-from client_drivers import INSTALL_HINT, client_drivers  # noqa: F401 (a fixture)
+from client_drivers import client_drivers  # noqa: F401 (a fixture)
 from helpers import create_topic, unique_topic
+from kafka_tools import kafka_tool
 from test_cli import cli, table
 from txn_helpers import (READ_COMMITTED, READ_UNCOMMITTED, describe_transaction, latest_offsets,
                          read_topics, start_transactional_producer, wait_stable)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-KAFKA_TOOLS_CLASSPATH = os.path.join(HERE, "kafka-tools", "target", "classpath.txt")
-TOOL_TIMEOUT_S = 60
 PARTITIONS = 2
 
 
 def kafka_transactions(broker, *args, expect_rc=0):
     """kafka-transactions.sh --bootstrap-server <broker> <args>; returns the CompletedProcess."""
-    if not os.path.exists(KAFKA_TOOLS_CLASSPATH):
-        pytest.fail(f"{KAFKA_TOOLS_CLASSPATH} is missing: {INSTALL_HINT}", pytrace=False)
-    with open(KAFKA_TOOLS_CLASSPATH) as f:
-        classpath = f.read().strip()
-    proc = subprocess.run(["java", "-cp", classpath, "org.apache.kafka.tools.TransactionsCommand",
-                           "--bootstrap-server", broker.bootstrap, *args],
-                          capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
-    assert proc.returncode == expect_rc, \
-        f"kafka-transactions {' '.join(args)}: exit {proc.returncode}\nstdout:\n{proc.stdout}\n" \
-        f"stderr:\n{proc.stderr}"
-    return proc
+    return kafka_tool(broker, "TransactionsCommand", *args, expect_rc=expect_rc)
 
 
 def tool_rows(text):

@@ -135,4 +135,29 @@ describe('kafkajs admin', () => {
     // No record that late: kafkajs falls back to the high watermark.
     assert.deepEqual(await byTs(1_680_000_000_000 + 5000), { 0: '0', 1: '10' })
   })
+
+  it('deletes records before an offset (DeleteRecords)', async () => {
+    const topic = uniqueTopic()
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] })
+    const p = producer(broker)
+    await p.connect()
+    try {
+      await p.send({ topic, acks: -1, messages: Array.from({ length: 8 }, (_, i) => ({
+        partition: i % 2, value: `v${i}` })) })
+    } finally {
+      await p.disconnect()
+    }
+    await admin.fetchTopicMetadata({ topics: [topic] })  // the admin client routes by its metadata
+    // -1: up to the high watermark.
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '-1' }] })
+    const offsets = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition)
+    assert.deepEqual(offsets.map(o => [o.partition, o.low, o.high]), [[0, '3', '4'], [1, '4', '4']])
+    // Beyond the high watermark kafkajs refuses the offset itself; a compacted topic's
+    // records cannot be deleted.
+    const compacted = uniqueTopic()
+    await admin.createTopics({ topics: [{ topic: compacted, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] })
+    await admin.fetchTopicMetadata({ topics: [compacted] })
+    const e = await rejection(admin.deleteTopicRecords({ topic: compacted, partitions: [{ partition: 0, offset: '0' }] }))
+    assert.ok(errorTypes(e).has('POLICY_VIOLATION'), `${e} ${[...errorTypes(e)]}`)
+  })
 })

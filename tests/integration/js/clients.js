@@ -78,7 +78,9 @@ function uniqueTopic(prefix = 'js') {
 function errorTypes(e, found = new Set()) {
   if (!e || typeof e !== 'object') return found
   if (e.type) found.add(e.type)
-  for (const inner of [e.cause, e.originalError, ...(e.errors || [])]) errorTypes(inner, found)
+  // KafkaJSDeleteTopicRecordsError keeps each partition's error in `partitions`.
+  const partitionErrors = (e.partitions || []).map(p => p.error)
+  for (const inner of [e.cause, e.originalError, ...(e.errors || []), ...partitionErrors]) errorTypes(inner, found)
   return found
 }
 
