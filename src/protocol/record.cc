@@ -136,13 +136,19 @@ Record read_record(Reader& in) {
   r.offset_delta = view.offset_delta;
   r.key = owned(view.key);
   r.value = owned(view.value);
-  r.headers.reserve(static_cast<size_t>(view.header_count));
+  r.headers = decode_headers(view);
+  return r;
+}
+
+std::vector<RecordHeader> decode_headers(const RecordView& view) {
+  std::vector<RecordHeader> out;
+  out.reserve(static_cast<size_t>(view.header_count));
   Reader headers(view.headers);
   for (int32_t i = 0; i < view.header_count; ++i) {
     const HeaderView h = read_header(headers);
-    r.headers.push_back({std::string(h.key.begin(), h.key.end()), owned(h.value)});
+    out.push_back({std::string(h.key.begin(), h.key.end()), owned(h.value)});
   }
-  return r;
+  return out;
 }
 
 }  // namespace freshet::protocol

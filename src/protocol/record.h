@@ -71,6 +71,8 @@ RecordView scan_record(std::span<const uint8_t> bytes);
 
 // Reads one record, checked as scan_record() does, into owned fields.
 Record read_record(Reader& in);
+// The headers of a scanned record, decoded and owned.
+std::vector<RecordHeader> decode_headers(const RecordView& view);
 
 // A view of an owned nullable byte string.
 inline BytesView view_of(const std::optional<std::vector<uint8_t>>& bytes) {
