@@ -5,7 +5,6 @@
 // must be a valid batch (CRC, offsets, producer fields kept) holding exactly
 // the records it says it kept; malformed records may only raise DecodeError.
 #include "fuzz_target.h"
-#include "protocol/batch_iterator.h"
 #include "protocol/batch_records.h"
 #include "protocol/record_batch.h"
 #include "seed_batches.h"
@@ -60,11 +59,7 @@ void check_batch(std::span<const uint8_t> batch) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  BatchIterator batches(std::span<const uint8_t>(data, size), kMaxBatchBytes);
-  try {
-    while (auto batch = batches.next()) check_batch(*batch);
-  } catch (const DecodeError&) {
-  }
+  freshet::fuzz::for_each_batch(std::span<const uint8_t>(data, size), kMaxBatchBytes, check_batch);
   return 0;
 }
 

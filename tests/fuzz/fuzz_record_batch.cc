@@ -4,7 +4,6 @@
 // batches must also survive the rewrites the broker does: recompression to
 // another codec keeps the records, LogAppendTime stamping keeps the CRC valid.
 #include "fuzz_target.h"
-#include "protocol/batch_iterator.h"
 #include "protocol/batch_records.h"
 #include "protocol/control_record.h"
 #include "protocol/record_batch.h"
@@ -57,11 +56,7 @@ void check_batch(std::span<const uint8_t> batch) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  BatchIterator batches(std::span<const uint8_t>(data, size), kMaxBatchBytes);
-  try {
-    while (auto batch = batches.next()) check_batch(*batch);
-  } catch (const DecodeError&) {
-  }
+  freshet::fuzz::for_each_batch(std::span<const uint8_t>(data, size), kMaxBatchBytes, check_batch);
   try {
     uncompressed_records(std::span<const uint8_t>(data, size), kMaxUncompressedBytes);
   } catch (const DecodeError&) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "protocol/batch_iterator.h"
 #include "protocol/control_record.h"
 #include "protocol/record_batch_builder.h"
 
@@ -76,6 +77,15 @@ std::vector<Input> sample_batches() {
   for (auto type : {protocol::ControlRecordType::kCommit, protocol::ControlRecordType::kAbort})
     out.push_back(protocol::build_end_txn_marker_batch({type, 5}, 1000, 2, kSeedTimestampMs, 44));
   return out;
+}
+
+void for_each_batch(std::span<const uint8_t> data, size_t max_batch_bytes,
+                    const std::function<void(std::span<const uint8_t>)>& check) {
+  protocol::BatchIterator batches(data, max_batch_bytes);
+  try {
+    while (auto batch = batches.next()) check(*batch);
+  } catch (const protocol::DecodeError&) {
+  }
 }
 
 }  // namespace freshet::fuzz
