@@ -27,10 +27,14 @@ PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const 
             for (Chore& chore : chores_) {
               if (chore.next_ms > now) continue;
               // Rescheduled first: a chore that throws is retried on its interval.
-              chore.next_ms = now + std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+              schedule(chore, now);
               (this->*chore.run)(now);
             }
           }) {}
+
+void PartitionManager::schedule(Chore& chore, int64_t now_ms) const {
+  chore.next_ms = now_ms + std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+}
 
 void PartitionManager::expire_producers(int64_t now_ms) {
   for (auto& [key, partition] : partitions_) partition->log().remove_expired_producers(now_ms);
@@ -90,7 +94,7 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
   std::erase_if(unavailable_, [&](const Key& key) { return !image.topic(key.topic_id); });
   bool is_new = started_;
   if (!started_) {
-    for (Chore& chore : chores_) chore.next_ms = now_ms() + std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+    for (Chore& chore : chores_) schedule(chore, now_ms());
   }
   started_ = true;
   chore_timer_.rearm();

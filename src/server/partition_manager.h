@@ -69,6 +69,8 @@ class PartitionManager {
     void (PartitionManager::*run)(int64_t now_ms);
     int64_t next_ms = 0;  // armed by the first reconcile
   };
+  // The chore's next run: its interval from `now_ms`.
+  void schedule(Chore& chore, int64_t now_ms) const;
   void expire_producers(int64_t now_ms);
   void enforce_retention(int64_t now_ms);
   void write_checkpoints(int64_t now_ms);
