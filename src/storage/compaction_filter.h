@@ -3,7 +3,7 @@
 // offset of every key's latest record in the range being cleaned. Offsets
 // never change: a rewritten batch keeps its base offset, its last offset
 // (so that its producer's last sequence survives) and its producer fields,
-// with gaps where records went. Control batches are the caller's to judge.
+// with gaps where records went.
 #pragma once
 
 #include <cstdint>
@@ -50,5 +50,13 @@ struct CompactedBatch {
 // beyond the batch's last offset, timestamps beyond +-2^61 ms).
 CompactedBatch compact_batch(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header,
                              const CompactionContext& context, bool aborted, bool keep_if_empty);
+
+// A control batch (a transaction marker) of the compacted log, where
+// `can_discard` says the data of its transaction is all gone (see
+// CleanedTransactions). Such a marker still stays delete.retention.ms, like
+// a tombstone: the first cleaning to find it discardable gives its batch the
+// horizon, a cleaning after the horizon drops it. Otherwise kept as is.
+CompactedBatch compact_control_batch(std::span<const uint8_t> batch, const protocol::RecordBatchHeader& header,
+                                     const CompactionContext& context, bool can_discard);
 
 }  // namespace freshet::storage

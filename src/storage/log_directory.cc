@@ -16,6 +16,7 @@ namespace {
 constexpr std::string_view kCleanShutdownFileName = ".kafka_cleanshutdown";
 constexpr std::string_view kRecoveryPointFileName = "recovery-point-offset-checkpoint";
 constexpr std::string_view kLogStartOffsetFileName = "log-start-offset-checkpoint";
+constexpr std::string_view kCleanerOffsetFileName = "cleaner-offset-checkpoint";
 constexpr int32_t kOffsetCheckpointVersion = 0;
 
 void check(const std::error_code& ec, std::string_view what, const std::filesystem::path& path) {
@@ -76,6 +77,7 @@ std::unique_ptr<LogDirectory> LogDirectory::open(const std::filesystem::path& di
 void LogDirectory::read_checkpoints() {
   recovery_points_ = read_offsets(dir_ / kRecoveryPointFileName);
   log_start_offsets_ = read_offsets(dir_ / kLogStartOffsetFileName);
+  cleaner_offsets_ = read_offsets(dir_ / kCleanerOffsetFileName);
 }
 
 std::vector<TopicPartition> LogDirectory::partitions() const {
@@ -99,11 +101,13 @@ std::unique_ptr<PartitionLog> LogDirectory::open_partition(const TopicPartition&
       // A new partition: entries left by an earlier topic of that name do not apply.
       recovery_points_.erase(partition);
       log_start_offsets_.erase(partition);
+      cleaner_offsets_.erase(partition);
     }
     state.clean_shutdown = had_clean_shutdown_ && opened_.insert(partition).second;
     if (auto it = recovery_points_.find(partition); it != recovery_points_.end()) state.recovery_point = it->second;
     if (auto it = log_start_offsets_.find(partition); it != log_start_offsets_.end())
       state.log_start_offset = it->second;
+    if (auto it = cleaner_offsets_.find(partition); it != cleaner_offsets_.end()) state.cleaner_offset = it->second;
   }
   return PartitionLog::open(dir_ / partition.dir_name(), config, topic_id, state);
 }
@@ -111,7 +115,8 @@ std::unique_ptr<PartitionLog> LogDirectory::open_partition(const TopicPartition&
 void LogDirectory::delete_partition(const TopicPartition& partition, std::unique_ptr<PartitionLog> log) {
   log->delete_all();
   std::lock_guard lock(mutex_);
-  bool known = recovery_points_.erase(partition) + log_start_offsets_.erase(partition) > 0;
+  bool known =
+      recovery_points_.erase(partition) + log_start_offsets_.erase(partition) + cleaner_offsets_.erase(partition) > 0;
   if (known) write_checkpoints_locked();
 }
 
@@ -120,6 +125,7 @@ void LogDirectory::write_checkpoints(std::span<const PartitionCheckpoint> checkp
   for (const auto& c : checkpoints) {
     recovery_points_[c.partition] = c.recovery_point;
     log_start_offsets_[c.partition] = c.log_start_offset;
+    if (c.cleaner_offset >= 0) cleaner_offsets_[c.partition] = c.cleaner_offset;
   }
   write_checkpoints_locked();
 }
@@ -127,6 +133,7 @@ void LogDirectory::write_checkpoints(std::span<const PartitionCheckpoint> checkp
 void LogDirectory::write_checkpoints_locked() {
   write_offsets(dir_ / kRecoveryPointFileName, recovery_points_);
   write_offsets(dir_ / kLogStartOffsetFileName, log_start_offsets_);
+  if (!cleaner_offsets_.empty()) write_offsets(dir_ / kCleanerOffsetFileName, cleaner_offsets_);
   sync_directory(dir_);
 }
 

@@ -1,6 +1,7 @@
 // One log.dir: the partition directories in it, the clean-shutdown marker
 // (`.kafka_cleanshutdown`) and the `recovery-point-offset-checkpoint` /
-// `log-start-offset-checkpoint` files, with Kafka's names and formats.
+// `log-start-offset-checkpoint` / `cleaner-offset-checkpoint` files, with
+// Kafka's names and formats.
 //
 // Thread-safe (an internal mutex, off the data path): partitions on different
 // shards may be opened, deleted and checkpointed concurrently.
@@ -26,6 +27,7 @@ struct PartitionCheckpoint {
   TopicPartition partition;
   int64_t recovery_point;
   int64_t log_start_offset;
+  int64_t cleaner_offset = -1;  // -1: never cleaned
 };
 
 class LogDirectory {
@@ -50,8 +52,9 @@ class LogDirectory {
   // checkpoint entries.
   void delete_partition(const TopicPartition& partition, std::unique_ptr<PartitionLog> log);
 
-  // Records these partitions' recovery points and log start offsets and
-  // rewrites both checkpoint files (other partitions' entries are kept).
+  // Records these partitions' recovery points, log start offsets and
+  // cleaner offsets and rewrites the checkpoint files (other partitions'
+  // entries are kept; the cleaner's only once it has any).
   // Blocking (fsync): call it off the reactors.
   void write_checkpoints(std::span<const PartitionCheckpoint> checkpoints);
   // Writes the clean-shutdown marker. Call last: after every partition was
@@ -68,6 +71,7 @@ class LogDirectory {
   mutable std::mutex mutex_;
   std::map<TopicPartition, int64_t> recovery_points_;
   std::map<TopicPartition, int64_t> log_start_offsets_;
+  std::map<TopicPartition, int64_t> cleaner_offsets_;
   std::set<TopicPartition> opened_;
 };
 

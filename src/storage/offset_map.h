@@ -8,6 +8,7 @@
 // where it got. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -31,8 +32,12 @@ class OffsetMap {
   // How many keys fit before put() refuses new ones.
   size_t capacity() const { return max_entries_; }
   bool full() const { return entries_ >= max_entries_; }
-  // The largest offset put; -1 when empty.
+  // The last offset the map covers: the largest put or passed to
+  // cover_to(); -1 when empty.
   int64_t latest_offset() const { return latest_offset_; }
+  // The map covers every offset up to `offset`, including records that put
+  // nothing (no key, aborted, control batches): Kafka's updateLatestOffset.
+  void cover_to(int64_t offset) { latest_offset_ = std::max(latest_offset_, offset); }
   void clear();
 
   static constexpr size_t kSlotBytes = 24;

@@ -16,9 +16,6 @@
 namespace freshet::storage {
 
 namespace {
-// Cap on a batch's decompressed records when a timestamp lookup looks inside it.
-constexpr size_t kMaxUncompressedBatchBytes = 256 * 1024 * 1024;
-
 // The header of a whole batch handed to append; throws std::invalid_argument otherwise.
 protocol::RecordBatchHeader whole_batch_header(std::span<const uint8_t> batch) {
   auto header = protocol::parse_batch_header(batch);
@@ -161,7 +158,10 @@ PartitionLog::ReadPlan PartitionLog::plan_read(int64_t offset, int32_t max_bytes
   for (; index < segments_.size() && plan.ranges.size() < max_segments; ++index, position = 0) {
     Segment& segment = *segments_[index];
     auto end = segment.whole_batches_end(position, plan.next_offset, position + budget, max_offset);
-    if (end.position == position) break;
+    if (end.position == position) {
+      if (position == segment.size_bytes()) continue;  // empty (compaction may leave such segments)
+      break;
+    }
     size_t size = static_cast<size_t>(end.position - position);
     plan.ranges.push_back({&segment, position, size});
     budget -= size;

@@ -19,6 +19,7 @@
 #include "protocol/wire.h"
 #include "storage/file_handle.h"
 #include "storage/leader_epoch_cache.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
 #include "storage/transaction_index.h"
@@ -33,6 +34,7 @@ struct StartupState {
   bool clean_shutdown = false;
   int64_t recovery_point = 0;    // from recovery-point-offset-checkpoint
   int64_t log_start_offset = 0;  // from log-start-offset-checkpoint
+  int64_t cleaner_offset = -1;   // from cleaner-offset-checkpoint; -1: none
 };
 
 struct AppendResult {
@@ -240,6 +242,27 @@ class PartitionLog {
   // enforce_retention(). The caller checkpoints the new start.
   void advance_log_start_offset(int64_t offset);
 
+  // --- compaction (partition_log_cleaning.cc)
+  // The cleaning due now, if any (cleanup.policy compact): the sealed
+  // segments wholly below `uncleanable_offset` (the last stable offset and
+  // high watermark) and older than min.compaction.lag.ms are cleanable, the
+  // part of them from the cleaner offset on is dirty; a cleaning is due when
+  // the dirty share of their bytes reaches min.cleanable.dirty.ratio, or the
+  // first dirty segment's first batch is older than max.compaction.lag.ms.
+  std::optional<CleaningJob> plan_cleaning(int64_t now_ms, int64_t uncleanable_offset);
+  // Swaps a finished cleaning's segments in for those it read, in Kafka's
+  // crash-safe order (cleaned -> swap, old -> deleted, swap -> final; an
+  // interrupted swap is finished at the next open), and moves the cleaner
+  // offset. When the log changed meanwhile so that the inputs are no longer
+  // its segments (retention, truncation), removes the output instead and
+  // returns false.
+  bool install_cleaned(const CleaningJob& job, const CleaningResult& result, int64_t now_ms);
+  // Removes a cleaning's output files (when it is not installed).
+  void discard_cleaned(const CleaningResult& result);
+  // The first offset the next cleaning maps (cleaner-offset-checkpoint); -1
+  // while no cleaning has run.
+  int64_t cleaner_offset() const { return cleaner_offset_; }
+
   // New topic configs: segment.bytes and segment.ms apply from the next roll
   // decision on, the index settings to segments created from then on.
   void set_config(const LogConfig& config);
@@ -254,7 +277,12 @@ class PartitionLog {
  private:
   PartitionLog(std::filesystem::path dir, const LogConfig& config, protocol::Uuid topic_id);
   void load_segments(const StartupState& state, int64_t now_ms);
+  // At open: finishes the segment swaps a crash interrupted (a
+  // "<base>.log.swap" is complete; the old segments it covers go).
+  void complete_interrupted_swaps();
   void remove_stray_files();
+  // Swaps cleaned segment `cleaned` in for segments_[at, at + cleaned.replaced).
+  void swap_in(size_t at, const CleanedSegment& cleaned, int64_t now_ms);
   // Writes a batch given as consecutive pieces whose header is `header`,
   // after checking it against the producer state as `checks` says. `marker`
   // is the end-transaction marker of a control batch with a producer id.
@@ -310,6 +338,10 @@ class PartitionLog {
   // The segments before `count` are gone: their files retired, the log start
   // raised to the first segment left, the snapshots below it deleted.
   void retire_segments(size_t count, int64_t now_ms);
+  // Renames the files of segments_[first, first + count) to *.deleted and
+  // schedules their removal file.delete.delay.ms from `now_ms`; the caller
+  // takes the segments out of segments_.
+  void retire_files_of(size_t first, size_t count, int64_t now_ms);
   // The log start moved up: the leader epoch cache follows it.
   void start_offset_raised();
   // Removes the retired files whose delay has passed.
@@ -341,6 +373,7 @@ class PartitionLog {
   int64_t log_start_offset_ = 0;
   int64_t log_end_offset_ = 0;
   int64_t recovery_point_ = 0;
+  int64_t cleaner_offset_ = -1;
   uint64_t generation_ = 0;
   // Files of deleted segments awaiting removal, ascending due times; at most
   // one entry per segment ever deleted within file.delete.delay.ms.

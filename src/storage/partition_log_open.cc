@@ -21,6 +21,9 @@ LogConfig sanitized(LogConfig config) {
   config.segment_bytes = std::clamp<uint64_t>(config.segment_bytes, protocol::kRecordBatchHeaderSize, INT32_MAX);
   config.segment_index_bytes = std::max<uint32_t>(config.segment_index_bytes, 4 * TimeIndex::kEntryBytes);
   config.max_producer_ids = std::max<uint32_t>(config.max_producer_ids, 1);
+  // KIP-354: a compacted log's active segment rolls by max.compaction.lag.ms
+  // too, so that no record waits longer than that to be cleanable.
+  if (config.compact) config.segment_ms = std::min(config.segment_ms, config.max_compaction_lag_ms);
   return config;
 }
 
@@ -68,8 +71,10 @@ std::unique_ptr<PartitionLog> PartitionLog::open(const std::filesystem::path& gi
   std::unique_ptr<PartitionLog> log(new PartitionLog(dir, config, recorded_id.value_or(topic_id)));
   if (created) log->sync_later(FileHandle::open_directory(log->dir_.parent_path()));
   if (created || write_metadata) log->sync_later(log->dir_handle_);
+  log->complete_interrupted_swaps();
   log->remove_stray_files();
   log->load_segments(state, wall_clock_ms());
+  log->cleaner_offset_ = state.cleaner_offset;
   return log;
 }
 
@@ -81,9 +86,11 @@ void PartitionLog::remove_stray_files() {
     if (!base) base = parse_segment_file_name(name, kTimeIndexFileSuffix);
     if (!base) base = parse_segment_file_name(name, kTxnIndexFileSuffix);
     bool orphan_index = base && !std::filesystem::exists(dir_ / segment_file_name(*base, kLogFileSuffix));
-    // A deleted segment's files whose removal a crash or a shutdown cut short.
+    // A deleted segment's files whose removal a crash or a shutdown cut
+    // short, and a cleaning's output that was not swapped in.
     const bool retired = name.ends_with(kDeletedFileSuffix);
-    if (orphan_index || retired || name.ends_with(kTempFileSuffix)) {
+    const bool cleaned = name.ends_with(kCleanedFileSuffix) || name.ends_with(kSwapFileSuffix);
+    if (orphan_index || retired || cleaned || name.ends_with(kTempFileSuffix)) {
       spdlog::info("removing stray file {}", entry.path().string());
       std::filesystem::remove(entry.path(), ec);
     }

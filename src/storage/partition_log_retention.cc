@@ -67,19 +67,24 @@ void PartitionLog::advance_log_start_offset(int64_t offset) {
   start_offset_raised();
 }
 
-void PartitionLog::retire_segments(size_t count, int64_t now_ms) {
-  assert(count < segments_.size());
+void PartitionLog::retire_files_of(size_t first, size_t count, int64_t now_ms) {
+  assert(first + count <= segments_.size());
   RetiredFiles retired{now_ms + config_.file_delete_delay_ms, {}};
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = first; i < first + count; ++i) {
     auto paths = segments_[i]->retire_files();
     retired.paths.insert(retired.paths.end(), paths.begin(), paths.end());
   }
-  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
   sync_later(dir_handle_);
   // Kept sorted: file.delete.delay.ms may have changed since the last pass.
   auto at = std::upper_bound(retired_files_.begin(), retired_files_.end(), retired.due_ms,
                              [](int64_t due, const RetiredFiles& r) { return due < r.due_ms; });
   retired_files_.insert(at, std::move(retired));
+}
+
+void PartitionLog::retire_segments(size_t count, int64_t now_ms) {
+  assert(count < segments_.size());
+  retire_files_of(0, count, now_ms);
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
 
   const int64_t first_offset = segments_.front()->base_offset();
   delete_snapshots_if([first_offset](int64_t snapshot) { return snapshot < first_offset; });

@@ -250,6 +250,14 @@ void ProducerStateTable::remove_expired(int64_t now_ms) {
   verifications_.remove_expired(now_ms, config_.producer_id_expiration_ms);
 }
 
+std::vector<std::pair<int64_t, int64_t>> ProducerStateTable::last_data_offsets() const {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  out.reserve(producers_.size());
+  for (const auto& [id, entry] : producers_)
+    if (!entry.batches.empty()) out.emplace_back(id, entry.batches.last().last_offset);
+  return out;
+}
+
 std::vector<ActiveProducer> ProducerStateTable::active_producers() const {
   std::vector<ActiveProducer> out;
   out.reserve(producers_.size());

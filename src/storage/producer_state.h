@@ -169,6 +169,9 @@ class ProducerStateTable {
 
   std::vector<ActiveProducer> active_producers() const;
   const ProducerStateEntry* find(int64_t producer_id) const;
+  // (producer id, last offset of its last data batch) of every producer
+  // with one: compaction keeps those batches' headers.
+  std::vector<std::pair<int64_t, int64_t>> last_data_offsets() const;
   size_t size() const { return producers_.size(); }
 
   // Snapshot rows, ascending producer ids; load() replaces the state with

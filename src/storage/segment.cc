@@ -31,29 +31,40 @@ constexpr uint64_t kMaxReserveAheadBytes = 16 * 1024 * 1024;
 }
 }  // namespace
 
+namespace {
+// "<base><kind><name_suffix>" in `dir`.
+std::filesystem::path segment_path(const std::filesystem::path& dir, int64_t base_offset, std::string_view kind,
+                                   std::string_view name_suffix) {
+  auto path = dir / segment_file_name(base_offset, kind);
+  path += name_suffix;
+  return path;
+}
+}  // namespace
+
 Segment::Segment(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config, int64_t now_ms,
-                 std::shared_ptr<FileHandle> log)
-    : log_path_(dir / segment_file_name(base_offset, kLogFileSuffix)),
+                 std::shared_ptr<FileHandle> log, std::string_view name_suffix)
+    : log_path_(segment_path(dir, base_offset, kLogFileSuffix, name_suffix)),
       base_offset_(base_offset),
       index_interval_bytes_(config.index_interval_bytes),
       log_(std::move(log)),
-      offset_index_(dir / segment_file_name(base_offset, kOffsetIndexFileSuffix), base_offset,
+      offset_index_(segment_path(dir, base_offset, kOffsetIndexFileSuffix, name_suffix), base_offset,
                     config.segment_index_bytes),
-      time_index_(dir / segment_file_name(base_offset, kTimeIndexFileSuffix), base_offset, config.segment_index_bytes),
-      txn_index_(dir / segment_file_name(base_offset, kTxnIndexFileSuffix)),
+      time_index_(segment_path(dir, base_offset, kTimeIndexFileSuffix, name_suffix), base_offset,
+                  config.segment_index_bytes),
+      txn_index_(segment_path(dir, base_offset, kTxnIndexFileSuffix, name_suffix)),
       next_offset_(base_offset),
       max_timestamp_{-1, base_offset},
       created_ms_(now_ms) {}
 
 std::unique_ptr<Segment> Segment::create(const std::filesystem::path& dir, int64_t base_offset,
-                                         const LogConfig& config, int64_t now_ms) {
-  auto log = FileHandle::open(dir / segment_file_name(base_offset, kLogFileSuffix), /*create=*/true);
+                                         const LogConfig& config, int64_t now_ms, std::string_view name_suffix) {
+  auto log = FileHandle::open(segment_path(dir, base_offset, kLogFileSuffix, name_suffix), /*create=*/true);
   log->truncate(0);
   // Every segment has its three files from the start, as in Kafka; the
   // indexes are filled when the segment is sealed.
-  for (auto suffix : {kOffsetIndexFileSuffix, kTimeIndexFileSuffix})
-    FileHandle::open(dir / segment_file_name(base_offset, suffix), /*create=*/true)->truncate(0);
-  std::unique_ptr<Segment> segment(new Segment(dir, base_offset, config, now_ms, std::move(log)));
+  for (auto kind : {kOffsetIndexFileSuffix, kTimeIndexFileSuffix})
+    FileHandle::open(segment_path(dir, base_offset, kind, name_suffix), /*create=*/true)->truncate(0);
+  std::unique_ptr<Segment> segment(new Segment(dir, base_offset, config, now_ms, std::move(log), name_suffix));
   segment->loaded_ = true;
   return segment;
 }
@@ -61,7 +72,7 @@ std::unique_ptr<Segment> Segment::create(const std::filesystem::path& dir, int64
 std::unique_ptr<Segment> Segment::open(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config,
                                        int64_t now_ms) {
   auto log = FileHandle::open(dir / segment_file_name(base_offset, kLogFileSuffix), /*create=*/false);
-  std::unique_ptr<Segment> segment(new Segment(dir, base_offset, config, now_ms, std::move(log)));
+  std::unique_ptr<Segment> segment(new Segment(dir, base_offset, config, now_ms, std::move(log), {}));
   segment->size_bytes_ = segment->log_->size_bytes();
   return segment;
 }
@@ -159,13 +170,18 @@ bool Segment::idle_past_segment_ms(const LogConfig& config, int64_t now_ms) {
   return size_bytes_ > 0 && waited_for_roll_ms(now_ms, now_ms) > config.segment_ms;
 }
 
-int64_t Segment::waited_for_roll_ms(int64_t timestamp_ms, int64_t now_ms) {
+int64_t Segment::first_batch_timestamp_ms() {
   if (!rolling_timestamp_) {
     BatchScanner scanner(*log_, 0, size_bytes_, protocol::kRecordBatchHeaderSize);
     auto first = scanner.next();
     rolling_timestamp_ = first ? first->header.max_timestamp : -1;
   }
-  return *rolling_timestamp_ >= 0 ? timestamp_ms - *rolling_timestamp_ : now_ms - created_ms_;
+  return *rolling_timestamp_;
+}
+
+int64_t Segment::waited_for_roll_ms(int64_t timestamp_ms, int64_t now_ms) {
+  const int64_t first = first_batch_timestamp_ms();
+  return first >= 0 ? timestamp_ms - first : now_ms - created_ms_;
 }
 
 void Segment::append(std::span<const std::span<const uint8_t>> pieces, const protocol::RecordBatchHeader& header) {
@@ -277,6 +293,7 @@ void Segment::collect_handles(std::vector<std::shared_ptr<FileHandle>>& out, boo
   if (!with_indexes) return;
   if (offset_index_.file().handle()) out.push_back(offset_index_.file().handle());
   if (time_index_.file().handle()) out.push_back(time_index_.file().handle());
+  if (txn_index_.handle()) out.push_back(txn_index_.handle());
 }
 
 std::vector<std::filesystem::path> Segment::retire_files() {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "protocol/record_batch.h"
@@ -35,9 +36,11 @@ namespace freshet::storage {
 
 class Segment {
  public:
-  // Creates the (empty) files of a new segment.
+  // Creates the (empty) files of a new segment. The cleaner writes its
+  // output under other names ("<base>.log.cleaned" & co: `name_suffix`),
+  // which the log renames into place and opens afresh.
   static std::unique_ptr<Segment> create(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config,
-                                         int64_t now_ms);
+                                         int64_t now_ms, std::string_view name_suffix = {});
   // Opens an existing segment's .log; nothing else is read until load().
   static std::unique_ptr<Segment> open(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config,
                                        int64_t now_ms);
@@ -117,7 +120,8 @@ class Segment {
   // releases the .log's blocks reserved past its end.
   void seal();
   // Appends the handles to sync for this segment's data: the .log, plus (when
-  // `with_indexes`) the index files seal() or recover() wrote.
+  // `with_indexes`) the index files seal() or recover() wrote and the
+  // transaction index once written.
   void collect_handles(std::vector<std::shared_ptr<FileHandle>>& out, bool with_indexes) const;
   // Deletes the segment's files (open handles stay valid until dropped).
   void remove_files();
@@ -127,6 +131,10 @@ class Segment {
   // be used afterwards.
   std::vector<std::filesystem::path> retire_files();
 
+  // max.compaction.lag.ms: the first batch's max timestamp; -1 when the
+  // segment is empty or that batch has none.
+  int64_t first_batch_timestamp_ms();
+
   // Retention by time: the largest record timestamp (load()s the segment),
   // or the .log's modification time when no batch has one (Kafka's
   // largestTimestamp).
@@ -134,7 +142,7 @@ class Segment {
 
  private:
   Segment(const std::filesystem::path& dir, int64_t base_offset, const LogConfig& config, int64_t now_ms,
-          std::shared_ptr<FileHandle> log);
+          std::shared_ptr<FileHandle> log, std::string_view name_suffix);
   // segment.ms's clock (Kafka's timeWaitedForRoll): from the first batch's
   // max timestamp to `timestamp_ms`, or from creation to `now_ms` when the
   // first batch has no timestamp.

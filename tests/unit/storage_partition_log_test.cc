@@ -40,12 +40,6 @@ class PartitionLogTest : public ::testing::Test {
   st::TempDir tmp_;
 };
 
-std::vector<uint8_t> concat(const std::vector<std::vector<uint8_t>>& batches, size_t from) {
-  std::vector<uint8_t> all;
-  for (size_t i = from; i < batches.size(); ++i) all.insert(all.end(), batches[i].begin(), batches[i].end());
-  return all;
-}
-
 using st::bytes_of;
 
 TEST_F(PartitionLogTest, AppendAssignsOffsetsByRewritingTheHeader) {
@@ -67,7 +61,7 @@ TEST_F(PartitionLogTest, AppendAssignsOffsetsByRewritingTheHeader) {
 
   auto read = log->read(0, 1 << 20, true, kNoLimit);
   ASSERT_EQ(read.status, ReadStatus::kOk);
-  EXPECT_EQ(bytes_of(read), concat({first, second}, 0));
+  EXPECT_EQ(bytes_of(read), st::concat({first, second}, 0, 2));
   EXPECT_EQ(read.next_offset, 5);
 }
 
@@ -91,7 +85,7 @@ TEST_F(PartitionLogTest, ReadsAcrossManyRolledSegments) {
     EXPECT_EQ(one.next_offset, headers[batch].last_offset() + 1);
     if (offset % 17 == 0) {
       auto rest = log->read(offset, 1 << 30, false, kNoLimit);
-      ASSERT_EQ(bytes_of(rest), concat(batches, batch)) << "offset " << offset;
+      ASSERT_EQ(bytes_of(rest), st::concat(batches, batch, batches.size())) << "offset " << offset;
       EXPECT_EQ(rest.next_offset, log->log_end_offset());
     }
   }
@@ -272,7 +266,7 @@ TEST_F(PartitionLogTest, TruncateToRemovesLaterBatchesAndAppendsContinue) {
   log->truncate_to(cut.base_offset);
   EXPECT_EQ(log->log_end_offset(), cut.base_offset);
   EXPECT_LT(log->segment_count(), segments);
-  EXPECT_EQ(bytes_of(log->read(0, 1 << 20, false, kNoLimit)), concat({batches.begin(), batches.begin() + 30}, 0));
+  EXPECT_EQ(bytes_of(log->read(0, 1 << 20, false, kNoLimit)), st::concat(batches, 0, 30));
 
   auto next = st::make_batch(1, 10, 0);
   EXPECT_EQ(log->append(next, 1, 0).base_offset, cut.base_offset);

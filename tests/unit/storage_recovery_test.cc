@@ -53,12 +53,6 @@ class RecoveryTest : public ::testing::Test {
   st::TempDir tmp_;
 };
 
-std::vector<uint8_t> concat(const std::vector<std::vector<uint8_t>>& batches, size_t count) {
-  std::vector<uint8_t> all;
-  for (size_t i = 0; i < count; ++i) all.insert(all.end(), batches[i].begin(), batches[i].end());
-  return all;
-}
-
 TEST_F(RecoveryTest, GarbageAfterTheLastBatchIsCut) {
   auto log = open_unclean();
   auto batches = fill(*log, 40);
@@ -72,7 +66,7 @@ TEST_F(RecoveryTest, GarbageAfterTheLastBatchIsCut) {
   log = open_unclean();
   EXPECT_EQ(log->log_end_offset(), end);
   EXPECT_EQ(std::filesystem::file_size(path), good_size);
-  EXPECT_EQ(read_all(*log), concat(batches, batches.size()));
+  EXPECT_EQ(read_all(*log), st::concat(batches, 0, batches.size()));
   auto next = st::make_batch(1, 10, 0);
   EXPECT_EQ(log->append(next, 4, 0).base_offset, end);
 }
@@ -89,7 +83,7 @@ TEST_F(RecoveryTest, HalfAWrittenBatchIsCut) {
 
   log = open_unclean();
   EXPECT_EQ(log->log_end_offset(), end);
-  EXPECT_EQ(read_all(*log), concat(batches, batches.size()));
+  EXPECT_EQ(read_all(*log), st::concat(batches, 0, batches.size()));
 }
 
 // The CRC does not cover base_offset: a stored one whose range overflows int64 is cut.
@@ -105,7 +99,7 @@ TEST_F(RecoveryTest, ABatchWhoseOffsetsOverflowIsCut) {
 
   log = open_unclean();
   EXPECT_EQ(log->log_end_offset(), end);
-  EXPECT_EQ(read_all(*log), concat(batches, batches.size()));
+  EXPECT_EQ(read_all(*log), st::concat(batches, 0, batches.size()));
 }
 
 TEST_F(RecoveryTest, ABatchWithABadCrcAndEverythingAfterItIsCut) {
@@ -114,7 +108,7 @@ TEST_F(RecoveryTest, ABatchWithABadCrcAndEverythingAfterItIsCut) {
   auto batches = fill(*log, 20);
   auto path = active_log(*log);
   log.reset();
-  size_t position = concat(batches, 12).size();
+  size_t position = st::concat(batches, 0, 12).size();
   {
     std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(static_cast<std::streamoff>(position + batches[12].size() - 3));
@@ -122,7 +116,7 @@ TEST_F(RecoveryTest, ABatchWithABadCrcAndEverythingAfterItIsCut) {
   }
   log = open_unclean();
   EXPECT_EQ(log->log_end_offset(), 12 * 3);
-  EXPECT_EQ(read_all(*log), concat(batches, 12));
+  EXPECT_EQ(read_all(*log), st::concat(batches, 0, 12));
   EXPECT_EQ(std::filesystem::file_size(path), position);
 }
 
@@ -140,7 +134,7 @@ TEST_F(RecoveryTest, CorruptionInAnOlderSegmentDropsTheSegmentsAfterIt) {
   log = open_unclean();
   EXPECT_EQ(log->segment_count(), 1u);
   EXPECT_EQ(log->log_end_offset(), 2 * 3);
-  EXPECT_EQ(read_all(*log), concat(batches, 2));
+  EXPECT_EQ(read_all(*log), st::concat(batches, 0, 2));
 }
 
 TEST_F(RecoveryTest, AnyDamageLeavesAValidPrefix) {
@@ -172,8 +166,8 @@ TEST_F(RecoveryTest, AnyDamageLeavesAValidPrefix) {
     log = open_unclean();
     auto kept = read_all(*log);
     size_t whole = 0;
-    while (whole < batches.size() && concat(batches, whole + 1).size() <= kept.size()) ++whole;
-    ASSERT_EQ(kept, concat(batches, whole)) << "round " << round;
+    while (whole < batches.size() && st::concat(batches, 0, whole + 1).size() <= kept.size()) ++whole;
+    ASSERT_EQ(kept, st::concat(batches, 0, whole)) << "round " << round;
     EXPECT_EQ(log->log_end_offset(), static_cast<int64_t>(whole) * 3);
     log.reset();
   }
@@ -256,7 +250,7 @@ TEST_F(RecoveryTest, MissingOrCorruptIndexesAreRebuilt) {
 
   log = open({.clean_shutdown = true, .recovery_point = end});
   EXPECT_EQ(log->log_end_offset(), end);
-  EXPECT_EQ(read_all(*log), concat(batches, batches.size()));
+  EXPECT_EQ(read_all(*log), st::concat(batches, 0, batches.size()));
   EXPECT_EQ(log->offset_for_timestamp(1030), expected_ts);
   for (int64_t offset = 0; offset < end; offset += 5) {
     auto one = log->read(offset, 1, true, kNoLimit);

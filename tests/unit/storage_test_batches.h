@@ -84,6 +84,13 @@ inline std::vector<uint8_t> make_batch_with_timestamps(const std::vector<int64_t
   return builder.build();
 }
 
+// Batches [first, end) back to back.
+inline std::vector<uint8_t> concat(const std::vector<std::vector<uint8_t>>& batches, size_t first, size_t end) {
+  std::vector<uint8_t> all;
+  for (size_t i = first; i < end; ++i) all.insert(all.end(), batches[i].begin(), batches[i].end());
+  return all;
+}
+
 // The headers of the whole batches in `bytes`, in order.
 inline std::vector<protocol::RecordBatchHeader> headers_of(std::span<const uint8_t> bytes) {
   std::vector<protocol::RecordBatchHeader> headers;
