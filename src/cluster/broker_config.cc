@@ -51,6 +51,13 @@ const ConfigDef kBrokerKeys[] = {
     {"log.retention.minutes", T::Int, ""},
     {"log.roll.hours", T::Int, "168", 1},
     {"log.retention.check.interval.ms", T::Long, "300000", 1},
+    {"log.cleaner.enable", T::Boolean, "true"},
+    {"log.cleaner.threads", T::Int, "1", 0},
+    {"log.cleaner.dedupe.buffer.size", T::Long, "134217728"},
+    {"log.cleaner.io.buffer.size", T::Int, "524288", 0},
+    {"log.cleaner.io.buffer.load.factor", T::Double, "0.9"},
+    {"log.cleaner.io.max.bytes.per.second", T::Double, "1.7976931348623157E308"},
+    {"log.cleaner.backoff.ms", T::Long, "15000", 0},
     {"log.flush.scheduler.interval.ms", T::Long, kLongMax},
     {"log.flush.offset.checkpoint.interval.ms", T::Int, "60000", 0},
     {"offsets.topic.num.partitions", T::Int, "50", 1},
@@ -297,6 +304,8 @@ std::vector<ConfigSynonym> BrokerConfig::synonyms(std::string_view key, bool per
 int64_t BrokerConfig::get_int(std::string_view key) const { return parse_int64(get(key)).value_or(0); }
 
 bool BrokerConfig::get_bool(std::string_view key) const { return parse_bool(get(key)).value_or(false); }
+
+double BrokerConfig::get_double(std::string_view key) const { return parse_double(get(key)).value_or(0); }
 
 std::vector<std::string> BrokerConfig::log_dirs() const {
   auto dirs = split_list(get("log.dirs"));

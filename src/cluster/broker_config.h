@@ -53,6 +53,7 @@ class BrokerConfig {
   std::vector<ConfigSynonym> synonyms(std::string_view key, bool per_broker) const;
   int64_t get_int(std::string_view key) const;
   bool get_bool(std::string_view key) const;
+  double get_double(std::string_view key) const;
   void set(const std::string& key, const std::string& value) { values_[key] = value; }
 
   // Replaces the dynamic layers with the applicable part of `configs`; called

@@ -13,6 +13,14 @@ std::optional<int64_t> parse_int64(std::string_view text) {
   return v;
 }
 
+std::optional<double> parse_double(std::string_view text) {
+  std::string s(text);
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0') return std::nullopt;
+  return v;
+}
+
 std::optional<bool> parse_bool(std::string_view text) {
   if (text == "true" || text == "TRUE" || text == "True") return true;
   if (text == "false" || text == "FALSE" || text == "False") return false;
@@ -67,10 +75,9 @@ std::optional<std::string> validate_config_value(const ConfigDef& def, std::stri
       return std::nullopt;
     }
     case ConfigType::Double: {
-      char* end = nullptr;
-      std::string s(value);
-      double v = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end != '\0') return fmt::format("Invalid value {} for configuration {}: Not a number of type DOUBLE", value, def.name);
+      auto parsed = parse_double(value);
+      if (!parsed) return fmt::format("Invalid value {} for configuration {}: Not a number of type DOUBLE", value, def.name);
+      const double v = *parsed;
       if (v < def.min || v > def.max) return fmt::format("Invalid value {} for configuration {}: Value must be in [{}, {}]", value, def.name, def.min, def.max);
       return std::nullopt;
     }

@@ -29,6 +29,7 @@ std::optional<std::string> validate_config_value(const ConfigDef& def, std::stri
 
 std::optional<int64_t> parse_int64(std::string_view text);
 std::optional<bool> parse_bool(std::string_view text);
+std::optional<double> parse_double(std::string_view text);
 std::vector<std::string> split_list(std::string_view text);  // comma-separated, trimmed, empty dropped
 
 }  // namespace freshet::cluster

@@ -5,7 +5,6 @@ namespace freshet::cluster {
 namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
 constexpr const char* kCluster = "this node is a single-node cluster; clusters are not built yet";
-constexpr const char* kCompaction = "log compaction is not built yet";
 constexpr const char* kFlush = "Freshet fsyncs for acks=all (group commit) and at clean shutdown";
 
 struct InertKey {
@@ -26,10 +25,6 @@ constexpr InertKey kInertKeys[] = {
     {"log.flush.scheduler.interval.ms", kFlush},
     {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
     // Topic keys.
-    {"delete.retention.ms", kCompaction},
-    {"max.compaction.lag.ms", kCompaction},
-    {"min.compaction.lag.ms", kCompaction},
-    {"min.cleanable.dirty.ratio", kCompaction},
     {"segment.jitter.ms", "segments roll at segment.ms exactly"},
     {"local.retention.bytes", "tiered storage is not supported"},
     {"local.retention.ms", "tiered storage is not supported"},

@@ -101,8 +101,11 @@ void Broker::delete_stray_partitions(const cluster::MetadataImage& image) {
 void Broker::start() {
   auto started = std::chrono::steady_clock::now();
   fs::path metadata_dir = open_log_dirs();
+  if (config_.get_bool("log.cleaner.enable") && config_.get_int("log.cleaner.threads") > 0)
+    cleaner_ = std::make_unique<CleanerPool>(shards_, config_);
   for (unsigned i = 0; i < shards_.size(); ++i) {
-    managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dirs_));
+    managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dirs_, cleaner_.get(),
+                                                           [this, i] { reconcile_shard(i, *image()); }));
     groups_.push_back(std::make_unique<GroupShard>(*this, i));
     transactions_.push_back(std::make_unique<TransactionShard>(*this, i));
   }
@@ -153,6 +156,9 @@ void Broker::start() {
 
 void Broker::stop() {
   for (auto& l : listeners_) l->stop();
+  // Cleanings done by now are installed before the logs close (their
+  // completions are queued on the shards ahead of the close).
+  if (cleaner_) cleaner_->stop();
   std::mutex mutex;
   std::vector<storage::PartitionCheckpoint> checkpoints;
   std::latch closed(shards_.size());

@@ -86,6 +86,9 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<cluster::Controller> controller_;
   ProducerIdManager producer_ids_{*this};
   std::vector<std::unique_ptr<PartitionManager>> managers_;
+  // Null when log.cleaner.enable is false; destroyed (joined) before the
+  // managers its jobs report to.
+  std::unique_ptr<CleanerPool> cleaner_;
   std::vector<std::unique_ptr<GroupShard>> groups_;
   std::vector<std::unique_ptr<TransactionShard>> transactions_;
   DataNotifier notifier_;

@@ -22,6 +22,9 @@ void InternalPartitionOwner::reconcile(const cluster::MetadataImage& image) {
   if (topic) {
     for (const auto& p : topic->partitions) {
       if (broker_.shard_of(*topic, p.partition) != shard_) continue;
+      // A partition whose log could not be opened is not served (clients are
+      // told NOT_COORDINATOR) until a later reconcile finds it open.
+      if (!find(p.partition)) continue;
       if (auto it = owned_.find(p.partition); it != owned_.end()) {
         still_owned.insert(*it);
         owned_.erase(it);

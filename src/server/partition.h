@@ -88,6 +88,11 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   // Retention (PartitionLog::enforce_retention) below the high watermark.
   void enforce_retention(int64_t now_ms) { log_->enforce_retention(now_ms, high_watermark()); }
+  // The cleaning due now (compacted topics), never past the last stable
+  // offset or the high watermark.
+  std::optional<storage::CleaningJob> plan_cleaning(int64_t now_ms) {
+    return log_->plan_cleaning(now_ms, std::min(high_watermark(), last_stable_offset()));
+  }
   // DeleteRecords (Kafka's deleteRecordsOnLeader): the log starts at `offset`
   // (-1: the high watermark) and the segments wholly below it are deleted.
   // OFFSET_OUT_OF_RANGE past the high watermark, POLICY_VIOLATION unless

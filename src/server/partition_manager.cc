@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "server/clock.h"
@@ -10,11 +12,20 @@
 namespace freshet::server {
 
 PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const cluster::BrokerConfig& config,
-                                   DataNotifier& notifier, storage::LogDirectories& log_dirs)
-    : shard_(shard), config_(config), notifier_(notifier), log_dirs_(log_dirs), flusher_(shards, shard),
+                                   DataNotifier& notifier, storage::LogDirectories& log_dirs, CleanerPool* cleaner,
+                                   std::function<void()> reconcile_again)
+    : shard_(shard),
+      config_(config),
+      notifier_(notifier),
+      log_dirs_(log_dirs),
+      cleaner_(cleaner),
+      reconcile_again_(std::move(reconcile_again)),
+      flusher_(shards, shard),
       chores_{{{"producer.id.expiration.check.interval.ms", &PartitionManager::expire_producers},
                {"log.retention.check.interval.ms", &PartitionManager::enforce_retention},
-               {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::write_checkpoints}}},
+               {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::write_checkpoints},
+               {"log.cleaner.backoff.ms", &PartitionManager::plan_cleanings},
+               {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::reopen_after_full_disk}}},
       chore_timer_(
           shards.context(shard), "log maintenance",
           [this]() -> std::optional<int64_t> {
@@ -50,8 +61,59 @@ void PartitionManager::enforce_retention(int64_t now_ms) {
   }
 }
 
+void PartitionManager::reopen_after_full_disk(int64_t) {
+  if (out_of_space_.empty()) return;
+  retrying_ = std::move(out_of_space_);
+  out_of_space_.clear();
+  reconcile_again_();
+  retrying_.clear();
+}
+
+void PartitionManager::plan_cleanings(int64_t now_ms) {
+  if (!cleaner_) return;
+  for (auto& [key, partition] : partitions_) start_cleaning(key, partition, now_ms);
+}
+
+void PartitionManager::start_cleaning(const Key& key, const std::shared_ptr<Partition>& partition, int64_t now_ms) {
+  if (cleaning_.contains(key) || uncleanable_.contains(key)) return;
+  std::optional<storage::CleaningJob> job;
+  try {
+    job = partition->plan_cleaning(now_ms);
+  } catch (const storage::StorageError& e) {
+    spdlog::error("planning the cleaning of {}-{} failed: {}", partition->topic(), partition->index(), e.what());
+  }
+  if (!job) return;
+  std::weak_ptr<Partition> weak = partition;
+  auto done = [this, key, weak](CleaningOutcome outcome) { finish_cleaning(key, weak, std::move(outcome)); };
+  if (cleaner_->submit(shard_, std::move(*job), std::move(done))) cleaning_.insert(key);
+}
+
+void PartitionManager::finish_cleaning(const Key& key, const std::weak_ptr<Partition>& weak, CleaningOutcome outcome) {
+  cleaning_.erase(key);
+  auto partition = weak.lock();
+  auto it = partitions_.find(key);
+  // Closed or deleted meanwhile: a closed log's output goes at its next open.
+  if (stopped_ || !partition || it == partitions_.end() || it->second != partition) return;
+  const std::string name = fmt::format("{}-{}", partition->topic(), partition->index());
+  if (!outcome.result) {
+    if (outcome.error.empty()) return;  // the pool stopped
+    spdlog::error("cleaning {} failed: {}; it is not cleaned again until the broker restarts", name, outcome.error);
+    uncleanable_.insert(key);
+    return;
+  }
+  try {
+    if (partition->log().install_cleaned(outcome.job, *outcome.result, now_ms()))
+      start_cleaning(key, partition, now_ms());  // more may be due (the map was full)
+  } catch (const storage::StorageError& e) {
+    spdlog::error("installing the cleaning of {} failed: {}; it is not cleaned again until the broker restarts", name,
+                  e.what());
+    uncleanable_.insert(key);
+  }
+}
+
 storage::PartitionCheckpoint PartitionManager::checkpoint_of(Partition& partition) const {
-  return {{partition.topic(), partition.index()}, partition.log().recovery_point(), partition.log().log_start_offset()};
+  const storage::PartitionLog& log = partition.log();
+  return {{partition.topic(), partition.index()}, log.recovery_point(), log.log_start_offset(), log.cleaner_offset()};
 }
 
 void PartitionManager::write_checkpoints(int64_t) {
@@ -92,6 +154,8 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
     it = partitions_.erase(it);
   }
   std::erase_if(unavailable_, [&](const Key& key) { return !image.topic(key.topic_id); });
+  std::erase_if(uncleanable_, [&](const Key& key) { return !image.topic(key.topic_id); });
+  std::erase_if(out_of_space_, [&](const Key& key) { return !image.topic(key.topic_id); });
   bool is_new = started_;
   if (!started_) {
     for (Chore& chore : chores_) schedule(chore, now_ms());
@@ -108,13 +172,17 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
         it->second->update(policy, log_config);
         continue;
       }
-      if (unavailable_.count(key)) continue;
+      if (unavailable_.count(key) || out_of_space_.count(key)) continue;
       std::unique_ptr<storage::PartitionLog> log;
       try {
         log = log_dirs_.open_partition({topic->name, p.partition}, log_config, topic->id, is_new);
       } catch (const storage::StorageError& e) {
-        spdlog::error("partition {}-{} is unavailable: {}", topic->name, p.partition, e.what());
-        unavailable_.insert(key);
+        const bool retried = e.out_of_space();
+        // Logged once, not at every retry.
+        spdlog::log(retrying_.contains(key) ? spdlog::level::debug : spdlog::level::err,
+                    "partition {}-{} is unavailable: {}{}", topic->name, p.partition, e.what(),
+                    retried ? " (tried again while the disk is full)" : "");
+        (retried ? out_of_space_ : unavailable_).insert(key);
         continue;
       }
       partitions_[key] = std::make_shared<Partition>(topic->name, p.partition, std::move(log), policy, notifier_, flusher_);
@@ -127,9 +195,7 @@ std::vector<storage::PartitionCheckpoint> PartitionManager::close_all() {
   for (auto& [key, partition] : partitions_) {
     try {
       partition->log().close();
-      checkpoints.push_back({{partition->topic(), partition->index()},
-                             partition->log().recovery_point(),
-                             partition->log().log_start_offset()});
+      checkpoints.push_back(checkpoint_of(*partition));
     } catch (const std::exception& e) {
       spdlog::error("closing {}-{} failed: {}", partition->topic(), partition->index(), e.what());
     }

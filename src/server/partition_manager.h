@@ -5,9 +5,16 @@
 // - producer.id.expiration.check.interval.ms: the partitions forget
 //   producers idle for producer.id.expiration.ms;
 // - log.retention.check.interval.ms: retention deletes old segments;
-// - log.flush.offset.checkpoint.interval.ms: this shard's recovery points
-//   and log start offsets go to the checkpoint files, so that a crash
-//   recovers only what came after.
+// - log.flush.offset.checkpoint.interval.ms: this shard's recovery points,
+//   log start offsets and cleaner offsets go to the checkpoint files, so
+//   that a crash recovers only what came after;
+// - log.flush.offset.checkpoint.interval.ms too: partitions that could not
+//   be opened for want of disk space are tried again (a full disk costs
+//   availability until space returns, not until a restart);
+// - log.cleaner.backoff.ms: compacted partitions due a cleaning have it run
+//   by the CleanerPool (at most one per partition at a time), and installed
+//   here when it is done; a partition whose cleaning failed is not cleaned
+//   again until restart (Kafka's uncleanable partitions).
 // Every method runs on the owning shard's thread.
 #pragma once
 
@@ -20,6 +27,7 @@
 
 #include "cluster/broker_config.h"
 #include "cluster/metadata_image.h"
+#include "server/cleaner_pool.h"
 #include "server/coordinator_timer.h"
 #include "server/data_notifier.h"
 #include "server/flusher.h"
@@ -32,14 +40,16 @@ class PartitionManager {
  public:
   using Owns = std::function<bool(const cluster::TopicInfo&, int32_t partition)>;
 
+  // `cleaner` is null when log.cleaner.enable is false; `reconcile_again`
+  // calls reconcile() with the current image (and whatever else follows it).
   PartitionManager(unsigned shard, net::ShardSet& shards, const cluster::BrokerConfig& config, DataNotifier& notifier,
-                   storage::LogDirectories& log_dirs);
+                   storage::LogDirectories& log_dirs, CleanerPool* cleaner, std::function<void()> reconcile_again);
 
   // Opens owned partitions new in `image` (creating or recovering their
   // logs), deletes those of removed topics, passes config changes on. The
   // first call (at start-up) opens existing partitions; a partition whose log
-  // cannot be opened (e.g. its log dir is offline) stays closed, logged, and
-  // is not retried.
+  // cannot be opened stays closed, logged, and is not retried (e.g. its log
+  // dir is offline) unless the disk was full.
   void reconcile(const cluster::MetadataImage& image, Owns owns);
   // Clean shutdown of every log on this shard; returns their final
   // recovery points and log start offsets for the checkpoint files.
@@ -49,8 +59,11 @@ class PartitionManager {
   // DeleteRecords on an owned partition: see Partition::delete_records;
   // the new log start offset is checkpointed before this returns.
   DeleteRecordsOutcome delete_records(Partition& partition, int64_t offset);
-  // Stops the chores (shutdown).
-  void stop() { chore_timer_.stop(); }
+  // Stops the chores (shutdown); cleanings finishing later are not installed.
+  void stop() {
+    chore_timer_.stop();
+    stopped_ = true;
+  }
 
  private:
   struct Key {
@@ -74,17 +87,29 @@ class PartitionManager {
   void expire_producers(int64_t now_ms);
   void enforce_retention(int64_t now_ms);
   void write_checkpoints(int64_t now_ms);
+  void plan_cleanings(int64_t now_ms);
+  void reopen_after_full_disk(int64_t now_ms);
+  // Submits the partition's cleaning if one is due and none is running.
+  void start_cleaning(const Key& key, const std::shared_ptr<Partition>& partition, int64_t now_ms);
+  void finish_cleaning(const Key& key, const std::weak_ptr<Partition>& partition, CleaningOutcome outcome);
   storage::PartitionCheckpoint checkpoint_of(Partition& partition) const;
 
   unsigned shard_;
   const cluster::BrokerConfig& config_;
   DataNotifier& notifier_;
   storage::LogDirectories& log_dirs_;
+  CleanerPool* cleaner_;
   Flusher flusher_;
   bool started_ = false;  // set after the first reconcile
   std::map<Key, std::shared_ptr<Partition>> partitions_;
   std::set<Key> unavailable_;  // could not be opened
-  std::array<Chore, 3> chores_;
+  std::set<Key> out_of_space_;  // could not be opened for want of space: retried
+  std::set<Key> retrying_;      // during a retry: those being tried again
+  std::function<void()> reconcile_again_;
+  std::set<Key> cleaning_;     // a cleaning is running
+  std::set<Key> uncleanable_;  // a cleaning failed
+  bool stopped_ = false;
+  std::array<Chore, 5> chores_;
   CoordinatorTimer chore_timer_;
 };
 

@@ -15,6 +15,9 @@ std::string effective(const cluster::TopicInfo& topic, const cluster::BrokerConf
 int64_t effective_int(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view name) {
   return cluster::parse_int64(effective(topic, broker, name)).value_or(0);
 }
+double effective_double(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view name) {
+  return cluster::parse_double(effective(topic, broker, name)).value_or(0);
+}
 // Whether the topic's cleanup.policy lists `policy` ("compact" or "delete").
 bool has_cleanup_policy(const cluster::TopicInfo& topic, const cluster::BrokerConfig& broker, std::string_view policy) {
   const std::vector<std::string> policies = cluster::split_list(effective(topic, broker, "cleanup.policy"));
@@ -51,6 +54,11 @@ storage::LogConfig resolve_log_config(const cluster::TopicInfo& topic, const clu
   config.retention_ms = effective_int(topic, broker, "retention.ms");
   config.retention_bytes = effective_int(topic, broker, "retention.bytes");
   config.file_delete_delay_ms = effective_int(topic, broker, "file.delete.delay.ms");
+  config.compact = has_cleanup_policy(topic, broker, "compact");
+  config.min_cleanable_dirty_ratio = effective_double(topic, broker, "min.cleanable.dirty.ratio");
+  config.min_compaction_lag_ms = effective_int(topic, broker, "min.compaction.lag.ms");
+  config.max_compaction_lag_ms = effective_int(topic, broker, "max.compaction.lag.ms");
+  config.delete_retention_ms = effective_int(topic, broker, "delete.retention.ms");
   config.producer_id_expiration_ms = broker.get_int("producer.id.expiration.ms");
   config.transaction_verification_enabled = broker.get_bool("transaction.partition.verification.enable");
   return config;

@@ -2,7 +2,7 @@
 lines as the Java driver (java/src/main/java/io/freshet/testclient/):
 
     python confluent_driver.py produce --bootstrap HOST:PORT --topic T [--count N]
-        [--throughput RECORDS_PER_S] [--partitions P] [--acks 0|1|all] [--idempotent]
+        [--throughput RECORDS_PER_S] [--partitions P] [--keys K] [--acks 0|1|all] [--idempotent]
         [--max-in-flight N] [--property key=value]...
     python confluent_driver.py transactional-produce --bootstrap HOST:PORT --transactional-id ID
         --topic T [--topic T2]... [--partitions P] [--transactions N] [--records M]
@@ -12,7 +12,7 @@ lines as the Java driver (java/src/main/java/io/freshet/testclient/):
         --input T --output T2 --transactional-id ID [--max-records-per-txn N]
         [--outcomes c|a...] [--retry-ms MS] [--property key=value]...
 
-`produce`: record i has the value "i" and no key, goes to partition i % P (or librdkafka's
+`produce`: record i has the value "i" and no key (with --keys K, the key "k<i % K>"), goes to partition i % P (or librdkafka's
 partitioner without --partitions); production stops after --count records or, without it, when
 standard input closes. One line per delivery report ({"type":"ack","seq","partition","offset"}
 or {"type":"error","seq","error"}), then {"type":"done","sent","acked","failed"} after flush.
@@ -46,6 +46,7 @@ def parse_args(argv):
     produce.add_argument("--count", type=int)
     produce.add_argument("--throughput", type=int)
     produce.add_argument("--partitions", type=int)
+    produce.add_argument("--keys", type=int)
     produce.add_argument("--acks")
     produce.add_argument("--idempotent", action="store_true")
     produce.add_argument("--max-in-flight")
@@ -104,6 +105,8 @@ def produce(args):
         if args.throughput:
             time.sleep(max(0.0, start + sent / args.throughput - time.monotonic()))
         extra = {"partition": sent % args.partitions} if args.partitions else {}
+        if args.keys:
+            extra["key"] = f"k{sent % args.keys}".encode()
         while True:
             try:
                 producer.produce(args.topic, value=str(sent).encode(), on_delivery=report(sent),

@@ -53,3 +53,27 @@ def audit(acks, records):
             misplaced.append((seq, where, stored[seq]))
     duplicated = {seq: len(places) for seq, places in stored.items() if len(places) > 1}
     return DeliveryAudit(sorted(missing), duplicated, misplaced, out_of_order, foreign)
+
+
+def audit_compacted(acks, records, keys, low_watermarks):
+    """The same for a compacted topic whose drivers ran with `--keys keys`: of each key, the
+    latest acknowledged record of each partition (at or above its low watermark) must be stored,
+    at its offset; older ones may be gone. Every record stored is at the offset its ack gave,
+    once, in order."""
+    latest = {}  # (partition, key) -> ack
+    for ack in acks:
+        if ack["offset"] < low_watermarks[ack["partition"]]:
+            continue
+        slot = (ack["partition"], ack["seq"] % keys)
+        if slot not in latest or latest[slot]["offset"] < ack["offset"]:
+            latest[slot] = ack
+    found = audit(list(latest.values()), records)
+    acked_at = {ack["seq"]: (ack["partition"], ack["offset"]) for ack in acks}
+    for r in records:
+        try:
+            seq = int(r.value)
+        except (TypeError, ValueError):
+            continue
+        if seq in acked_at and acked_at[seq] != (r.partition, r.offset):
+            found.misplaced.append((seq, acked_at[seq], [(r.partition, r.offset)]))
+    return found

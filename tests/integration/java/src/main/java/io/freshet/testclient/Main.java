@@ -10,7 +10,7 @@ import java.util.Arrays;
 public final class Main {
     private static final String USAGE = String.join("\n",
             "usage: java -jar freshet-java-client.jar COMMAND --bootstrap HOST:PORT [options]",
-            "  produce [--count N] [--throughput RECORDS_PER_S] [--partitions P]",
+            "  produce [--count N] [--throughput RECORDS_PER_S] [--partitions P] [--keys K]",
             "          [--acks 0|1|all] [--idempotent] [--max-in-flight N]",
             "  consume --group GROUP --count N [--isolation-level read_committed|read_uncommitted]",
             "          [--timeout-ms MS]",

@@ -12,8 +12,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * `produce`: sends records whose values are their sequence numbers "0", "1", ... (no key;
- * record i goes to partition i % --partitions, or where the client's partitioner puts it)
+ * `produce`: sends records whose values are their sequence numbers "0", "1", ... (no key, or
+ * with --keys K the key "k" + i % K; record i goes to partition i % --partitions, or where the
+ * client's partitioner puts it)
  * until --count records were sent or, without --count, until standard input closes; at most
  * --throughput records per second when given. Prints a JSON line per delivery report,
  * {"type":"ack","seq":i,"partition":p,"offset":o} or {"type":"error","seq":i,"error":"..."},
@@ -29,12 +30,14 @@ final class ProduceCommand implements Command {
     private final long count;  // 0: until standard input closes
     private final long throughputPerS;  // 0: as fast as the client takes records
     private final long partitions;  // 0: the client's partitioner chooses
+    private final long keys;  // 0: records without keys
 
     ProduceCommand(Options options) {
         topic = options.required("topic");
         count = options.positive("count", 0);
         throughputPerS = options.positive("throughput", 0);
         partitions = options.positive("partitions", 0);
+        keys = options.positive("keys", 0);
         Map<String, String> own = new HashMap<>();
         String acks = options.optional("acks", null);
         if (acks != null) own.put(ProducerConfig.ACKS_CONFIG, acks);
@@ -57,7 +60,7 @@ final class ProduceCommand implements Command {
                 pace(startNanos, sent);
                 long seq = sent;
                 Integer partition = partitions > 0 ? (int) (seq % partitions) : null;
-                ProducerRecord<String, String> record = new ProducerRecord<>(topic, partition, null, Long.toString(seq));
+                ProducerRecord<String, String> record = new ProducerRecord<>(topic, partition, keys > 0 ? "k" + seq % keys : null, Long.toString(seq));
                 producer.send(record, (metadata, error) -> {
                     if (error == null) {
                         acked.incrementAndGet();
