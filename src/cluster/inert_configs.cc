@@ -32,7 +32,10 @@ constexpr InertKey kInertKeys[] = {
     {"flush.messages", kFlush},
     {"flush.ms", kFlush},
     {"preallocate", "segments reserve their disk blocks ahead of their end anyway"},
-    {"message.downconversion.enable", "Freshet serves message format v2 only (Fetch v4+)"},
+    {"message.downconversion.enable", "Fetch v0-3 are always down-converted"},
+    {"message.format.version",
+     "it is ignored because the inter-broker protocol version is 3.0 or later (records are stored in "
+     "message format v2); this configuration is deprecated and removed in Apache Kafka 4.0"},
     {"unclean.leader.election.enable", kCluster},
     {"leader.replication.throttled.replicas", kCluster},
     {"follower.replication.throttled.replicas", kCluster},

@@ -26,6 +26,7 @@ const TopicConfigDef kTopicConfigs[] = {
     {{"max.compaction.lag.ms", T::Long, kLongMax, 1}, "log.cleaner.max.compaction.lag.ms"},
     {{"max.message.bytes", T::Int, "1048588", 0}, "message.max.bytes"},
     {{"message.downconversion.enable", T::Boolean, "true"}, "log.message.downconversion.enable"},
+    {{"message.format.version", T::String, "3.0-IV1"}, "log.message.format.version"},
     {{"message.timestamp.after.max.ms", T::Long, kLongMax, 0}, "log.message.timestamp.after.max.ms"},
     {{"message.timestamp.before.max.ms", T::Long, kLongMax, 0}, "log.message.timestamp.before.max.ms"},
     {{"message.timestamp.difference.max.ms", T::Long, kLongMax, 0}, "log.message.timestamp.difference.max.ms"},

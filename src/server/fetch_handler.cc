@@ -6,6 +6,7 @@
 
 #include "protocol/client_text.h"
 #include "protocol/errors.h"
+#include "protocol/legacy_messages.h"
 #include "server/broker.h"
 #include "server/clock.h"
 #include "server/fan_out.h"
@@ -31,6 +32,30 @@ struct FetchItem {
   ReadOutcome outcome;
   DataNotifier::Watch watch;  // the partition's data signal as of the read
 };
+
+// Fetch v0-3: the records in message format v0 (v0-1) or v1 (v2-3), as
+// Kafka 3.x down-converts them (zstd batches cannot be:
+// UNSUPPORTED_COMPRESSION_TYPE).
+void downconvert(ReadOutcome& outcome, int16_t fetch_version, int64_t fetch_offset) {
+  if (!outcome.records || outcome.records->bytes.empty()) return;
+  const int8_t magic = fetch_version <= 1 ? 0 : 1;
+  try {
+    auto converted = protocol::downconvert_batches(outcome.records->bytes, magic, fetch_offset,
+                                                   storage::kMaxUncompressedBatchBytes);
+    if (!converted) {
+      outcome.error = ErrorCode::UnsupportedCompressionType;
+      outcome.records.reset();
+      return;
+    }
+    auto owner = std::make_shared<const std::vector<uint8_t>>(std::move(*converted));
+    outcome.records = protocol::Records{*owner, owner, std::nullopt};
+  } catch (const protocol::DecodeError& e) {
+    spdlog::error("cannot down-convert stored batches at offset {} to message format v{}: {}", fetch_offset, magic,
+                  e.what());
+    outcome.error = ErrorCode::CorruptMessage;
+    outcome.records.reset();
+  }
+}
 
 SessionPartitionKey session_key(const FetchRequest::FetchTopic& topic, int32_t partition, bool by_id) {
   return by_id ? SessionPartitionKey{topic.topic_id, {}, partition} : SessionPartitionKey{{}, topic.topic, partition};
@@ -208,7 +233,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     Broker& broker = request_->broker;
     fan_out<FetchItem>(
         broker.shards(), by_shard_,
-        [&broker](unsigned shard, std::vector<FetchItem> items, auto reply) {
+        [&broker, version = request_->version()](unsigned shard, std::vector<FetchItem> items, auto reply) {
           for (auto& item : items) {
             auto partition = broker.partitions(shard).find(item.topic_id, item.partition);
             if (!partition) {
@@ -220,7 +245,12 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
               continue;
             }
             item.watch = {partition->data_signal(), partition->data_signal()->generation()};
-            item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes, item.isolation);
+            if (version >= 4) {
+              item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes, item.isolation);
+            } else {
+              item.outcome = partition->read(item.fetch_offset, item.max_bytes);
+              downconvert(item.outcome, version, item.fetch_offset);
+            }
           }
           reply(std::move(items));
         },

@@ -8,17 +8,17 @@ namespace {
 using protocol::ApiKey;
 
 // Entries advertise the generated codec's full version range (from Kafka 3.9's
-// schemas) from the lowest version that works end to end: Produce v0-2 and
-// Fetch v0-3 carry message formats 0/1 only, which the log does not convert
-// (Kafka 4.0 dropped them too, KIP-896).
+// schemas) from the lowest version that works end to end. Produce v0-2 and
+// Fetch v0-3 carry message formats v0/v1, converted as Kafka 3.x converts
+// them (Kafka 4.0 dropped those versions, KIP-896; old clients remain).
 struct HandlerEntry {
   ApiKey key;
   HandlerFn handle;
   int16_t min_version = 0;
 };
 constexpr HandlerEntry kHandlers[] = {
-    {ApiKey::Produce, handle_produce, 3},
-    {ApiKey::Fetch, handle_fetch, 4},
+    {ApiKey::Produce, handle_produce},
+    {ApiKey::Fetch, handle_fetch},
     {ApiKey::ListOffsets, handle_list_offsets},
     {ApiKey::DeleteRecords, handle_delete_records},
     {ApiKey::Metadata, handle_metadata},

@@ -4,6 +4,7 @@
 
 #include "protocol/batch_iterator.h"
 #include "protocol/batch_records.h"
+#include "protocol/legacy_messages.h"
 #include "protocol/record_batch.h"
 
 namespace freshet::server {
@@ -65,19 +66,34 @@ ValidatedBatches validate_produce_records(const std::optional<protocol::Records>
                                           const ProducePolicy& policy, std::string_view topic_partition,
                                           int64_t now_ms) {
   if (!records || records->bytes.empty()) return fail(ErrorCode::CorruptMessage, "Produce request has no records");
+  std::span<const uint8_t> record_set = records->bytes;
+  // Message formats v0/v1 (Produce v0-2 only) are stored as one v2 batch.
+  std::vector<uint8_t> upconverted;
+  if (produce_version < 3 && protocol::is_legacy_message_set(record_set)) {
+    try {
+      upconverted = protocol::upconvert_message_set(record_set, policy.max_uncompressed_batch_bytes());
+    } catch (const protocol::DecodeError& e) {
+      return fail(ErrorCode::CorruptMessage, fmt::format("{} in topic partition {}", e.what(), topic_partition));
+    }
+    record_set = upconverted;
+  }
   std::vector<std::span<const uint8_t>> batches;
   try {
-    batches = protocol::split_batches(records->bytes);
+    batches = protocol::split_batches(record_set);
   } catch (const protocol::BatchFormatError& e) {
     if (e.kind() == protocol::BatchFormatError::Kind::kUnsupportedMagic)
-      return fail(produce_version >= 3 ? ErrorCode::InvalidRecord : ErrorCode::UnsupportedForMessageFormat,
-                  fmt::format("{} (Freshet stores only message format v2; upgrade the client)", e.what()));
+      return fail(ErrorCode::InvalidRecord,
+                  fmt::format("Produce requests with version {} are only allowed to contain record batches with "
+                              "magic version 2 ({})",
+                              produce_version, e.what()));
     return fail(ErrorCode::CorruptMessage, e.what());
   }
   if (produce_version >= 3 && batches.size() != 1)
     return fail(ErrorCode::InvalidRecord,
                 fmt::format("Produce requests with version {} must have exactly one record batch per partition", produce_version));
   ValidatedBatches out;
+  // The conversion's buffer moves with its heap storage: `batches` stays valid.
+  if (!upconverted.empty()) out.rewritten.push_back(std::move(upconverted));
   for (auto batch : batches) {
     auto header = *protocol::parse_batch_header(batch);
     if (batch.size() > static_cast<size_t>(policy.max_message_bytes))

@@ -34,7 +34,9 @@ struct ValidatedBatches {
 };
 
 // `produce_version` is the request's: v3+ must carry exactly one magic-2
-// batch per partition, zstd needs v7+ (Kafka's ProduceRequest rules).
+// batch per partition, zstd needs v7+ (Kafka's ProduceRequest rules); v0-2
+// may carry message formats v0/v1, which are up-converted to one v2 batch
+// first (then checked like any other).
 // `topic_partition` ("name-index") ends messages as Kafka's do. The result
 // may view `records`' bytes, which must outlive it.
 ValidatedBatches validate_produce_records(const std::optional<protocol::Records>& records, int16_t produce_version,
