@@ -5,7 +5,6 @@ namespace freshet::cluster {
 namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
 constexpr const char* kCluster = "this node is a single-node cluster; clusters are not built yet";
-constexpr const char* kFlush = "Freshet fsyncs for acks=all (group commit) and at clean shutdown";
 
 struct InertKey {
   std::string_view name;
@@ -22,15 +21,12 @@ constexpr InertKey kInertKeys[] = {
     {"controller.quorum.bootstrap.servers", kCluster},
     {"replica.lag.time.max.ms", kCluster},
     {"replica.fetch.max.bytes", kCluster},
-    {"log.flush.scheduler.interval.ms", kFlush},
     {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
     // Topic keys.
     {"segment.jitter.ms", "segments roll at segment.ms exactly"},
     {"local.retention.bytes", "tiered storage is not supported"},
     {"local.retention.ms", "tiered storage is not supported"},
     {"remote.storage.enable", "tiered storage is not supported"},
-    {"flush.messages", kFlush},
-    {"flush.ms", kFlush},
     {"preallocate", "segments reserve their disk blocks ahead of their end anyway"},
     {"message.downconversion.enable", "Fetch v0-3 are always down-converted"},
     {"message.format.version",

@@ -5,6 +5,7 @@
 
 #include "cluster/internal_topics.h"
 #include "protocol/record_batch.h"
+#include "server/clock.h"
 #include "server/produce_validator.h"
 #include "storage/storage_error.h"
 
@@ -15,7 +16,8 @@ Partition::Partition(std::string topic, int32_t index, std::unique_ptr<storage::
     : topic_(std::move(topic)), index_(index), log_(std::move(log)), policy_(policy),
       notifier_(notifier),
       data_signal_(notifier.make_signal()),
-      flusher_(flusher) {}
+      flusher_(flusher),
+      last_flush_ms_(now_ms()) {}
 
 void Partition::update(ProducePolicy policy, const storage::LogConfig& log_config) {
   policy_ = policy;
@@ -89,7 +91,16 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
     return out;
   }
   notifier_.data_arrived(data_signal_);
+  if (out.last_offset >= out.base_offset && out.base_offset >= 0) {
+    records_since_flush_ += out.last_offset - out.base_offset + 1;
+    out.flush_due = records_since_flush_ >= policy_.flush_messages;
+  }
   return out;
+}
+
+void Partition::flush_if_stale(int64_t now_ms) {
+  if (log_->recovery_point() >= log_->log_end_offset() || now_ms - last_flush_ms_ < policy_.flush_ms) return;
+  await_durable(log_->log_end_offset() - 1, [](bool) {});
 }
 
 AppendOutcome Partition::append_end_txn_marker(int64_t producer_id, int16_t producer_epoch, int32_t coordinator_epoch,
@@ -142,6 +153,8 @@ void Partition::await_durable(int64_t offset, std::function<void(bool)> done) {
 void Partition::start_flush() {
   auto target = std::make_shared<storage::FlushTarget>(log_->flush_target());
   flush_in_flight_ = true;
+  records_since_flush_ = 0;
+  last_flush_ms_ = now_ms();
   std::weak_ptr<Partition> weak = weak_from_this();
   flusher_.flush(target->files, [weak, target](bool ok) {
     if (auto self = weak.lock()) self->flushed(*target, ok);

@@ -27,6 +27,9 @@ struct AppendOutcome {
   int64_t last_offset = -1;
   int64_t log_append_time_ms = -1;
   int64_t log_start_offset = -1;
+  // flush.messages was reached: the caller answers once the log is durable
+  // up to last_offset, whatever the acks.
+  bool flush_due = false;
 };
 
 struct ReadOutcome {
@@ -87,6 +90,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes, Isolation isolation);
 
   // Retention (PartitionLog::enforce_retention) below the high watermark.
+  // flush.ms: starts a flush when the log holds unflushed records and its
+  // last flush started flush.ms or more ago.
+  void flush_if_stale(int64_t now_ms);
   void enforce_retention(int64_t now_ms) { log_->enforce_retention(now_ms, high_watermark()); }
   // The cleaning due now (compacted topics), never past the last stable
   // offset or the high watermark.
@@ -129,6 +135,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
   Flusher& flusher_;
   std::deque<DurabilityWaiter> durability_waiters_;  // ascending offsets
   bool flush_in_flight_ = false;
+  int64_t records_since_flush_ = 0;  // appended since the last flush started
+  int64_t last_flush_ms_;            // when the last flush started (or the partition opened)
 };
 
 }  // namespace freshet::server

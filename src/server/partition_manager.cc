@@ -25,7 +25,8 @@ PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const 
                {"log.retention.check.interval.ms", &PartitionManager::enforce_retention},
                {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::write_checkpoints},
                {"log.cleaner.backoff.ms", &PartitionManager::plan_cleanings},
-               {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::reopen_after_full_disk}}},
+               {"log.flush.offset.checkpoint.interval.ms", &PartitionManager::reopen_after_full_disk},
+               {"log.flush.scheduler.interval.ms", &PartitionManager::flush_stale_partitions}}},
       chore_timer_(
           shards.context(shard), "log maintenance",
           [this]() -> std::optional<int64_t> {
@@ -44,7 +45,9 @@ PartitionManager::PartitionManager(unsigned shard, net::ShardSet& shards, const 
           }) {}
 
 void PartitionManager::schedule(Chore& chore, int64_t now_ms) const {
-  chore.next_ms = now_ms + std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+  // Intervals go up to Long.MAX_VALUE ("never"): the sum saturates.
+  const int64_t interval_ms = std::max<int64_t>(config_.get_int(chore.interval_key), 1);
+  chore.next_ms = interval_ms > INT64_MAX - now_ms ? INT64_MAX : now_ms + interval_ms;
 }
 
 void PartitionManager::expire_producers(int64_t now_ms) {
@@ -59,6 +62,10 @@ void PartitionManager::enforce_retention(int64_t now_ms) {
       spdlog::error("retention of {}-{} failed: {}", partition->topic(), partition->index(), e.what());
     }
   }
+}
+
+void PartitionManager::flush_stale_partitions(int64_t now_ms) {
+  for (auto& [key, partition] : partitions_) partition->flush_if_stale(now_ms);
 }
 
 void PartitionManager::reopen_after_full_disk(int64_t) {

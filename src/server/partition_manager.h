@@ -11,6 +11,8 @@
 // - log.flush.offset.checkpoint.interval.ms too: partitions that could not
 //   be opened for want of disk space are tried again (a full disk costs
 //   availability until space returns, not until a restart);
+// - log.flush.scheduler.interval.ms: partitions whose last flush is older
+//   than flush.ms are flushed;
 // - log.cleaner.backoff.ms: compacted partitions due a cleaning have it run
 //   by the CleanerPool (at most one per partition at a time), and installed
 //   here when it is done; a partition whose cleaning failed is not cleaned
@@ -89,6 +91,7 @@ class PartitionManager {
   void write_checkpoints(int64_t now_ms);
   void plan_cleanings(int64_t now_ms);
   void reopen_after_full_disk(int64_t now_ms);
+  void flush_stale_partitions(int64_t now_ms);
   // Submits the partition's cleaning if one is due and none is running.
   void start_cleaning(const Key& key, const std::shared_ptr<Partition>& partition, int64_t now_ms);
   void finish_cleaning(const Key& key, const std::weak_ptr<Partition>& partition, CleaningOutcome outcome);
@@ -109,7 +112,7 @@ class PartitionManager {
   std::set<Key> cleaning_;     // a cleaning is running
   std::set<Key> uncleanable_;  // a cleaning failed
   bool stopped_ = false;
-  std::array<Chore, 5> chores_;
+  std::array<Chore, 6> chores_;
   CoordinatorTimer chore_timer_;
 };
 

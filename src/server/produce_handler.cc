@@ -34,7 +34,8 @@ struct ProduceContext {
 };
 
 
-// Appends the shard's items; with acks=all answers once all are durable. The
+// Appends the shard's items; with acks=all (or when flush.messages is
+// reached) answers once they are durable. The
 // first batch of a transaction on a partition is appended only once its
 // transaction coordinator confirms the partition is in the producer's
 // ongoing transaction (KIP-890 part 1), under a guard that a marker or a
@@ -51,7 +52,7 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
                     ProduceItem& item, Partition& partition, const storage::AppendChecks& checks) {
     item.outcome = partition.append(item.records, version, now_ms(), checks);
     item.records.reset();
-    if (acks != -1 || item.outcome.error != ErrorCode::None) return;
+    if (item.outcome.error != ErrorCode::None || (acks != -1 && !item.outcome.flush_due)) return;
     ++*pending;
     partition.await_durable(item.outcome.last_offset, [&item, finish_one](bool ok) {
       if (!ok) {

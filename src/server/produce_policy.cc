@@ -41,6 +41,8 @@ ProducePolicy resolve_produce_policy(const cluster::TopicInfo& topic, const clus
   policy.timestamp_after_max_ms = std::min(difference, effective_int(topic, broker, "message.timestamp.after.max.ms"));
   policy.min_insync_replicas = static_cast<int32_t>(effective_int(topic, broker, "min.insync.replicas"));
   policy.compacted = has_cleanup_policy(topic, broker, "compact");
+  policy.flush_messages = effective_int(topic, broker, "flush.messages");
+  policy.flush_ms = effective_int(topic, broker, "flush.ms");
   return policy;
 }
 

@@ -22,6 +22,12 @@ struct ProducePolicy {
   int64_t timestamp_after_max_ms = INT64_MAX;   // how far in the future
   int32_t min_insync_replicas = 1;
   bool compacted = false;  // cleanup.policy contains compact: every record needs a key
+  // flush.messages / flush.ms: the log is fsynced once this many records
+  // were appended since the last flush (before the append that reaches it
+  // is answered, as Kafka flushes in its append path), or once the last
+  // flush is this old (checked every log.flush.scheduler.interval.ms).
+  int64_t flush_messages = INT64_MAX;
+  int64_t flush_ms = INT64_MAX;
 
   // What one batch's records may decompress to (validation streams them,
   // recompression holds them): far above any codec's ratio on real records.

@@ -210,3 +210,56 @@ def test_power_loss_during_acks_1_load_keeps_a_consistent_prefix(powered):
     print(f"acks=1: {len(load.acked['one'])} acknowledged, {lost_one} lost with the unsynced "
           f"tail; recovery said: {recovery}")
     assert not [line for line in recovery if "[error]" in line or "[critical]" in line], recovery
+
+
+def test_power_loss_with_flush_messages_1_keeps_every_acks_1_record(powered):
+    """flush.messages=1: each acks=1 append is fsynced before it is answered (as Kafka flushes
+    in its append path), so every acknowledged record survives the power loss."""
+    fs, broker = powered
+    topic = create_topic(broker, partitions=PARTITIONS, config={"flush.messages": "1"})
+    load = Load(broker, topic, {"one": ("1", 100)}).start()
+    load.wait_for_acks({"one": 3000})
+    lose_power(fs, broker)
+    load.stop_and_drain()
+    acked = dict(load.acked["one"])
+
+    restart_on_backing_dir(fs, broker)
+    stored = read_everything(broker, topic)
+    lost = [(v, pos) for v, pos in acked.items() if stored.get(pos) != v]
+    assert not lost, f"{len(lost)} of {len(acked)} acknowledged records lost, e.g. {lost[:5]}"
+
+
+def test_flush_ms_flushes_acks_1_records_in_the_background(powered):
+    """flush.ms: acks=1 records are fsynced once the last flush is flush.ms old (checked every
+    log.flush.scheduler.interval.ms); once the recovery-point checkpoint shows a partition
+    flushed, its records survive a power loss. Without flush.ms, acks=1 alone never flushes."""
+    fs, broker = powered
+    broker.settings.update({"log.flush.scheduler.interval.ms": 50, "log.flush.offset.checkpoint.interval.ms": 50})
+    broker.restart()
+    flushed = create_topic(broker, partitions=1, config={"flush.ms": "100"})
+    unflushed = create_topic(broker, partitions=1)
+    for topic in (flushed, unflushed):
+        p = producer(broker, acks="1", linger_ms=0)
+        for i in range(20):
+            p.produce(topic, value=f"{topic}-{i}".encode(), partition=0)
+        assert p.flush(10) == 0
+
+    def recovery_point(topic):
+        with open(f"{fs.mountpoint}/recovery-point-offset-checkpoint") as f:
+            for line in f.read().splitlines()[2:]:
+                name, partition, offset = line.split()
+                if name == topic and partition == "0":
+                    return int(offset)
+        return 0
+
+    wait_until(lambda: recovery_point(flushed) == 20, timeout_s=10, what="the flush.ms topic flushed")
+    assert recovery_point(unflushed) == 0, "acks=1 records were flushed without flush.ms"
+    lose_power(fs, broker)
+    restart_on_backing_dir(fs, broker)
+    c = consumer(broker, check_crcs=True)
+    try:
+        c.assign([TopicPartition(flushed, 0, 0)])
+        records = poll_records(c, 20, [0], timeout_s=30)
+    finally:
+        c.close()
+    assert [r.value for r in records] == [f"{flushed}-{i}".encode() for i in range(20)]

@@ -60,12 +60,12 @@ TEST(ConfigKeys, EveryDeclaredTopicKeyIsReadOrDeclaredInert) {
 
 TEST(ConfigKeys, InertSettingsAreReported) {
   auto config = BrokerConfig::load(
-      std::nullopt, {"num.io.threads=8", "log.retention.ms=1000", "log.flush.scheduler.interval.ms=5", "num.partitions=2"},
+      std::nullopt, {"num.io.threads=8", "log.retention.ms=1000", "num.network.threads=5", "num.partitions=2"},
       nullptr);
   auto notes = config.inert_settings();
   ASSERT_EQ(notes.size(), 2u);
-  EXPECT_EQ(notes[0].rfind("log.flush.scheduler.interval.ms=5 has no effect: ", 0), 0u) << notes[0];
-  EXPECT_EQ(notes[1].rfind("num.io.threads=8 has no effect: ", 0), 0u) << notes[1];
+  EXPECT_EQ(notes[0].rfind("num.io.threads=8 has no effect: ", 0), 0u) << notes[0];
+  EXPECT_EQ(notes[1].rfind("num.network.threads=5 has no effect: ", 0), 0u) << notes[1];
 }
 
 TEST(ConfigKeys, SettingsThisNodeCannotHonourAreRefused) {
