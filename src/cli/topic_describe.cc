@@ -1,8 +1,12 @@
-// freshet topic describe NAME [--format text|json]: summary, configs and partitions.
+// freshet topic describe NAME [--format text|json]: summary, configs and
+// partitions (leader, replicas, ISR, log start offset, high watermark, and
+// bytes on disk as DescribeLogDirs of the bootstrap broker reports them).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <vector>
 
 #include "cli/admin.h"
 #include "cli/client.h"
@@ -10,6 +14,7 @@
 #include "cli/json_writer.h"
 #include "cli/metadata.h"
 #include "cli/output_format.h"
+#include "cli/protocol_client.h"
 #include "cli/subcommands.h"
 #include "cli/table.h"
 
@@ -25,6 +30,7 @@ struct DescribeOptions {
 struct PartitionState {
   PartitionInfo metadata;
   Watermarks watermarks;
+  int64_t size_bytes = -1;  // -1: not reported
 
   // The partition's first error (metadata, then watermarks), or NO_ERROR.
   rd_kafka_resp_err_t error() const {
@@ -38,7 +44,25 @@ struct TopicDescription {
   std::vector<PartitionState> partitions;
 };
 
-TopicDescription gather(Client& client, const std::string& topic) {
+// Bytes of each partition's log, summed over the log dirs of the broker at
+// `brokers` (a partition lives in one log dir of a broker).
+std::map<int32_t, int64_t> partition_sizes(const std::string& brokers, const std::string& topic,
+                                           const std::vector<int32_t>& partitions) {
+  ProtocolConnection connection(brokers);
+  protocol::DescribeLogDirsRequest request;
+  request.topics = std::vector<protocol::DescribeLogDirsRequest::DescribableLogDirTopic>{{topic, partitions}};
+  auto response = connection.call<protocol::DescribeLogDirsResponse>(request);
+  std::map<int32_t, int64_t> sizes;
+  for (const auto& dir : response.results) {
+    for (const auto& t : dir.topics) {
+      if (t.name != topic) continue;
+      for (const auto& p : t.partitions) sizes[p.partition_index] += p.partition_size;
+    }
+  }
+  return sizes;
+}
+
+TopicDescription gather(Client& client, const std::string& brokers, const std::string& topic) {
   TopicDescription description;
   description.metadata = describe_topic(client, topic);
   description.configs = describe_topic_configs(client, topic);
@@ -53,6 +77,11 @@ TopicDescription gather(Client& client, const std::string& topic) {
     }
     description.partitions.push_back(PartitionState{partition, marks});
   }
+  std::vector<int32_t> ids;
+  for (const PartitionState& p : description.partitions) ids.push_back(p.metadata.id);
+  const auto sizes = partition_sizes(brokers, topic, ids);
+  for (PartitionState& p : description.partitions)
+    if (auto it = sizes.find(p.metadata.id); it != sizes.end()) p.size_bytes = it->second;
   return description;
 }
 
@@ -75,7 +104,7 @@ std::string render_text(const TopicDescription& d) {
   bool any_error = false;
   for (const PartitionState& p : d.partitions) any_error |= p.error() != RD_KAFKA_RESP_ERR_NO_ERROR;
   std::vector<std::string> headers{"PARTITION", "LEADER", "REPLICAS", "ISR", "LOG-START-OFFSET",
-                                   "HIGH-WATERMARK"};
+                                   "HIGH-WATERMARK", "SIZE-BYTES"};
   if (any_error) headers.push_back("ERROR");
   Table partitions(headers);
   for (const PartitionState& p : d.partitions) {
@@ -84,7 +113,8 @@ std::string render_text(const TopicDescription& d) {
         std::to_string(p.metadata.id), std::to_string(p.metadata.leader),
         format_id_list(p.metadata.replicas), format_id_list(p.metadata.isr),
         marks_known ? std::to_string(p.watermarks.log_start_offset) : "-",
-        marks_known ? std::to_string(p.watermarks.high_watermark) : "-"};
+        marks_known ? std::to_string(p.watermarks.high_watermark) : "-",
+        p.size_bytes >= 0 ? std::to_string(p.size_bytes) : "-"};
     if (any_error) {
       row.push_back(p.error() == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : kafka_error_name(p.error()));
     }
@@ -133,6 +163,7 @@ std::string render_json(const TopicDescription& d) {
     write_id_list(json, p.metadata.isr);
     json.key("log_start_offset").number(p.watermarks.log_start_offset)
         .key("high_watermark").number(p.watermarks.high_watermark)
+        .key("size_bytes").number(p.size_bytes)
         .key("error");
     if (p.error() == RD_KAFKA_RESP_ERR_NO_ERROR) {
       json.null();
@@ -148,7 +179,7 @@ std::string render_json(const TopicDescription& d) {
 
 void describe(const DescribeOptions& options) {
   AdminClient client(options.connection);
-  const TopicDescription description = gather(client, options.topic);
+  const TopicDescription description = gather(client, options.connection.brokers, options.topic);
   const std::string out = options.format == OutputFormat::kJson ? render_json(description)
                                                                 : render_text(description);
   std::fputs(out.c_str(), stdout);

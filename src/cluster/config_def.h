@@ -2,6 +2,8 @@
 // its type as DescribeConfigs reports it, its default and its validation.
 #pragma once
 
+#include <limits>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,9 +19,10 @@ struct ConfigDef {
   const char* name;
   ConfigType type;
   const char* default_value;
-  // Inclusive numeric bounds (numbers), ignored for other types.
-  double min = -1e300;
-  double max = 1e300;
+  // Inclusive numeric bounds (numbers), ignored for other types; the
+  // defaults admit every double (Double.MAX_VALUE is a default of Kafka's).
+  double min = std::numeric_limits<double>::lowest();
+  double max = std::numeric_limits<double>::max();
   // For strings/lists: allowed values separated by '|' (empty: any).
   const char* choices = "";
 };

@@ -76,6 +76,7 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
     spdlog::debug("produce to {}-{} rejected: {}", topic_, index_, out.message);
     return out;
   }
+  const size_t segments_before = log_->segment_count();
   try {
     for (auto batch : validated.batches) {
       auto result = log_->append_borrowed(batch, leader_epoch_, now_ms, checks);
@@ -95,6 +96,11 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
     records_since_flush_ += out.last_offset - out.base_offset + 1;
     out.flush_due = records_since_flush_ >= policy_.flush_messages;
   }
+  // A rolled segment is flushed in the background, as Kafka does: the
+  // recovery point, and so what a crash makes start-up re-read, stays
+  // within the active segment even for acks=1 traffic.
+  if (log_->segment_count() > segments_before && !out.flush_due && out.last_offset >= 0)
+    await_durable(out.last_offset, [](bool) {});
   return out;
 }
 

@@ -63,7 +63,7 @@ def test_topic_create_list_describe_delete(broker):
     for section in ("SUMMARY\n=======\n", "CONFIGS\n=======\n", "PARTITIONS\n==========\n"):
         assert section in text
     assert f"NAME        {a}\n" in text
-    assert "PARTITION  LEADER  REPLICAS  ISR  LOG-START-OFFSET  HIGH-WATERMARK\n" in text
+    assert "PARTITION  LEADER  REPLICAS  ISR  LOG-START-OFFSET  HIGH-WATERMARK  SIZE-BYTES\n" in text
     config_rows = {row[0]: row[1:] for row in table(text.split("CONFIGS")[1].split("PARTITIONS")[0])}
     assert config_rows["retention.ms"] == ["123456", "DYNAMIC_TOPIC_CONFIG"]
     assert config_rows["cleanup.policy"] == ["compact", "DYNAMIC_TOPIC_CONFIG"]
@@ -87,6 +87,9 @@ def test_topic_describe_json_has_configs_and_watermarks(broker):
     partitions = described["partitions"]
     assert [p["partition"] for p in partitions] == [0, 1]
     assert [(p["log_start_offset"], p["high_watermark"]) for p in partitions] == [(0, 0), (0, 5)]
+    # Bytes on disk as DescribeLogDirs reports them: the stored batches.
+    stored = os.path.getsize(os.path.join(broker.data_dir, f"{name}-1", f"{0:020d}.log"))
+    assert [p["size_bytes"] for p in partitions] == [0, stored] and stored > 0
     for p in partitions:
         assert p["leader"] >= 0 and p["replicas"] == [p["leader"]] and p["isr"] == [p["leader"]]
         assert p["error"] is None

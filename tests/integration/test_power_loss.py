@@ -229,6 +229,40 @@ def test_power_loss_with_flush_messages_1_keeps_every_acks_1_record(powered):
     assert not lost, f"{len(lost)} of {len(acked)} acknowledged records lost, e.g. {lost[:5]}"
 
 
+def recovery_point(fs, topic, partition=0):
+    """The partition's entry in the mount's recovery-point-offset-checkpoint (0 when none)."""
+    with open(f"{fs.mountpoint}/recovery-point-offset-checkpoint") as f:
+        for line in f.read().splitlines()[2:]:
+            name, p, offset = line.split()
+            if name == topic and int(p) == partition:
+                return int(offset)
+    return 0
+
+
+def test_rolled_segments_are_flushed_even_for_acks_1(powered):
+    """As in Kafka, a segment is fsynced when it rolls: with acks=1 alone, the recovery point
+    follows the rolls, and what lies below it survives a power loss."""
+    fs, broker = powered
+    broker.settings.update({"log.flush.offset.checkpoint.interval.ms": 50})
+    broker.restart()
+    topic = create_topic(broker, partitions=1, config={"segment.bytes": "4096"})
+    p = producer(broker, acks="1", linger_ms=0)
+    for i in range(200):
+        p.produce(topic, value=f"{i:04d}".encode().ljust(100, b"."), partition=0)
+        if i % 10 == 9:
+            assert p.flush(10) == 0  # batches of 10 records, about a kilobyte each
+    flushed_to = wait_until(lambda: recovery_point(fs, topic), timeout_s=10, what="a roll's flush checkpointed")
+    lose_power(fs, broker)
+    restart_on_backing_dir(fs, broker)
+    c = consumer(broker, check_crcs=True)
+    try:
+        c.assign([TopicPartition(topic, 0, 0)])
+        records = poll_records(c, flushed_to, [0], timeout_s=30)
+    finally:
+        c.close()
+    assert [r.value for r in records[:flushed_to]] == [f"{i:04d}".encode().ljust(100, b".") for i in range(flushed_to)]
+
+
 def test_flush_ms_flushes_acks_1_records_in_the_background(powered):
     """flush.ms: acks=1 records are fsynced once the last flush is flush.ms old (checked every
     log.flush.scheduler.interval.ms); once the recovery-point checkpoint shows a partition
@@ -244,16 +278,8 @@ def test_flush_ms_flushes_acks_1_records_in_the_background(powered):
             p.produce(topic, value=f"{topic}-{i}".encode(), partition=0)
         assert p.flush(10) == 0
 
-    def recovery_point(topic):
-        with open(f"{fs.mountpoint}/recovery-point-offset-checkpoint") as f:
-            for line in f.read().splitlines()[2:]:
-                name, partition, offset = line.split()
-                if name == topic and partition == "0":
-                    return int(offset)
-        return 0
-
-    wait_until(lambda: recovery_point(flushed) == 20, timeout_s=10, what="the flush.ms topic flushed")
-    assert recovery_point(unflushed) == 0, "acks=1 records were flushed without flush.ms"
+    wait_until(lambda: recovery_point(fs, flushed) == 20, timeout_s=10, what="the flush.ms topic flushed")
+    assert recovery_point(fs, unflushed) == 0, "acks=1 records were flushed without flush.ms"
     lose_power(fs, broker)
     restart_on_backing_dir(fs, broker)
     c = consumer(broker, check_crcs=True)

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "cluster/broker_config.h"
 #include "cluster/topic_config.h"
 
@@ -41,6 +43,18 @@ TEST(BrokerConfig, InvalidValuesAreRefusedWithTheKeyName) {
   }
   EXPECT_THROW(BrokerConfig::load(std::nullopt, {"novalue"}, nullptr), std::runtime_error);
   EXPECT_THROW(BrokerConfig::load(std::nullopt, {"listeners=nonsense"}, nullptr), std::runtime_error);
+}
+
+TEST(BrokerConfig, KafkasOwnDefaultsAreValidValues) {
+  // Double.MAX_VALUE, Kafka's default of log.cleaner.io.max.bytes.per.second, set explicitly.
+  auto config = BrokerConfig::load(std::nullopt, {"log.cleaner.io.max.bytes.per.second=1.7976931348623157E308"},
+                                   nullptr);
+  EXPECT_EQ(config.get_double("log.cleaner.io.max.bytes.per.second"), std::numeric_limits<double>::max());
+  for (const auto& key : BrokerConfig::known_keys()) {
+    if (!*key.default_value) continue;
+    EXPECT_NO_THROW(BrokerConfig::load(std::nullopt, {std::string(key.name) + "=" + key.default_value}, nullptr))
+        << key.name << "=" << key.default_value;
+  }
 }
 
 TEST(BrokerConfig, ParsesJavaPropertiesSubset) {
