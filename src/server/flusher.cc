@@ -25,14 +25,30 @@ void Flusher::flush(std::vector<std::shared_ptr<storage::FileHandle>> files, std
   wake_.notify_one();
 }
 
+void Flusher::run(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+void Flusher::drain() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && tasks_.empty() && !busy_; });
+}
+
 void Flusher::run() {
   for (;;) {
     std::vector<Job> round;
+    std::vector<std::function<void()>> tasks;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping with nothing left
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
+      if (queue_.empty() && tasks_.empty()) return;  // stopping with nothing left
       round.swap(queue_);
+      tasks.swap(tasks_);
+      busy_ = true;
     }
     std::set<storage::FileHandle*> synced;
     bool ok = true;
@@ -48,6 +64,18 @@ void Flusher::run() {
       }
     }
     for (auto& job : round) shards_.post(shard_, [done = std::move(job.done), ok] { done(ok); });
+    for (auto& task : tasks) {
+      try {
+        task();
+      } catch (const std::exception& e) {
+        spdlog::error("background file work failed: {}", e.what());
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      busy_ = false;
+    }
+    idle_.notify_all();
   }
 }
 

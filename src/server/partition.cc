@@ -104,6 +104,12 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
   return out;
 }
 
+void Partition::enforce_retention(int64_t now_ms) {
+  auto outcome = log_->enforce_retention(now_ms, high_watermark());
+  if (!outcome.files_due.empty())
+    flusher_.run([files = std::move(outcome.files_due)] { storage::remove_retired_files(files); });
+}
+
 void Partition::flush_if_stale(int64_t now_ms) {
   if (log_->recovery_point() >= log_->log_end_offset() || now_ms - last_flush_ms_ < policy_.flush_ms) return;
   await_durable(log_->log_end_offset() - 1, [](bool) {});

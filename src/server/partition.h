@@ -93,7 +93,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // flush.ms: starts a flush when the log holds unflushed records and its
   // last flush started flush.ms or more ago.
   void flush_if_stale(int64_t now_ms);
-  void enforce_retention(int64_t now_ms) { log_->enforce_retention(now_ms, high_watermark()); }
+  // A retention pass; the files it retired earlier and now may remove are
+  // removed on the flusher's thread, off the reactor.
+  void enforce_retention(int64_t now_ms);
   // The cleaning due now (compacted topics), never past the last stable
   // offset or the high watermark.
   std::optional<storage::CleaningJob> plan_cleaning(int64_t now_ms) {

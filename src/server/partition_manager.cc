@@ -127,11 +127,14 @@ void PartitionManager::write_checkpoints(int64_t) {
   std::vector<storage::PartitionCheckpoint> checkpoints;
   checkpoints.reserve(partitions_.size());
   for (auto& [key, partition] : partitions_) checkpoints.push_back(checkpoint_of(*partition));
-  try {
-    log_dirs_.write_checkpoints(checkpoints);
-  } catch (const storage::StorageError& e) {
-    spdlog::error("writing the checkpoints of shard {} failed: {}", shard_, e.what());
-  }
+  // Written (and fsynced) off the reactor.
+  flusher_.run([&log_dirs = log_dirs_, shard = shard_, checkpoints = std::move(checkpoints)] {
+    try {
+      log_dirs.write_checkpoints(checkpoints);
+    } catch (const storage::StorageError& e) {
+      spdlog::error("writing the checkpoints of shard {} failed: {}", shard, e.what());
+    }
+  });
 }
 
 DeleteRecordsOutcome PartitionManager::delete_records(Partition& partition, int64_t offset) {
@@ -198,6 +201,7 @@ void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns)
 }
 
 std::vector<storage::PartitionCheckpoint> PartitionManager::close_all() {
+  flusher_.drain();  // no periodic checkpoint may land after the final ones
   std::vector<storage::PartitionCheckpoint> checkpoints;
   for (auto& [key, partition] : partitions_) {
     try {

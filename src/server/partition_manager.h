@@ -6,8 +6,9 @@
 //   producers idle for producer.id.expiration.ms;
 // - log.retention.check.interval.ms: retention deletes old segments;
 // - log.flush.offset.checkpoint.interval.ms: this shard's recovery points,
-//   log start offsets and cleaner offsets go to the checkpoint files, so
-//   that a crash recovers only what came after;
+//   log start offsets and cleaner offsets go to the checkpoint files (written
+//   on the shard's Flusher thread, like the removal of deleted segments'
+//   files), so that a crash recovers only what came after;
 // - log.flush.offset.checkpoint.interval.ms too: partitions that could not
 //   be opened for want of disk space are tried again (a full disk costs
 //   availability until space returns, not until a restart);

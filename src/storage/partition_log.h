@@ -77,7 +77,15 @@ struct ReadResult {
 struct RetentionOutcome {
   size_t segments = 0;
   uint64_t bytes = 0;
+  // Files of segments deleted earlier whose file.delete.delay.ms has
+  // passed: the caller removes them (remove_retired_files), off its
+  // reactor, since unlinking a large file can take a while.
+  std::vector<std::filesystem::path> files_due;
 };
+
+// Removes retired segment files (RetentionOutcome::files_due); a file that
+// cannot be removed is logged and left for the next open. Blocking.
+void remove_retired_files(std::span<const std::filesystem::path> paths);
 
 // A record located by timestamp (ListOffsets).
 struct TimestampOffset {
@@ -232,8 +240,8 @@ class PartitionLog {
   // newer than retention.ms or can go with the log still holding at least
   // retention.bytes. Deleting every segment first rolls an empty one at the
   // log end. The log start moves to the first segment left. The files are
-  // renamed at once and removed file.delete.delay.ms later (by a later pass,
-  // or at the next open). First rolls a non-empty active segment older than
+  // renamed at once; a later pass hands them back for removal once
+  // file.delete.delay.ms has passed (files_due), the next open removes any left. First rolls a non-empty active segment older than
   // segment.ms, so that a quiet partition's records leave it too.
   RetentionOutcome enforce_retention(int64_t now_ms, int64_t high_watermark);
   // DeleteRecords: the log starts at `offset` (at most the high watermark;
@@ -344,8 +352,8 @@ class PartitionLog {
   void retire_files_of(size_t first, size_t count, int64_t now_ms);
   // The log start moved up: the leader epoch cache follows it.
   void start_offset_raised();
-  // Removes the retired files whose delay has passed.
-  void delete_retired_files(int64_t now_ms);
+  // Takes the retired files whose delay has passed out of retired_files_.
+  std::vector<std::filesystem::path> take_due_retired_files(int64_t now_ms);
   // Index of the segment whose range holds `offset` (the last with base <= offset; 0 if none).
   size_t segment_index_for(int64_t offset) const;
   // The first record of `batch` with timestamp >= timestamp_ms and offset >= the log start.

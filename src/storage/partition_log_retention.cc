@@ -13,7 +13,8 @@ namespace freshet::storage {
 
 RetentionOutcome PartitionLog::enforce_retention(int64_t now_ms, int64_t high_watermark) {
   assert(!closed_);
-  delete_retired_files(now_ms);
+  RetentionOutcome outcome;
+  outcome.files_due = take_due_retired_files(now_ms);
   if (active().idle_past_segment_ms(config_, now_ms)) roll(now_ms);
 
   // One pass over the oldest segments doing what Kafka's three passes do
@@ -46,9 +47,9 @@ RetentionOutcome PartitionLog::enforce_retention(int64_t now_ms, int64_t high_wa
     }
     excess_bytes -= size;
   }
-  if (doomed == 0) return {};
+  if (doomed == 0) return outcome;
 
-  RetentionOutcome outcome{doomed, 0};
+  outcome.segments = doomed;
   for (size_t i = 0; i < doomed; ++i) outcome.bytes += segments_[i]->size_bytes();
   const int64_t first_offset = segments_.front()->base_offset();
   if (doomed == segments_.size()) roll(now_ms);  // a log always has a segment
@@ -99,17 +100,22 @@ void PartitionLog::start_offset_raised() {
   if (epochs_.truncate_from_start(log_start_offset_)) persist_epochs();
 }
 
-void PartitionLog::delete_retired_files(int64_t now_ms) {
+std::vector<std::filesystem::path> PartitionLog::take_due_retired_files(int64_t now_ms) {
   auto due_end = std::find_if(retired_files_.begin(), retired_files_.end(),
                               [now_ms](const RetiredFiles& r) { return r.due_ms > now_ms; });
-  for (auto it = retired_files_.begin(); it != due_end; ++it) {
-    for (const auto& path : it->paths) {
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-      if (ec) spdlog::warn("cannot remove {}: {}", path.string(), ec.message());
-    }
-  }
+  std::vector<std::filesystem::path> due;
+  for (auto it = retired_files_.begin(); it != due_end; ++it)
+    due.insert(due.end(), std::make_move_iterator(it->paths.begin()), std::make_move_iterator(it->paths.end()));
   retired_files_.erase(retired_files_.begin(), due_end);
+  return due;
+}
+
+void remove_retired_files(std::span<const std::filesystem::path> paths) {
+  for (const auto& path : paths) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    if (ec) spdlog::warn("cannot remove {}: {}", path.string(), ec.message());
+  }
 }
 
 }  // namespace freshet::storage
