@@ -111,6 +111,24 @@ class DriverProcess:
                       f"line:\n{self.stderr_tail()}")
         return done[-1]
 
+    def produce_through_kill9_cycles(self, broker, cycles, acks_per_cycle, timeout_s, after_restart=None):
+        """For a producer running without --count: `cycles` times, once it got `acks_per_cycle`
+        more acks, kills the broker with SIGKILL and starts it again (then calls
+        after_restart()); waits for as many acks more after the last restart, then finishes
+        and returns the "done" event."""
+        def wait_for_acks(what):
+            target = self.count("ack") + acks_per_cycle
+            self.wait_for(lambda: self.count("ack") >= target, timeout_s, what=f"{acks_per_cycle} more acks {what}")
+
+        for cycle in range(1, cycles + 1):
+            wait_for_acks(f"before kill -9 #{cycle}")
+            broker.kill()
+            broker.start()
+            if after_restart:
+                after_restart()
+        wait_for_acks("after the last restart")
+        return self.finish(timeout_s=timeout_s)
+
     def kill(self):
         """Teardown: SIGKILL by pid if still running."""
         if self.proc.poll() is None:

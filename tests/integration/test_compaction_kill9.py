@@ -37,17 +37,7 @@ def test_compaction_through_kill9_cycles_keeps_every_latest_acknowledged_record(
                                     THROUGHPUT_PER_S, "--idempotent", "--acks", "all", "--max-in-flight", "5",
                                     *CLIENT_SETTINGS[client])
 
-    def wait_for_acks(what):
-        target = producer.count("ack") + ACKS_PER_CYCLE
-        producer.wait_for(lambda: producer.count("ack") >= target, CYCLE_TIMEOUT_S,
-                          what=f"{ACKS_PER_CYCLE} more acks {what}")
-
-    for cycle in range(1, KILL_CYCLES + 1):
-        wait_for_acks(f"before kill -9 #{cycle}")
-        broker.kill()
-        broker.start()
-    wait_for_acks("after the last restart")
-    done = producer.finish(timeout_s=CYCLE_TIMEOUT_S)
+    done = producer.produce_through_kill9_cycles(broker, KILL_CYCLES, ACKS_PER_CYCLE, CYCLE_TIMEOUT_S)
     assert not producer.of_type("error"), producer.of_type("error")[:3]
     assert done["acked"] == done["sent"], done
 

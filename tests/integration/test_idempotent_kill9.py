@@ -41,17 +41,7 @@ def test_idempotent_producer_through_kill9_cycles(broker, client_drivers, client
                                     "--throughput", THROUGHPUT_PER_S, *IDEMPOTENT,
                                     *CLIENT_SETTINGS[client])
 
-    def wait_for_acks(what):
-        target = producer.count("ack") + ACKS_PER_CYCLE
-        producer.wait_for(lambda: producer.count("ack") >= target, CYCLE_TIMEOUT_S,
-                          what=f"{ACKS_PER_CYCLE} more acks {what}")
-
-    for cycle in range(1, KILL_CYCLES + 1):
-        wait_for_acks(f"before kill -9 #{cycle}")
-        broker.kill()
-        broker.start()
-    wait_for_acks("after the last restart")
-    done = producer.finish(timeout_s=CYCLE_TIMEOUT_S)
+    done = producer.produce_through_kill9_cycles(broker, KILL_CYCLES, ACKS_PER_CYCLE, CYCLE_TIMEOUT_S)
 
     errors = producer.of_type("error")
     assert not errors, f"{len(errors)} records failed, first: {errors[:3]}"

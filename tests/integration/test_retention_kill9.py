@@ -39,19 +39,9 @@ def test_retention_deletes_through_kill9_cycles_without_losing_retained_records(
                                     "--partitions", 1, "--throughput", THROUGHPUT_PER_S, "--idempotent",
                                     "--acks", "all", "--max-in-flight", "5", *CLIENT_SETTINGS[client])
 
-    def wait_for_acks(what):
-        target = producer.count("ack") + ACKS_PER_CYCLE
-        producer.wait_for(lambda: producer.count("ack") >= target, CYCLE_TIMEOUT_S,
-                          what=f"{ACKS_PER_CYCLE} more acks {what}")
-
     log_starts = []
-    for cycle in range(1, KILL_CYCLES + 1):
-        wait_for_acks(f"before kill -9 #{cycle}")
-        broker.kill()
-        broker.start()
-        log_starts.append(watermarks(broker, topic, 0)[0])
-    wait_for_acks("after the last restart")
-    done = producer.finish(timeout_s=CYCLE_TIMEOUT_S)
+    done = producer.produce_through_kill9_cycles(broker, KILL_CYCLES, ACKS_PER_CYCLE, CYCLE_TIMEOUT_S,
+                                                 lambda: log_starts.append(watermarks(broker, topic, 0)[0]))
     assert not producer.of_type("error"), producer.of_type("error")[:3]
     assert done["acked"] == done["sent"], done
 

@@ -58,9 +58,8 @@ std::vector<uint8_t> keyed_batch(const std::vector<KeyValue>& records, protocol:
   return builder.build();
 }
 
-class CleanerTest : public ::testing::Test {
+class CleanerTest : public st::PartitionDirTest {
  protected:
-  std::filesystem::path dir() const { return tmp_.path() / "profiles-0"; }
   // Every batch in a segment of its own (segment.bytes = 1), unless a test
   // raises it; cleanings merge them back up to segment.bytes.
   static LogConfig compacted() {
@@ -72,9 +71,6 @@ class CleanerTest : public ::testing::Test {
     config.delete_retention_ms = kDeleteRetentionMs;
     config.transaction_verification_enabled = false;
     return config;
-  }
-  std::unique_ptr<PartitionLog> open(const LogConfig& config, StartupState state = {}) {
-    return PartitionLog::open(dir(), config, kTopicId, state);
   }
   static void produce(PartitionLog& log, const std::vector<KeyValue>& records, protocol::RecordBatchOptions options = {}) {
     auto batch = keyed_batch(records, options);
@@ -117,14 +113,6 @@ class CleanerTest : public ::testing::Test {
     auto read = log.read(log.log_start_offset(), INT32_MAX, true, kNoLimit);
     return st::headers_of(read.records.bytes);
   }
-  size_t files_ending_with(std::string_view suffix) const {
-    size_t count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir()))
-      if (entry.path().filename().string().ends_with(suffix)) ++count;
-    return count;
-  }
-
-  st::TempDir tmp_;
   std::atomic<bool> stop_{false};
   CleaningResult last_result_;
 };

@@ -18,9 +18,8 @@ using st::kTopicId;
 
 constexpr int64_t kDay = 24 * 3600 * 1000;
 
-class RetentionTest : public ::testing::Test {
+class RetentionTest : public st::PartitionDirTest {
  protected:
-  std::filesystem::path dir() const { return tmp_.path() / "events-0"; }
   // Every batch goes to a segment of its own (segment.bytes = 1).
   static LogConfig one_batch_segments() {
     LogConfig config;
@@ -29,9 +28,6 @@ class RetentionTest : public ::testing::Test {
     config.file_delete_delay_ms = 60000;
     return config;
   }
-  std::unique_ptr<PartitionLog> open(const LogConfig& config, StartupState state = {}) {
-    return PartitionLog::open(dir(), config, kTopicId, state);
-  }
   // Appends one 2-record batch per timestamp, at leader epoch `epoch`.
   static void append_at(PartitionLog& log, std::initializer_list<int64_t> timestamps_ms, int32_t epoch = 0) {
     for (int64_t ts : timestamps_ms) {
@@ -39,13 +35,6 @@ class RetentionTest : public ::testing::Test {
       ASSERT_EQ(log.append(batch, epoch, ts).status, AppendStatus::kAppended);
     }
   }
-  size_t files_ending_with(std::string_view suffix) const {
-    size_t count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir()))
-      if (entry.path().filename().string().ends_with(suffix)) ++count;
-    return count;
-  }
-  st::TempDir tmp_;
 };
 
 TEST_F(RetentionTest, RetentionMsDeletesTheSegmentsWhoseNewestRecordIsTooOld) {

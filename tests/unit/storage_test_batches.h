@@ -1,6 +1,7 @@
 // Helpers for the storage tests: temporary directories and record batches.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -117,5 +118,23 @@ inline void append_to_file(const std::filesystem::path& path, std::span<const ui
   std::ofstream out(path, std::ios::binary | std::ios::app);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
+
+// A fixture for tests of one PartitionLog in a temporary partition directory.
+class PartitionDirTest : public ::testing::Test {
+ protected:
+  std::filesystem::path dir() const { return tmp_.path() / "topic-0"; }
+  std::unique_ptr<PartitionLog> open(const LogConfig& config, StartupState state = {}) const {
+    return PartitionLog::open(dir(), config, kTopicId, state);
+  }
+  // How many files in the partition directory have names ending in `suffix`.
+  size_t files_ending_with(std::string_view suffix) const {
+    size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir()))
+      if (entry.path().filename().string().ends_with(suffix)) ++count;
+    return count;
+  }
+
+  TempDir tmp_;
+};
 
 }  // namespace freshet::storage::testing
