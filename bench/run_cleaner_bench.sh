@@ -39,9 +39,8 @@
 # over the cleaner's passes on the topic, and the log's size on disk before
 # (the plain topic, the same records never cleaned) and after cleaning.
 # Both brokers keep their defaults for the cleaner but for the backoff (one
-# thread, 128 MiB of offset map, log.cleaner.io.max.bytes.per.second unlimited:
-# Freshet refuses that default's own text, 1.7976931348623157E308, as a --set
-# value, so it is left unset on both); the summary prints what each reports
+# thread, 128 MiB of offset map, log.cleaner.io.max.bytes.per.second unlimited,
+# left unset on both); the summary prints what each reports
 # (DescribeConfigs). Overrides: DATA_MB (1024), KEYS
 # (100000), RECORD_BYTES (1024), SEGMENT_BYTES (134217728), WARMUP_MB (DATA_MB
 # / 4), CLEAN_TIMEOUT_S (600), CLEANER_BACKOFF_MS (1000), SMP (2), KAFKA=0 (Freshet only),

@@ -92,6 +92,11 @@ class Load:
         with self.lock:
             return len(self.acked[name])
 
+    def unacknowledged(self):
+        """Records produced whose delivery is not yet reported (queued or in flight)."""
+        with self.lock:
+            return sum(self.sent.values()) - sum(len(a) for a in self.acked.values()) - sum(self.failed.values())
+
     def wait_for_acks(self, counts):
         """Waits (bounded) until each producer named in `counts` has that many acks."""
         wait_until(lambda: all(self.acked_count(n) >= c for n, c in counts.items()),
@@ -166,7 +171,10 @@ def test_power_loss_during_acks_all_load_loses_no_acknowledged_record(powered):
     late_topic = create_topic(broker, name=unique_topic("late"), partitions=2)
     load.wait_for_acks({"all-a": load.acked_count("all-a") + 3000,
                         "all-b": load.acked_count("all-b") + 3000})
-    lose_power(fs, broker)  # with thousands of records queued and in flight
+    # The producing thread runs ahead of the acks almost always; make sure it does now.
+    wait_until(lambda: load.unacknowledged() >= 100, timeout_s=LOAD_TIMEOUT_S, interval_s=0.001,
+               what="records queued or in flight")
+    lose_power(fs, broker)  # with records queued and in flight
     load.stop_and_drain()
     acked = {**load.acked["all-a"], **load.acked["all-b"]}
     assert sum(load.failed.values()) > 0, "the power loss did not interrupt the load"

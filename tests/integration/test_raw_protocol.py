@@ -116,8 +116,8 @@ def test_api_versions_of_unknown_version_gets_kip511_fallback(broker):
 # Kafka 3.9's ranges, but for Kafka 4.0's transaction version 2 requests (Produce v12,
 # EndTxn v5, TxnOffsetCommit v5).
 KAFKA_RANGES = {
-    0: (3, 12),   # Produce
-    1: (4, 17),   # Fetch
+    0: (0, 12),   # Produce: from v0 as Kafka 3.x (message formats v0/v1 up-converted; 4.0 starts at 3)
+    1: (0, 17),   # Fetch: from v0 as Kafka 3.x (down-converted; 4.0 starts at 4)
     2: (0, 9),    # ListOffsets
     3: (0, 12),   # Metadata
     18: (0, 4),   # ApiVersions
