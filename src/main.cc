@@ -6,10 +6,13 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include "cli/commands.h"
+#include "protocol/wire.h"
 #include "server/broker.h"
+#include "server/storage_tool.h"
 
 namespace {
 
@@ -55,6 +58,38 @@ int run_server(const ServerOptions& options) {
   return 0;
 }
 
+struct FormatOptions {
+  std::optional<std::string> config_path;
+  std::vector<std::string> overrides;
+  std::string cluster_id;
+  bool ignore_formatted = false;
+};
+
+// `freshet storage random-uuid|format`, as kafka-storage.sh.
+void add_storage_commands(CLI::App& app, FormatOptions& options) {
+  auto* storage = app.add_subcommand("storage", "Prepare a node's log dirs for a cluster (kafka-storage.sh)");
+  storage->require_subcommand(1);
+  storage->add_subcommand("random-uuid", "Print a new cluster id")->callback([] {
+    std::puts(freshet::protocol::Uuid::random().to_base64().c_str());
+  });
+  auto* format = storage->add_subcommand("format", "Write meta.properties for a cluster into every log dir");
+  format->add_option("-t,--cluster-id", options.cluster_id, "The cluster's id (freshet storage random-uuid)")
+      ->required();
+  format->add_option("-c,--config", options.config_path, "The node's server.properties");
+  format->add_option("--set", options.overrides, "Override a config key: --set key=value (repeatable)");
+  format->add_flag("-g,--ignore-formatted", options.ignore_formatted, "Skip dirs already formatted");
+  format->callback([&options] {
+    try {
+      auto config = freshet::cluster::BrokerConfig::load(options.config_path, options.overrides, nullptr);
+      for (const auto& line : freshet::server::format_storage(config, options.cluster_id, options.ignore_formatted))
+        std::puts(line.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      throw CLI::RuntimeError(1);
+    }
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +111,8 @@ int main(int argc, char** argv) {
     }
   });
 
+  FormatOptions format_options;
+  add_storage_commands(app, format_options);
   freshet::cli::add_client_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -285,3 +285,35 @@ def test_partitions_of_an_offline_dir_are_not_recreated_elsewhere(broker_factory
     broker.start()
     assert partition_dirs(dirs, topic) == placed
     assert len(consume_all(broker, topic, 6)) == 24
+
+
+def storage_tool(*args):
+    """`freshet storage ...` (kafka-storage.sh's counterpart)."""
+    import subprocess
+
+    from freshet_broker import freshet_bin
+    return subprocess.run([freshet_bin(), "storage", *args], capture_output=True, text=True, timeout=30)
+
+
+def test_storage_format_prepares_the_dirs_that_the_broker_then_serves(broker_factory, tmp_path):
+    cluster = storage_tool("random-uuid").stdout.strip()
+    assert len(cluster) == 22 and all(c.isalnum() or c in "-_" for c in cluster), cluster
+    dirs = log_dirs(tmp_path, 2)
+    formatted = storage_tool("format", "--cluster-id", cluster, "--set", f"log.dirs={','.join(dirs)}")
+    assert formatted.returncode == 0, formatted.stderr
+    assert formatted.stdout.count("Formatting") == 2
+    props = [read_properties(os.path.join(d, "meta.properties")) for d in dirs]
+    assert [(p["version"], p["cluster.id"], p["node.id"]) for p in props] == [("1", cluster, "1")] * 2
+    assert props[0]["directory.id"] != props[1]["directory.id"]
+
+    # As kafka-storage.sh: formatting again is refused unless told to skip formatted dirs.
+    again = storage_tool("format", "-t", cluster, "--set", f"log.dirs={','.join(dirs)}")
+    assert again.returncode == 1 and "is already formatted. Use --ignore-formatted" in again.stderr
+    assert storage_tool("format", "-t", cluster, "-g", "--set", f"log.dirs={','.join(dirs)}").returncode == 1
+    bad = storage_tool("format", "-t", "not-a-uuid", "--set", f"log.dirs={tmp_path / 'other'}")
+    assert bad.returncode == 1 and "does not appear to be a valid UUID" in bad.stderr
+
+    broker = start(broker_factory, dirs)
+    assert f"cluster {cluster}," in broker.log_text()
+    create_topic(broker)
+    assert [read_properties(os.path.join(d, "meta.properties")) for d in dirs] == props
