@@ -65,7 +65,7 @@ sanitize_flags="-O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined -fn
 sanitize_flags+=" -DASIO_DISABLE_STD_ALIGNED_ALLOC"
 build_sanitized() {
   cmake -S "$repo" -B "$sanitize_build" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DFRESHET_BUILD_TESTS=ON \
-    -DFRESHET_FUZZ_RUNS=5000 -DCMAKE_CXX_FLAGS="$sanitize_flags" >/dev/null &&
+    -DFRESHET_FUZZ_RUNS=5000 -DFRESHET_SIM_SEEDS=2000 -DCMAKE_CXX_FLAGS="$sanitize_flags" >/dev/null &&
     ninja -C "$sanitize_build" -j"$(nproc)"
 }
 sanitized_tests() {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <variant>
+#include <vector>
 
 namespace freshet::raft {
 
@@ -56,16 +58,38 @@ struct BeginQuorumEpochResponse {
   NodeId leader;
 };
 
-// Fetch: a follower's pull, which is also its heartbeat; the leader answers
-// with its epoch (a stale fetcher learns of the new leader).
+// Fetch: a follower's pull, which is also its heartbeat. `fetch_offset` is
+// where its durable log ends and `last_fetched_epoch` the epoch of the entry
+// before it, which the leader checks against its own log.
 struct FetchRequest {
   int32_t epoch;
   NodeId replica;
+  int64_t fetch_offset = 0;
+  int32_t last_fetched_epoch = 0;
 };
 
+// Where a follower's log diverges from the leader's: the largest epoch of the
+// leader's log not above the follower's last fetched epoch, and where it ends
+// there; the follower truncates to that end and fetches again.
+struct DivergingEpoch {
+  int32_t epoch;
+  int64_t end_offset;
+};
+
+// The leader's answer (any other node's names its epoch and leader, so a
+// stale fetcher learns of the new one): either the divergence, or the log's
+// entries from the fetch offset (each entry is its epoch), and the high
+// watermark.
 struct FetchResponse {
   int32_t epoch;
   NodeId leader;
+  int64_t high_watermark = 0;
+  std::optional<DivergingEpoch> diverging;
+  // The fetch answered (its offset and last fetched epoch), so that a late
+  // or duplicated answer is told from the one for where the log is now.
+  int64_t base_offset = 0;
+  int32_t base_last_epoch = 0;
+  std::vector<int32_t> entries;
 };
 
 using Message =

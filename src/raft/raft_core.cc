@@ -17,17 +17,80 @@ const char* role_name(Role role) {
   return "?";
 }
 
+namespace {
+// Entries one fetch answer carries at most.
+constexpr int64_t kMaxEntriesPerFetch = 64;
+}  // namespace
+
 RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
-                   LogEnd log, uint64_t seed, int64_t now_ms)
-    : self_(self), voters_(std::move(voters)), config_(config), random_(seed), state_(persisted), log_(log) {
+                   std::vector<int32_t> log, uint64_t seed, int64_t now_ms)
+    : self_(self),
+      voters_(std::move(voters)),
+      config_(config),
+      random_(seed),
+      state_(persisted),
+      log_(std::move(log)),
+      flushed_end_(log_end_offset()) {
+  RAFT_ASSERT(std::is_sorted(log_.begin(), log_.end()));  // epochs never go back along a log
   std::sort(voters_.begin(), voters_.end());
   RAFT_ASSERT(std::binary_search(voters_.begin(), voters_.end(), self_));
   last_fetch_ms_.assign(voters_.size(), -1);
+  voter_end_.assign(voters_.size(), 0);
   // A restarted node trusts no leader until it hears from one; a node that
   // led before the restart resigned with it (KRaft's Resigned state, here
   // unattached at the same epoch, keeping its vote for itself).
   role_ = Role::kUnattached;
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
+}
+
+LogEnd RaftCore::log_end() const { return {log_end_offset(), log_.empty() ? 0 : log_.back()}; }
+
+void RaftCore::append(int64_t offset, std::vector<int32_t> entries) {
+  RAFT_ASSERT(offset == log_end_offset());
+  RAFT_ASSERT(entries.empty() || log_.empty() || entries.front() >= log_.back());
+  log_.insert(log_.end(), entries.begin(), entries.end());
+  pending_.log_writes.push_back({std::nullopt, offset, std::move(entries)});
+}
+
+void RaftCore::truncate(int64_t offset) {
+  RAFT_ASSERT(offset >= high_watermark_);  // a committed entry is never cut
+  RAFT_ASSERT(offset <= log_end_offset());
+  log_.resize(static_cast<size_t>(offset));
+  flushed_end_ = std::min(flushed_end_, offset);
+  pending_.log_writes.push_back({offset, offset, {}});
+}
+
+bool RaftCore::propose(int count) {
+  if (role_ != Role::kLeader) return false;
+  append(log_end_offset(), std::vector<int32_t>(static_cast<size_t>(count), state_.epoch));
+  return true;
+}
+
+void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
+  RAFT_ASSERT(end_offset >= 0);
+  flushed_end_ = std::max(flushed_end_, std::min(end_offset, log_end_offset()));
+  if (role_ == Role::kLeader) advance_high_watermark();
+  if (role_ == Role::kFollower && flushed_end_ == log_end_offset()) next_fetch_ms_ = now_ms;  // fetch on
+}
+
+void RaftCore::advance_high_watermark() {
+  std::vector<int64_t> ends;
+  for (size_t i = 0; i < voters_.size(); ++i) ends.push_back(voters_[i] == self_ ? flushed_end_ : voter_end_[i]);
+  std::sort(ends.begin(), ends.end(), std::greater<>());
+  const int64_t held_by_majority = ends[majority() - 1];
+  // Only an entry of this epoch commits (with it, all before it): an older
+  // epoch's entry held by a majority may still be overwritten (Raft §5.4.2).
+  if (held_by_majority > high_watermark_ && epoch_at(held_by_majority - 1) == state_.epoch)
+    high_watermark_ = held_by_majority;
+}
+
+std::optional<DivergingEpoch> RaftCore::divergence(int64_t offset, int32_t last_epoch) const {
+  if (offset == 0) return std::nullopt;
+  if (offset <= log_end_offset() && epoch_at(offset - 1) == last_epoch) return std::nullopt;
+  // Entries of epochs up to last_epoch: a prefix, since epochs ascend.
+  const auto end = std::upper_bound(log_.begin(), log_.end(), last_epoch);
+  const int64_t end_offset = end - log_.begin();
+  return DivergingEpoch{end_offset > 0 ? log_[static_cast<size_t>(end_offset - 1)] : 0, end_offset};
 }
 
 Actions RaftCore::take_actions() {
@@ -86,7 +149,7 @@ void RaftCore::become_prospective(int64_t now_ms) {
   role_ = Role::kProspective;
   granted_ = {self_};
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
-  send_to_others(VoteRequest{state_.epoch + 1, self_, log_, /*pre_vote=*/true});
+  send_to_others(VoteRequest{state_.epoch + 1, self_, log_end(), /*pre_vote=*/true});
   if (granted_.size() >= majority()) become_candidate(now_ms);  // a quorum of one
 }
 
@@ -95,7 +158,7 @@ void RaftCore::become_candidate(int64_t now_ms) {
   role_ = Role::kCandidate;
   granted_ = {self_};
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
-  send_to_others(VoteRequest{state_.epoch, self_, log_, /*pre_vote=*/false});
+  send_to_others(VoteRequest{state_.epoch, self_, log_end(), /*pre_vote=*/false});
   if (granted_.size() >= majority()) become_leader(now_ms);
 }
 
@@ -107,6 +170,10 @@ void RaftCore::become_leader(int64_t now_ms) {
   // Every voter counts as just heard from: check-quorum starts now.
   std::fill(last_fetch_ms_.begin(), last_fetch_ms_.end(), now_ms);
   next_begin_ms_ = now_ms + config_.fetch_interval_ms;
+  std::fill(voter_end_.begin(), voter_end_.end(), 0);
+  // The epoch's first entry (KRaft's LeaderChangeMessage): once it commits,
+  // so does everything before it.
+  append(log_end_offset(), {state_.epoch});
   send_to_others(BeginQuorumEpoch{state_.epoch, self_});
 }
 
@@ -130,8 +197,10 @@ void RaftCore::tick(int64_t now_ms) {
     case Role::kFollower:
       if (now_ms - leader_heard_ms_ >= config_.fetch_timeout_ms) {
         become_prospective(now_ms);
-      } else if (now_ms >= next_fetch_ms_) {
-        send(state_.leader, FetchRequest{state_.epoch, self_});
+      } else if (now_ms >= next_fetch_ms_ && flushed_end_ == log_end_offset()) {
+        // From the durable end: the leader counts what we fetch from as held.
+        const int32_t last_epoch = flushed_end_ > 0 ? epoch_at(flushed_end_ - 1) : 0;
+        send(state_.leader, FetchRequest{state_.epoch, self_, flushed_end_, last_epoch});
         next_fetch_ms_ = now_ms + config_.fetch_interval_ms;
       }
       break;
@@ -191,13 +260,13 @@ void RaftCore::on_vote_request(NodeId from, const VoteRequest& request, int64_t 
     const bool hearing_leader =
         role_ == Role::kLeader ||
         (role_ == Role::kFollower && now_ms - leader_heard_ms_ < config_.fetch_timeout_ms);
-    answer(request.candidate_epoch > state_.epoch && !hearing_leader && request.candidate_log >= log_);
+    answer(request.candidate_epoch > state_.epoch && !hearing_leader && request.candidate_log >= log_end());
     return;
   }
   if (request.candidate_epoch < state_.epoch) return answer(false);
   if (request.candidate_epoch > state_.epoch) become_unattached(request.candidate_epoch, now_ms);
   const bool may_vote = state_.leader == kNoNode && (state_.voted_for == kNoNode || state_.voted_for == from);
-  const bool granted = may_vote && request.candidate_log >= log_;
+  const bool granted = may_vote && request.candidate_log >= log_end();
   if (granted && state_.voted_for != from) {
     persist({state_.epoch, kNoNode, from});
     election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
@@ -236,13 +305,30 @@ void RaftCore::on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t 
     return;
   }
   if (role_ == Role::kLeader && fetch.epoch == state_.epoch) {
-    auto it = std::lower_bound(voters_.begin(), voters_.end(), from);
-    last_fetch_ms_[static_cast<size_t>(it - voters_.begin())] = now_ms;
+    const auto i = static_cast<size_t>(std::lower_bound(voters_.begin(), voters_.end(), from) - voters_.begin());
+    last_fetch_ms_[i] = now_ms;
+    FetchResponse response;
+    response.epoch = state_.epoch;
+    response.leader = self_;
+    response.diverging = divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
+    response.base_offset = fetch.fetch_offset;
+    response.base_last_epoch = fetch.last_fetched_epoch;
+    if (!response.diverging) {
+      voter_end_[i] = fetch.fetch_offset;
+      advance_high_watermark();
+      response.high_watermark = high_watermark_;
+      const int64_t end = std::min(log_end_offset(), fetch.fetch_offset + kMaxEntriesPerFetch);
+      response.entries.assign(log_.begin() + fetch.fetch_offset, log_.begin() + end);
+    }
+    send(from, std::move(response));
+    return;
   }
   // Only an acting leader names itself: one that resigned lets its
   // followers time out and elect another.
-  const NodeId leader = state_.leader == self_ && role_ != Role::kLeader ? kNoNode : state_.leader;
-  send(from, FetchResponse{state_.epoch, leader});
+  FetchResponse response;
+  response.epoch = state_.epoch;
+  response.leader = state_.leader == self_ && role_ != Role::kLeader ? kNoNode : state_.leader;
+  send(from, std::move(response));
 }
 
 void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) {
@@ -251,7 +337,23 @@ void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) 
     observe_epoch(response.epoch, response.leader, now_ms);
     return;
   }
-  if (role_ == Role::kFollower && response.leader == state_.leader) leader_heard_ms_ = now_ms;
+  if (role_ != Role::kFollower || response.leader != state_.leader) return;
+  leader_heard_ms_ = now_ms;
+  // Only an answer to a fetch from where the log ends now applies: a late or
+  // duplicated one for an older position must not cut or extend the log.
+  const int64_t end = log_end_offset();
+  if (response.base_offset != end || response.base_last_epoch != (end > 0 ? epoch_at(end - 1) : 0)) return;
+  if (response.diverging) {
+    // Cut to where both logs agree: the leader's end of the epoch, or ours
+    // of it when ours ends sooner.
+    const int64_t ours = std::upper_bound(log_.begin(), log_.end(), response.diverging->epoch) - log_.begin();
+    const int64_t cut = std::min(response.diverging->end_offset, ours);
+    if (cut < log_end_offset()) truncate(cut);
+    next_fetch_ms_ = now_ms;
+    return;
+  }
+  if (!response.entries.empty()) append(response.base_offset, response.entries);
+  high_watermark_ = std::max(high_watermark_, std::min(response.high_watermark, log_end_offset()));
 }
 
 }  // namespace freshet::raft

@@ -4,13 +4,15 @@
 // the driver persists the quorum state before it sends anything, so that a
 // vote or an epoch is never promised and then forgotten by a crash.
 //
-// This first slice elects leaders: KRaft's Vote with pre-vote (KIP-996: a
-// prospective candidate asks first, without bumping the epoch, and voters
-// that still hear from a leader refuse), BeginQuorumEpoch, Fetch as the
-// followers' heartbeat, the leader's check-quorum (it resigns when a
-// majority stops fetching), randomized election backoff. Log replication
-// and snapshots come next; the log is seen only as its end (LogEnd), which
-// decides who may be elected.
+// It elects leaders (KRaft's Vote with pre-vote, KIP-996: a prospective
+// candidate asks first, without bumping the epoch, and voters that still
+// hear from a leader refuse; BeginQuorumEpoch; the leader's check-quorum;
+// randomized election backoff) and replicates the log by Fetch: followers
+// pull from where their durable log ends, the leader answers with entries or
+// with where the follower's log diverges (which it truncates), and commits
+// (the high watermark) what a majority holds durably once an entry of its
+// own epoch is among it. A log entry is seen as its epoch (offset = index);
+// what entries carry is the driver's. Snapshots come next.
 #pragma once
 
 #include <cstdint>
@@ -46,20 +48,36 @@ struct Outbound {
   Message message;
 };
 
+// Log writes, in order: cut the log to `truncate_to` (if set), then append
+// `entries` at `append_offset`. The driver reports durability with flushed().
+struct LogWrite {
+  std::optional<int64_t> truncate_to;
+  int64_t append_offset = 0;
+  std::vector<int32_t> entries;
+};
+
 struct Actions {
   std::optional<QuorumState> persist;  // write before sending
+  std::vector<LogWrite> log_writes;    // write before sending too (not necessarily durable yet)
   std::vector<Outbound> send;
 };
 
 class RaftCore {
  public:
   // `voters` includes `self`; `persisted` is what the quorum-state file held
-  // (all defaults when new). `seed` drives the randomized timeouts.
+  // (all defaults when new) and `log` the durable log's entries (their
+  // epochs). `seed` drives the randomized timeouts.
   RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
-           LogEnd log, uint64_t seed, int64_t now_ms);
+           std::vector<int32_t> log, uint64_t seed, int64_t now_ms);
 
   void tick(int64_t now_ms);
   void receive(NodeId from, const Message& message, int64_t now_ms);
+  // The leader appends `count` entries of its epoch (client writes); false
+  // when not the leader.
+  bool propose(int count);
+  // The log is durable up to `end_offset` (what the driver synced of the
+  // writes handed out).
+  void flushed(int64_t end_offset, int64_t now_ms);
   // Everything to persist and send since the last call.
   Actions take_actions();
 
@@ -68,7 +86,9 @@ class RaftCore {
   int32_t epoch() const { return state_.epoch; }
   NodeId leader() const { return state_.leader; }
   const QuorumState& quorum_state() const { return state_; }
-  const LogEnd& log_end() const { return log_; }
+  LogEnd log_end() const;
+  const std::vector<int32_t>& log() const { return log_; }
+  int64_t high_watermark() const { return high_watermark_; }
 
  private:
   size_t majority() const { return voters_.size() / 2 + 1; }
@@ -93,13 +113,26 @@ class RaftCore {
   void on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin, int64_t now_ms);
   void on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t now_ms);
   void on_fetch_response(const FetchResponse& response, int64_t now_ms);
+  // Leader: the offsets a majority holds durably, committed once of this epoch.
+  void advance_high_watermark();
+  // Appends to the in-memory log and hands the write to the driver.
+  void append(int64_t offset, std::vector<int32_t> entries);
+  void truncate(int64_t offset);
+  // The leader's answer to a fetch at `offset` after `last_epoch`: the
+  // divergence, if any (the end of the largest epoch <= last_epoch).
+  std::optional<DivergingEpoch> divergence(int64_t offset, int32_t last_epoch) const;
+  int32_t epoch_at(int64_t offset) const { return log_[static_cast<size_t>(offset)]; }
+  int64_t log_end_offset() const { return static_cast<int64_t>(log_.size()); }
 
   NodeId self_;
   std::vector<NodeId> voters_;
   RaftConfig config_;
   std::mt19937_64 random_;
   QuorumState state_;
-  LogEnd log_;
+  std::vector<int32_t> log_;        // epoch of each entry, written (maybe not yet durable)
+  int64_t flushed_end_ = 0;         // durable up to here
+  int64_t high_watermark_ = 0;
+  bool fetch_in_flight_ = false;    // follower: one fetch at a time
   Role role_ = Role::kUnattached;
   Actions pending_;
 
@@ -110,8 +143,10 @@ class RaftCore {
   int64_t next_fetch_ms_ = 0;
   // Prospective / candidate: the voters that granted.
   std::set<NodeId> granted_;
-  // Leader: the last fetch from each voter; when to resend BeginQuorumEpoch.
+  // Leader: the last fetch from each voter and where its durable log ends;
+  // when to resend BeginQuorumEpoch.
   std::vector<int64_t> last_fetch_ms_;
+  std::vector<int64_t> voter_end_;
   int64_t next_begin_ms_ = 0;
 };
 

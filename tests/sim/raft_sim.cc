@@ -2,15 +2,20 @@
 // and clock, driven through a seeded schedule. During the fault phase
 // messages are delayed (up to 100 ms), dropped, duplicated and reordered,
 // the network is cut into random sides and nodes crash and restart from
-// what they persisted; then the faults stop. Checked after every step: at
-// most one leader per epoch ever, at most one vote per voter and epoch,
-// every elected leader's log at least as complete as a majority's; at the
-// end, one leader all live nodes follow (liveness once faults stop).
+// what they persisted (the quorum state, and the log as far as it was
+// synced); leaders take client entries all along; then the faults stop.
+// Checked after every step: at most one leader per epoch ever, at most one
+// vote per voter and epoch, log matching (two logs with the same entry at an
+// offset agree up to it), committed entries never change and every new
+// leader holds them all, no node's high watermark beyond what is committed;
+// at the end, one leader all live nodes follow, with its log, all of it
+// committed (liveness once faults stop).
 //
 //   freshet_raft_sim [--seeds N] [--first-seed S] [--nodes V]
 //
 // A failing seed is printed with what broke; `--first-seed S --seeds 1`
 // replays it exactly.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -30,6 +35,7 @@ constexpr int64_t kTickMs = 10;
 constexpr int64_t kFaultPhaseMs = 20000;
 constexpr int64_t kCalmPhaseMs = 15000;
 constexpr int64_t kMaxDelayMs = 100;
+constexpr int64_t kMaxFlushDelayMs = 30;
 
 struct Failure {
   std::string what;
@@ -40,12 +46,7 @@ class Simulation {
   Simulation(uint64_t seed, int voters) : random_(seed) {
     RaftConfig config;
     for (int i = 0; i < voters; ++i) ids_.push_back(i + 1);
-    for (int i = 0; i < voters; ++i) {
-      Node node;
-      // Logs of different lengths and epochs: only the most complete may lead.
-      node.log = {static_cast<int64_t>(random_() % 50), static_cast<int32_t>(random_() % 3)};
-      nodes_.push_back(node);
-    }
+    nodes_.resize(static_cast<size_t>(voters));
     config_ = config;
     for (size_t i = 0; i < nodes_.size(); ++i) start(i);
     sides_.assign(nodes_.size(), 0);
@@ -57,6 +58,16 @@ class Simulation {
       if (faults) inject_faults();
       else heal();
       deliver_due();
+      flush_due();
+      // Client entries, to whoever thinks it leads, until shortly before the end.
+      if (now_ < kFaultPhaseMs + kCalmPhaseMs / 2 && chance(0.03)) {
+        for (size_t i = 0; i < nodes_.size(); ++i) {
+          if (nodes_[i].core && nodes_[i].core->propose(1 + static_cast<int>(random_() % 3))) {
+            drain(i);
+            break;
+          }
+        }
+      }
       for (size_t i = 0; i < nodes_.size(); ++i) {
         if (!nodes_[i].core) continue;
         nodes_[i].core->tick(now_);
@@ -69,8 +80,10 @@ class Simulation {
  private:
   struct Node {
     std::optional<RaftCore> core;
-    QuorumState disk;  // what survives a crash
-    LogEnd log;
+    QuorumState disk;               // the quorum-state file: written before anything is sent
+    std::vector<int32_t> written;   // the log as written (page cache)
+    std::vector<int32_t> durable;   // what a crash leaves of it
+    int64_t flush_at_ms = -1;       // when `written` becomes durable (-1: nothing to sync)
     int64_t restart_at_ms = -1;
   };
   struct InFlight {
@@ -87,7 +100,9 @@ class Simulation {
   size_t index_of(NodeId id) const { return static_cast<size_t>(id - 1); }
 
   void start(size_t i) {
-    nodes_[i].core.emplace(ids_[i], ids_, config_, nodes_[i].disk, nodes_[i].log, random_(), now_);
+    nodes_[i].written = nodes_[i].durable;
+    nodes_[i].flush_at_ms = -1;
+    nodes_[i].core.emplace(ids_[i], ids_, config_, nodes_[i].disk, nodes_[i].durable, random_(), now_);
     nodes_[i].restart_at_ms = -1;
   }
 
@@ -124,6 +139,17 @@ class Simulation {
       }
       node.disk = next;
     }
+    for (const LogWrite& write : actions.log_writes) {
+      if (write.truncate_to) node.written.resize(static_cast<size_t>(*write.truncate_to));
+      if (write.entries.empty()) continue;
+      if (static_cast<size_t>(write.append_offset) != node.written.size())
+        fail("node " + std::to_string(ids_[i]) + " appended at " + std::to_string(write.append_offset) +
+             " to a log ending at " + std::to_string(node.written.size()));
+      node.written.insert(node.written.end(), write.entries.begin(), write.entries.end());
+    }
+    if (!actions.log_writes.empty() && node.flush_at_ms < 0)
+      node.flush_at_ms = now_ + 1 + static_cast<int64_t>(random_() % kMaxFlushDelayMs);
+    check_logs(i);
     check_leader(i);
     const bool faults = now_ < kFaultPhaseMs;
     for (auto& out : actions.send) {
@@ -135,6 +161,45 @@ class Simulation {
         queue_.push({now_ + delay, next_sequence_++, i, to, out.message});
       }
     }
+  }
+
+  void flush_due() {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      Node& node = nodes_[i];
+      if (!node.core || node.flush_at_ms < 0 || now_ < node.flush_at_ms) continue;
+      node.durable = node.written;
+      node.flush_at_ms = -1;
+      node.core->flushed(static_cast<int64_t>(node.durable.size()), now_);
+      drain(i);
+    }
+  }
+
+  // Log matching, committed entries, high watermarks (see the top).
+  void check_logs(size_t i) {
+    const RaftCore& core = *nodes_[i].core;
+    const std::vector<int32_t>& log = core.log();
+    if (!std::is_sorted(log.begin(), log.end()))
+      fail("node " + std::to_string(core.self()) + " has a log whose epochs go back");
+    for (const Node& other : nodes_) {
+      if (!other.core || &other == &nodes_[i]) continue;
+      const std::vector<int32_t>& theirs = other.core->log();
+      const size_t common = std::min(log.size(), theirs.size());
+      size_t first_difference = 0;
+      while (first_difference < common && log[first_difference] == theirs[first_difference]) ++first_difference;
+      for (size_t k = first_difference; k < common; ++k)
+        if (log[k] == theirs[k])
+          fail("logs of " + std::to_string(core.self()) + " and " + std::to_string(other.core->self()) +
+               " agree at offset " + std::to_string(k) + " but not at " + std::to_string(first_difference));
+    }
+    const auto hw = static_cast<size_t>(core.high_watermark());
+    if (core.role() == Role::kLeader && hw > committed_.size()) {
+      if (!std::equal(committed_.begin(), committed_.end(), log.begin()))
+        fail("leader " + std::to_string(core.self()) + " commits over a committed entry");
+      committed_.assign(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(hw));
+    }
+    if (hw > committed_.size() || !std::equal(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(hw), committed_.begin()))
+      fail("node " + std::to_string(core.self()) + " has high watermark " + std::to_string(hw) +
+           " beyond or unlike what is committed (" + std::to_string(committed_.size()) + ")");
   }
 
   void deliver_due() {
@@ -156,12 +221,12 @@ class Simulation {
       fail("two leaders in epoch " + std::to_string(core.epoch()) + ": " + std::to_string(it->second) + " and " +
            std::to_string(core.self()));
     if (!fresh) return;
-    size_t behind = 0;  // voters whose log the leader's covers
-    for (const Node& other : nodes_)
-      if (other.log <= core.log_end()) ++behind;
-    if (behind < nodes_.size() / 2 + 1)
+    // Leader completeness: every committed entry is in the new leader's log.
+    const std::vector<int32_t>& log = core.log();
+    if (log.size() < committed_.size() || !std::equal(committed_.begin(), committed_.end(), log.begin()))
       fail("leader " + std::to_string(core.self()) + " of epoch " + std::to_string(core.epoch()) +
-           " has a log behind a majority");
+           " lacks committed entries (" + std::to_string(committed_.size()) + " committed, log of " +
+           std::to_string(log.size()) + ")");
   }
 
   void check_liveness() {
@@ -175,6 +240,15 @@ class Simulation {
       }
     }
     if (!leader) fail("no leader " + std::to_string(kCalmPhaseMs) + " ms after the faults stopped");
+    const RaftCore& lead = *nodes_[index_of(*leader)].core;
+    if (lead.high_watermark() != static_cast<int64_t>(lead.log().size()))
+      fail("the leader's log is not all committed: high watermark " + std::to_string(lead.high_watermark()) +
+           " of " + std::to_string(lead.log().size()));
+    for (const Node& node : nodes_) {
+      if (node.core->log() != lead.log())
+        fail("node " + std::to_string(node.core->self()) + " has a log of " + std::to_string(node.core->log().size()) +
+             " entries, the leader " + std::to_string(lead.log().size()));
+    }
     for (const Node& node : nodes_)
       if (node.core->epoch() != epoch || node.core->leader() != *leader)
         fail("node " + std::to_string(node.core->self()) + " (" + role_name(node.core->role()) + ", epoch " +
@@ -194,6 +268,7 @@ class Simulation {
   int64_t now_ = 0;
   std::map<int32_t, NodeId> leaders_;                      // epoch -> its leader
   std::map<std::pair<int32_t, NodeId>, NodeId> votes_;     // (epoch, voter) -> candidate
+  std::vector<int32_t> committed_;                          // the longest committed prefix seen
 };
 
 }  // namespace

@@ -11,6 +11,13 @@ namespace {
 
 RaftConfig config() { return {}; }  // election timeout 1 s, fetch timeout 2 s
 
+// A log of `end` entries whose last is of `last_epoch` (the others of epoch 1).
+std::vector<int32_t> log_of(int64_t end, int32_t last_epoch) {
+  std::vector<int32_t> log(static_cast<size_t>(end - 1), 1);
+  log.push_back(last_epoch);
+  return log;
+}
+
 VoteResponse only_vote_response(RaftCore& core) {
   Actions actions = core.take_actions();
   EXPECT_EQ(actions.send.size(), 1u);
@@ -24,11 +31,43 @@ TEST(RaftCore, ASingleVoterLeadsOnceItsElectionTimeoutPasses) {
   core.tick(2001);  // past any randomized election timeout (1-2 s)
   EXPECT_EQ(core.role(), Role::kLeader);
   EXPECT_EQ(core.quorum_state(), (QuorumState{1, 1, 1}));
-  EXPECT_EQ(core.take_actions().persist, (QuorumState{1, 1, 1}));
+  Actions actions = core.take_actions();
+  EXPECT_EQ(actions.persist, (QuorumState{1, 1, 1}));
+  // Its epoch opens with an entry of its own, committed once durable.
+  ASSERT_EQ(actions.log_writes.size(), 1u);
+  EXPECT_EQ(actions.log_writes[0].entries, (std::vector<int32_t>{1}));
+  EXPECT_EQ(core.high_watermark(), 0);
+  core.flushed(1, 2002);
+  EXPECT_EQ(core.high_watermark(), 1);
+}
+
+TEST(RaftCore, AFollowerCutsWhereItsLogDivergesFromTheLeaders) {
+  // Leader 1 of epoch 3 holds [1, 1, 3]; follower 2 holds [1, 1, 2, 2] of a lost epoch 2.
+  RaftCore follower(2, {1, 2, 3}, config(), {}, {1, 1, 2, 2}, 7, 0);
+  follower.receive(1, BeginQuorumEpoch{3, 1}, 0);
+  follower.take_actions();
+  follower.tick(1);
+  auto fetch = std::get<FetchRequest>(follower.take_actions().send.at(0).message);
+  EXPECT_EQ(fetch.fetch_offset, 4);
+  EXPECT_EQ(fetch.last_fetched_epoch, 2);
+  FetchResponse diverging;
+  diverging.epoch = 3;
+  diverging.leader = 1;
+  diverging.diverging = DivergingEpoch{1, 2};  // epochs up to 2 end at offset 2 in the leader's log
+  diverging.base_offset = 4;
+  diverging.base_last_epoch = 2;
+  follower.receive(1, diverging, 2);
+  Actions cut = follower.take_actions();
+  ASSERT_EQ(cut.log_writes.size(), 1u);
+  EXPECT_EQ(cut.log_writes[0].truncate_to, 2);
+  EXPECT_EQ(follower.log(), (std::vector<int32_t>{1, 1}));
+  // The same answer again (a duplicate) changes nothing now.
+  follower.receive(1, diverging, 3);
+  EXPECT_TRUE(follower.take_actions().log_writes.empty());
 }
 
 TEST(RaftCore, AVoteIsGivenOncePerEpochAndOnlyToALogAsComplete) {
-  RaftCore voter(2, {1, 2, 3}, config(), {}, LogEnd{10, 2}, 7, 0);
+  RaftCore voter(2, {1, 2, 3}, config(), {}, log_of(10, 2), 7, 0);
   voter.receive(1, VoteRequest{1, 1, LogEnd{5, 2}, false}, 10);  // shorter log, same epoch
   EXPECT_FALSE(only_vote_response(voter).granted);
   EXPECT_EQ(voter.epoch(), 1);  // the epoch moved anyway
