@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config python3
   libasio-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libxxhash-dev
-  libspdlog-dev libfmt-dev libcli11-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   librdkafka-dev kcat python3-confluent-kafka python3-kafka python3-pytest
   python3-pytest-timeout python3-snappy python3-lz4 python3-zstandard

@@ -28,6 +28,9 @@ void add_group_seek_command(CLI::App& group_app);
 // `freshet txn list|describe`.
 void add_txn_commands(CLI::App& app);
 
+// `freshet cluster quorum|brokers`.
+void add_cluster_commands(CLI::App& app);
+
 void add_produce_command(CLI::App& app);
 void add_consume_command(CLI::App& app);
 

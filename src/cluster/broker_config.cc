@@ -32,6 +32,10 @@ const ConfigDef kBrokerKeys[] = {
     {"controller.listener.names", T::String, ""},
     {"controller.quorum.voters", T::String, ""},
     {"controller.quorum.bootstrap.servers", T::String, ""},
+    {"controller.quorum.election.timeout.ms", T::Int, "1000", 1},
+    {"controller.quorum.fetch.timeout.ms", T::Int, "2000", 1},
+    {"controller.quorum.election.backoff.max.ms", T::Int, "1000", 1},
+    {"controller.quorum.request.timeout.ms", T::Int, "2000", 1},
     {"broker.rack", T::String, ""},
     {"log.dirs", T::String, ""},
     {"log.dir", T::String, "./freshet-data"},
@@ -135,12 +139,22 @@ void refuse_unsupported(const BrokerConfig& config) {
   if (roles != std::vector<std::string>{"broker", "controller"})
     throw std::runtime_error(fmt::format("process.roles={}: only combined nodes (broker,controller) are supported yet",
                                          config.get("process.roles")));
-  for (const auto& voter : split_list(config.get("controller.quorum.voters"))) {
-    auto id = parse_int64(std::string_view(voter).substr(0, voter.find('@')));
-    if (!id || *id != config.node_id())
+  if (!config.get("controller.quorum.bootstrap.servers").empty())
+    throw std::runtime_error("controller.quorum.bootstrap.servers (a dynamic quorum, KIP-853) is not supported yet: "
+                             "list the voters in controller.quorum.voters");
+  const auto voters = config.quorum_voters();
+  if (!voters.empty()) {
+    if (std::none_of(voters.begin(), voters.end(), [&](const QuorumVoter& v) { return v.id == config.node_id(); }))
+      throw std::runtime_error(fmt::format("controller.quorum.voters={} does not list this node (node.id={}), which "
+                                           "process.roles makes a controller",
+                                           config.get("controller.quorum.voters"), config.node_id()));
+    const auto listeners = config.listeners();
+    if (voters.size() > 1 && std::none_of(listeners.begin(), listeners.end(), [&](const ListenerAddress& l) {
+          return config.is_controller_listener(l.name);
+        }))
       throw std::runtime_error(fmt::format(
-          "controller.quorum.voters={}: a quorum of other nodes is not supported yet (only this node, {})",
-          config.get("controller.quorum.voters"), config.node_id()));
+          "controller.listener.names={} must name one of the listeners ({}) for the controller quorum to listen on",
+          config.get("controller.listener.names"), config.get("listeners")));
   }
   for (const auto& listener : config.listeners()) {
     std::string protocol = security_protocol(config, listener.name);
@@ -318,10 +332,36 @@ std::vector<ListenerAddress> BrokerConfig::listeners() const { return parse_list
 std::vector<ListenerAddress> BrokerConfig::advertised_listeners() const {
   auto advertised = parse_listeners(get("advertised.listeners"));
   if (!advertised.empty()) return advertised;
-  advertised = listeners();
-  for (auto& l : advertised)
+  for (auto& l : listeners()) {
+    if (is_controller_listener(l.name)) continue;
     if (l.host.empty() || l.host == "0.0.0.0") l.host = "127.0.0.1";
+    advertised.push_back(l);
+  }
   return advertised;
+}
+
+bool BrokerConfig::is_controller_listener(std::string_view name) const {
+  for (const auto& n : split_list(get("controller.listener.names")))
+    if (n == name) return true;
+  return false;
+}
+
+std::vector<QuorumVoter> BrokerConfig::quorum_voters() const {
+  std::vector<QuorumVoter> voters;
+  for (const auto& entry : split_list(get("controller.quorum.voters"))) {
+    const size_t at = entry.find('@');
+    const size_t colon = entry.rfind(':');
+    auto id = at == std::string::npos ? std::nullopt : parse_int64(std::string_view(entry).substr(0, at));
+    auto port = colon == std::string::npos || colon < at ? std::nullopt : parse_int64(std::string_view(entry).substr(colon + 1));
+    if (!id || *id < 0 || *id > INT32_MAX || !port || *port <= 0 || *port > 65535 || colon == at + 1)
+      throw std::runtime_error(fmt::format("controller.quorum.voters: '{}' is not of the form id@host:port", entry));
+    std::string host = entry.substr(at + 1, colon - at - 1);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    for (const auto& v : voters)
+      if (v.id == *id) throw std::runtime_error(fmt::format("controller.quorum.voters: node {} is listed twice", *id));
+    voters.push_back({static_cast<int32_t>(*id), host, static_cast<uint16_t>(*port)});
+  }
+  return voters;
 }
 
 ListenerAddress BrokerConfig::advertised_listener(std::string_view name) const {

@@ -26,6 +26,13 @@ struct ListenerAddress {
   uint16_t port;
 };
 
+// One controller.quorum.voters entry: "id@host:port".
+struct QuorumVoter {
+  int32_t id;
+  std::string host;
+  uint16_t port;
+};
+
 class BrokerConfig {
  public:
   BrokerConfig() = default;
@@ -76,6 +83,12 @@ class BrokerConfig {
   std::vector<std::string> log_dirs() const;
   std::vector<ListenerAddress> listeners() const;
   std::vector<ListenerAddress> advertised_listeners() const;
+  // controller.quorum.voters, parsed; empty when unset (a quorum of this
+  // node alone). Throws std::runtime_error for a malformed entry.
+  std::vector<QuorumVoter> quorum_voters() const;
+  // Whether `name` is one of controller.listener.names: the quorum's
+  // listeners, never advertised to clients.
+  bool is_controller_listener(std::string_view name) const;
   // The address to advertise to a client connected through listener `name`:
   // its advertised.listeners entry, else the listener's own address (as
   // advertised_listeners() gives it), else the first advertised one.

@@ -4,9 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "cluster/inert_configs.h"
 #include "cluster/internal_topics.h"
+#include "cluster/clock.h"
+#include "raft/invariant.h"
 
 namespace freshet::cluster {
 
@@ -14,6 +17,7 @@ using protocol::ErrorCode;
 
 namespace {
 TopicResult fail(ErrorCode error, std::string message) { return {error, std::move(message)}; }
+
 
 // Kafka's QuorumController.MAX_RECORDS_PER_USER_OP: one request may not add
 // more partitions than this.
@@ -89,20 +93,32 @@ std::optional<std::string> Controller::colliding_topic(std::string_view name) co
   };
   if (name.find_first_of("._") == std::string::npos) return std::nullopt;
   std::string key = normalized(name);
-  for (const auto& [existing, topic] : image_->topics())
+  for (const auto& [existing, topic] : latest_->topics())
     if (existing != name && normalized(existing) == key) return existing;
   return std::nullopt;
 }
 
-Controller::Controller(BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish)
-    : config_(config), log_(log), image_(std::move(image)), publish_(std::move(publish)) {
+Controller::Controller(BrokerConfig& config, MetadataQuorum& quorum, Publisher publish)
+    : config_(config),
+      quorum_(quorum),
+      image_(std::make_shared<MetadataImage>()),
+      latest_(image_),
+      publish_(std::move(publish)) {}
+
+void Controller::apply_committed(std::span<const MetadataRecord> records) {
+  auto next = std::make_shared<MetadataImage>(*image_);
+  for (const auto& r : records) next->apply(r);
+  image_ = next;
+  // Nothing of ours in flight: the latest image is the committed one (on
+  // followers, always).
+  if (quorum_.applied_offset() >= proposed_end_ || quorum_.core().role() != raft::Role::kLeader) latest_ = image_;
   config_.set_dynamic(image_->dynamic_broker_configs(config_.node_id()));
+  publish_(image_);
 }
 
-NewTopic Controller::default_topic(const std::string& name) const {
-  NewTopic topic;
-  topic.name = name;
-  return topic;
+void Controller::resigned() {
+  latest_ = image_;
+  proposed_end_ = 0;  // what was proposed is the next leader's to keep or drop
 }
 
 TopicResult Controller::check_replication(int32_t partitions, int16_t replication_factor) const {
@@ -119,16 +135,22 @@ TopicResult Controller::check_replication(int32_t partitions, int16_t replicatio
   return {};
 }
 
-std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count) const {
+std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count,
+                                                          int16_t replication_factor) const {
   std::vector<MetadataRecord> records;
   auto brokers = live_brokers();
+  RAFT_ASSERT(!brokers.empty() && static_cast<size_t>(replication_factor) <= brokers.size());
+  // Replicas striped over the live brokers from a random one on, so that
+  // leaders spread (rack awareness comes with broker.rack placement).
+  const auto start = static_cast<size_t>(std::random_device{}() % brokers.size());
   for (int32_t p = first; p < first + count; ++p) {
     protocol::PartitionRecord record;
     record.partition_id = p;
     record.topic_id = topic_id;
-    record.replicas = brokers;
-    record.isr = brokers;
-    record.leader = brokers.front();
+    for (int16_t r = 0; r < replication_factor; ++r)
+      record.replicas.push_back(brokers[(start + static_cast<size_t>(p) + static_cast<size_t>(r)) % brokers.size()]);
+    record.isr = record.replicas;
+    record.leader = record.replicas.front();
     record.leader_epoch = 0;
     record.partition_epoch = 0;
     records.emplace_back(std::move(record));
@@ -136,11 +158,45 @@ std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& 
   return records;
 }
 
+MetadataRecord Controller::assigned_partition(const protocol::Uuid& topic_id, int32_t partition,
+                                              const std::vector<int32_t>& replicas) const {
+  protocol::PartitionRecord record;
+  record.partition_id = partition;
+  record.topic_id = topic_id;
+  record.replicas = replicas;
+  record.isr = replicas;
+  record.leader = replicas.front();
+  return record;
+}
+
+RegistrationResult Controller::register_broker(const BrokerRegistration& registration) {
+  protocol::RegisterBrokerRecord record;
+  record.broker_id = registration.broker_id;
+  record.incarnation_id = registration.incarnation;
+  record.broker_epoch = quorum_.log_end_offset();  // the offset this record gets
+  for (const auto& e : registration.endpoints) {
+    protocol::RegisterBrokerRecord::BrokerEndpoint endpoint;
+    endpoint.name = e.listener;
+    endpoint.host = e.host;
+    endpoint.port = e.port;
+    endpoint.security_protocol = 0;  // PLAINTEXT
+    record.end_points.push_back(std::move(endpoint));
+  }
+  record.rack = registration.rack;
+  // Heartbeats and the fencing of silent brokers come next; until then a
+  // broker is live from its registration on.
+  record.fenced = false;
+  const int64_t epoch = record.broker_epoch;
+  if (auto result = commit({record}); result.error != ErrorCode::None) return {result.error};
+  spdlog::info("registered broker {} at epoch {}", registration.broker_id, epoch);
+  return {ErrorCode::None, epoch};
+}
+
 TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) {
   if (auto reason = invalid_topic_name_reason(topic.name)) return fail(ErrorCode::InvalidTopicException, *reason);
   if (topic.name == kMetadataTopicName)
     return fail(ErrorCode::InvalidTopicException, fmt::format("Creation of internal topic {} is not allowed.", topic.name));
-  if (image_->topic(topic.name)) return fail(ErrorCode::TopicAlreadyExists, fmt::format("Topic '{}' already exists.", topic.name));
+  if (latest_->topic(topic.name)) return fail(ErrorCode::TopicAlreadyExists, fmt::format("Topic '{}' already exists.", topic.name));
   if (auto colliding = colliding_topic(topic.name))
     return fail(ErrorCode::InvalidTopicException,
                 fmt::format("Topic '{}' collides with existing topic: {}", topic.name, *colliding));
@@ -170,7 +226,11 @@ TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) 
   record.name = topic.name;
   record.topic_id = protocol::Uuid::random();
   std::vector<MetadataRecord> records{record};
-  for (auto& p : partition_records(record.topic_id, 0, partitions)) records.push_back(std::move(p));
+  if (topic.assignments.empty()) {
+    for (auto& p : partition_records(record.topic_id, 0, partitions, replication)) records.push_back(std::move(p));
+  } else {
+    for (int32_t p = 0; p < partitions; ++p) records.push_back(assigned_partition(record.topic_id, p, topic.assignments[p]));
+  }
   for (auto& c : config_diff(kTopicResource, topic.name, {}, topic.configs)) records.push_back(std::move(c));
   auto result = commit(std::move(records));
   if (result.error == ErrorCode::None) {
@@ -184,7 +244,7 @@ TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) 
 }
 
 TopicResult Controller::delete_topic(const std::string& name) {
-  const TopicInfo* topic = image_->topic(name);
+  const TopicInfo* topic = latest_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, "This server does not host this topic-partition.");
   if (!config_.get_bool("delete.topic.enable")) return fail(ErrorCode::TopicDeletionDisabled, "Topic deletion is disabled.");
   if (is_internal_topic(name))
@@ -198,7 +258,7 @@ TopicResult Controller::delete_topic(const std::string& name) {
 }
 
 TopicResult Controller::create_partitions(const std::string& name, int32_t total_count, bool validate_only) {
-  const TopicInfo* topic = image_->topic(name);
+  const TopicInfo* topic = latest_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
   // A group's or transaction's coordinator is the partition its id hashes to.
   if (is_internal_topic(name))
@@ -214,8 +274,10 @@ TopicResult Controller::create_partitions(const std::string& name, int32_t total
   if (total_count > kMaxPartitionsPerTopic)
     return fail(ErrorCode::InvalidPartitions,
                 fmt::format("A topic may have at most {} partitions.", kMaxPartitionsPerTopic));
+  const auto replication = static_cast<int16_t>(topic->partitions.empty() ? 1 : topic->partitions[0].replicas.size());
+  if (auto check = check_replication(total_count - current, replication); check.error != ErrorCode::None) return check;
   if (validate_only) return {};
-  auto result = commit(partition_records(topic->id, current, total_count - current));
+  auto result = commit(partition_records(topic->id, current, total_count - current, replication));
   if (result.error == ErrorCode::None) spdlog::info("topic {} now has {} partitions", name, total_count);
   return result;
 }
@@ -244,7 +306,7 @@ std::vector<MetadataRecord> Controller::config_diff(int8_t resource_type, const 
 }
 
 TopicResult Controller::replace_topic_configs(const std::string& name, const ConfigMap& configs, bool validate_only) {
-  const TopicInfo* topic = image_->topic(name);
+  const TopicInfo* topic = latest_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
   if (auto problem = validate_topic_configs(configs)) return fail(ErrorCode::InvalidConfig, *problem);
   if (validate_only) return {};
@@ -252,7 +314,7 @@ TopicResult Controller::replace_topic_configs(const std::string& name, const Con
 }
 
 TopicResult Controller::alter_topic_configs(const std::string& name, const std::vector<ConfigChange>& changes, bool validate_only) {
-  const TopicInfo* topic = image_->topic(name);
+  const TopicInfo* topic = latest_->topic(name);
   if (!topic) return fail(ErrorCode::UnknownTopicOrPartition, fmt::format("The topic '{}' does not exist.", name));
   for (const auto& change : changes)
     if (!find_topic_config(change.name)) return fail(ErrorCode::InvalidConfig, fmt::format("Unknown topic config name: {}", change.name));
@@ -292,14 +354,14 @@ TopicResult Controller::commit_broker_configs(const std::string& resource_name, 
 
 TopicResult Controller::replace_broker_configs(const std::string& resource_name, const ConfigMap& configs, bool validate_only) {
   if (auto result = check_broker_resource(resource_name); result.error != ErrorCode::None) return result;
-  return commit_broker_configs(resource_name, image_->broker_configs(resource_name), configs, validate_only);
+  return commit_broker_configs(resource_name, latest_->broker_configs(resource_name), configs, validate_only);
 }
 
 TopicResult Controller::alter_broker_configs(const std::string& resource_name, const std::vector<ConfigChange>& changes,
                                              bool validate_only) {
   if (auto result = check_broker_resource(resource_name); result.error != ErrorCode::None) return result;
   // Kafka's broker starts from the stored set it can apply (fromPersistentProps).
-  const ConfigMap before = applicable_dynamic_broker_configs(image_->broker_configs(resource_name));
+  const ConfigMap before = applicable_dynamic_broker_configs(latest_->broker_configs(resource_name));
   ConfigMap after = before;
   auto not_a_list = [](const ConfigChange& c) {
     return fmt::format("Config value {} is not allowed for config key: {}", c.op == ConfigOp::Append ? "append" : "subtract", c.name);
@@ -310,17 +372,24 @@ TopicResult Controller::alter_broker_configs(const std::string& resource_name, c
 
 TopicResult Controller::commit(std::vector<MetadataRecord> records) {
   if (records.empty()) return {};
+  // The next operation validates against what this one will have made.
+  auto before = latest_;
+  auto next = std::make_shared<MetadataImage>(*latest_);
+  for (const auto& r : records) next->apply(r);
+  latest_ = next;
+  std::optional<int64_t> end;
   try {
-    log_.append(records);
+    end = quorum_.propose(records, monotonic_ms());
   } catch (const std::exception& e) {
+    latest_ = before;
     spdlog::error("metadata log append failed: {}", e.what());
     return fail(ErrorCode::KafkaStorageError, e.what());
   }
-  auto next = std::make_shared<MetadataImage>(*image_);
-  for (const auto& r : records) next->apply(r);
-  image_ = next;
-  config_.set_dynamic(image_->dynamic_broker_configs(config_.node_id()));
-  publish_(image_);
+  if (!end) {
+    latest_ = before;
+    return fail(ErrorCode::NotController, "This node is not the active controller.");
+  }
+  proposed_end_ = *end;
   return {};
 }
 

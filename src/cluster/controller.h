@@ -2,8 +2,12 @@
 // operations the way Kafka's controller does (names, partition counts,
 // replication factor against live brokers, configs) and dynamic broker config
 // changes the way Kafka's broker does before forwarding them, turns them into
-// metadata records, makes them durable in the metadata log, hands the broker
-// config its new dynamic layers and publishes the next image.
+// metadata records and proposes them to the metadata quorum, validating each
+// operation against the image its predecessors will have made (committed
+// or not). Every record the quorum commits (its own and, on other nodes, the
+// leader's) comes back through apply_committed(), which builds the next
+// committed image, hands the broker config its new dynamic layers and
+// publishes it. An operation's result holds once its records commit.
 // Single-threaded: every call happens on the controller's shard.
 #pragma once
 
@@ -15,7 +19,7 @@
 
 #include "cluster/broker_config.h"
 #include "cluster/metadata_image.h"
-#include "cluster/metadata_log.h"
+#include "cluster/metadata_quorum.h"
 #include "protocol/errors.h"
 
 namespace freshet::cluster {
@@ -45,6 +49,19 @@ struct ProducerIdBlock {
   int32_t size = 0;
 };
 
+// A broker asking to join (BrokerRegistration).
+struct BrokerRegistration {
+  int32_t broker_id = -1;
+  protocol::Uuid incarnation;
+  std::vector<BrokerInfo::Endpoint> endpoints;
+  std::optional<std::string> rack;
+};
+
+struct RegistrationResult {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  int64_t broker_epoch = -1;
+};
+
 // Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
 constexpr int32_t kProducerIdBlockSize = 1000;
 
@@ -61,11 +78,27 @@ class Controller {
   // Called with every new image after it is durable (on the controller shard).
   using Publisher = std::function<void(std::shared_ptr<const MetadataImage>)>;
 
-  // Sets `config`'s dynamic layers from `image`, and again on every commit.
-  Controller(BrokerConfig& config, MetadataLog& log, std::shared_ptr<const MetadataImage> image, Publisher publish);
+  // Starts from an empty image; `config`'s dynamic layers are set again on
+  // every commit.
+  Controller(BrokerConfig& config, MetadataQuorum& quorum, Publisher publish);
 
+  // The records the quorum committed since the last call, in log order.
+  void apply_committed(std::span<const MetadataRecord> records);
+
+  // The committed image (what is published).
   std::shared_ptr<const MetadataImage> image() const { return image_; }
-  std::vector<int32_t> live_brokers() const { return {config_.node_id()}; }
+  // The offset after this node's last proposal: the caller of an operation
+  // that proposed answers once the quorum applied it (when_applied).
+  int64_t proposed_end() const { return proposed_end_; }
+  // This node stopped leading: its uncommitted proposals may be lost, so the
+  // next operations validate against the committed image again.
+  void resigned();
+  // The registered, unfenced brokers (new replicas go to them).
+  std::vector<int32_t> live_brokers() const { return latest_->live_brokers(); }
+
+  // Registers a broker (RegisterBrokerRecord); its epoch is the record's
+  // offset, so a later registration of the same id always has a larger one.
+  RegistrationResult register_broker(const BrokerRegistration& registration);
 
   TopicResult create_topic(const NewTopic& topic, bool validate_only);
   TopicResult delete_topic(const std::string& name);
@@ -86,16 +119,17 @@ class Controller {
   // handed out twice, across restarts too (AllocateProducerIds).
   ProducerIdBlock allocate_producer_ids(int32_t broker_id, int64_t broker_epoch);
 
-  // The create-topic arguments auto-creation uses (Metadata/Produce with
-  // auto.create.topics.enable).
-  NewTopic default_topic(const std::string& name) const;
 
  private:
   // An existing topic whose name differs from `name` only in '.' vs '_'.
   std::optional<std::string> colliding_topic(std::string_view name) const;
   TopicResult commit(std::vector<MetadataRecord> records);
   TopicResult check_replication(int32_t partitions, int16_t replication_factor) const;
-  std::vector<MetadataRecord> partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count) const;
+  // New partitions [first, first + count) placed over the live brokers.
+  std::vector<MetadataRecord> partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count,
+                                                int16_t replication_factor) const;
+  MetadataRecord assigned_partition(const protocol::Uuid& topic_id, int32_t partition,
+                                    const std::vector<int32_t>& replicas) const;
   std::vector<MetadataRecord> config_diff(int8_t resource_type, const std::string& resource_name, const ConfigMap& before,
                                           const ConfigMap& after) const;
   TopicResult check_broker_resource(const std::string& resource_name) const;
@@ -104,8 +138,10 @@ class Controller {
                                     bool validate_only);
 
   BrokerConfig& config_;
-  MetadataLog& log_;
-  std::shared_ptr<const MetadataImage> image_;
+  MetadataQuorum& quorum_;
+  std::shared_ptr<const MetadataImage> image_;   // committed
+  std::shared_ptr<const MetadataImage> latest_;  // committed plus this leader's proposals in flight
+  int64_t proposed_end_ = 0;
   Publisher publish_;
 };
 

@@ -9,7 +9,7 @@
 namespace freshet::cluster {
 
 ProducerIdBlock Controller::allocate_producer_ids(int32_t broker_id, int64_t broker_epoch) {
-  int64_t first = image_->next_producer_id();
+  int64_t first = latest_->next_producer_id();
   if (first > std::numeric_limits<int64_t>::max() - kProducerIdBlockSize) {
     spdlog::error("exhausted all producer ids: the next block would pass the int64 limit");
     return {protocol::ErrorCode::UnknownServerError};
@@ -19,7 +19,7 @@ ProducerIdBlock Controller::allocate_producer_ids(int32_t broker_id, int64_t bro
   record.broker_epoch = broker_epoch;
   record.next_producer_id = first + kProducerIdBlockSize;
   if (auto result = commit({record}); result.error != protocol::ErrorCode::None) return {result.error};
-  assert(image_->next_producer_id() == first + kProducerIdBlockSize);
+  assert(latest_->next_producer_id() == first + kProducerIdBlockSize);
   spdlog::debug("producer ids {}..{} allocated to broker {}", first, first + kProducerIdBlockSize - 1, broker_id);
   return {protocol::ErrorCode::None, first, kProducerIdBlockSize};
 }

@@ -4,7 +4,7 @@ namespace freshet::cluster {
 
 namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
-constexpr const char* kCluster = "this node is a single-node cluster; clusters are not built yet";
+constexpr const char* kReplication = "partitions have one replica each; replication is not built yet";
 
 struct InertKey {
   std::string_view name;
@@ -16,11 +16,9 @@ constexpr InertKey kInertKeys[] = {
     {"num.network.threads", kThreads},
     {"num.io.threads", kThreads},
     {"num.recovery.threads.per.data.dir", "every shard recovers its own partitions in parallel at start"},
-    {"inter.broker.listener.name", kCluster},
-    {"controller.listener.names", kCluster},
-    {"controller.quorum.bootstrap.servers", kCluster},
-    {"replica.lag.time.max.ms", kCluster},
-    {"replica.fetch.max.bytes", kCluster},
+    {"inter.broker.listener.name", kReplication},
+    {"replica.lag.time.max.ms", kReplication},
+    {"replica.fetch.max.bytes", kReplication},
     {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
     // Topic keys.
     {"segment.jitter.ms", "segments roll at segment.ms exactly"},
@@ -32,9 +30,9 @@ constexpr InertKey kInertKeys[] = {
     {"message.format.version",
      "it is ignored because the inter-broker protocol version is 3.0 or later (records are stored in "
      "message format v2); this configuration is deprecated and removed in Apache Kafka 4.0"},
-    {"unclean.leader.election.enable", kCluster},
-    {"leader.replication.throttled.replicas", kCluster},
-    {"follower.replication.throttled.replicas", kCluster},
+    {"unclean.leader.election.enable", kReplication},
+    {"leader.replication.throttled.replicas", kReplication},
+    {"follower.replication.throttled.replicas", kReplication},
 };
 }  // namespace
 

@@ -32,6 +32,41 @@ DynamicBrokerConfigs MetadataImage::dynamic_broker_configs(int32_t node_id) cons
   return {broker_configs(""), broker_configs(std::to_string(node_id))};
 }
 
+const BrokerInfo::Endpoint* BrokerInfo::endpoint(std::string_view listener) const {
+  for (const auto& e : endpoints)
+    if (e.listener == listener) return &e;
+  return nullptr;
+}
+
+const BrokerInfo* MetadataImage::broker(int32_t id) const {
+  auto it = brokers_.find(id);
+  return it == brokers_.end() ? nullptr : &it->second;
+}
+
+std::vector<int32_t> MetadataImage::live_brokers() const {
+  std::vector<int32_t> ids;
+  for (const auto& [id, broker] : brokers_)
+    if (!broker.fenced) ids.push_back(id);
+  return ids;
+}
+
+void MetadataImage::apply_broker_record(const MetadataRecord& record) {
+  if (auto* r = std::get_if<protocol::RegisterBrokerRecord>(&record)) {
+    BrokerInfo info;
+    info.id = r->broker_id;
+    info.epoch = r->broker_epoch;
+    info.incarnation = r->incarnation_id;
+    for (const auto& e : r->end_points) info.endpoints.push_back({e.name, e.host, e.port});
+    info.rack = r->rack;
+    info.fenced = r->fenced;
+    brokers_[r->broker_id] = std::move(info);
+  } else if (auto* f = std::get_if<protocol::FenceBrokerRecord>(&record)) {
+    if (auto it = brokers_.find(f->id); it != brokers_.end() && it->second.epoch == f->epoch) it->second.fenced = true;
+  } else if (auto* u = std::get_if<protocol::UnfenceBrokerRecord>(&record)) {
+    if (auto it = brokers_.find(u->id); it != brokers_.end() && it->second.epoch == u->epoch) it->second.fenced = false;
+  }
+}
+
 void MetadataImage::apply(const MetadataRecord& record) {
   if (auto* t = std::get_if<protocol::TopicRecord>(&record)) {
     if (auto old = topics_.find(t->name); old != topics_.end()) names_by_id_.erase(old->second->id);
@@ -76,6 +111,8 @@ void MetadataImage::apply(const MetadataRecord& record) {
   } else if (auto* ids = std::get_if<protocol::ProducerIdsRecord>(&record)) {
     // Blocks only move forward, so an id is never handed out twice.
     next_producer_id_ = std::max(next_producer_id_, ids->next_producer_id);
+  } else {
+    apply_broker_record(record);
   }
 }
 
@@ -115,6 +152,9 @@ std::optional<MetadataRecord> decode_metadata_record(std::span<const uint8_t> by
     case protocol::ConfigRecord::kApiKey: return decode_body<protocol::ConfigRecord>(r, version);
     case protocol::RemoveTopicRecord::kApiKey: return decode_body<protocol::RemoveTopicRecord>(r, version);
     case protocol::ProducerIdsRecord::kApiKey: return decode_body<protocol::ProducerIdsRecord>(r, version);
+    case protocol::RegisterBrokerRecord::kApiKey: return decode_body<protocol::RegisterBrokerRecord>(r, version);
+    case protocol::FenceBrokerRecord::kApiKey: return decode_body<protocol::FenceBrokerRecord>(r, version);
+    case protocol::UnfenceBrokerRecord::kApiKey: return decode_body<protocol::UnfenceBrokerRecord>(r, version);
     default: return std::nullopt;
   }
 }

@@ -1,7 +1,9 @@
 // The cluster metadata image: an immutable snapshot of topics, partitions,
-// configs (of topics and of BROKER resources) and the producer ids handed out,
-// built by applying metadata records (KRaft's TopicRecord, PartitionRecord,
-// ConfigRecord, RemoveTopicRecord, ProducerIdsRecord) in log order. Readers on any shard hold a shared_ptr to
+// configs (of topics and of BROKER resources), the registered brokers and the
+// producer ids handed out, built by applying metadata records (KRaft's
+// TopicRecord, PartitionRecord, ConfigRecord, RemoveTopicRecord,
+// ProducerIdsRecord, RegisterBrokerRecord, FenceBrokerRecord,
+// UnfenceBrokerRecord) in log order. Readers on any shard hold a shared_ptr to
 // one image; writers build the next one.
 #pragma once
 
@@ -27,6 +29,25 @@ struct PartitionInfo {
   int32_t partition_epoch = 0;
 };
 
+// A broker the controller registered (RegisterBrokerRecord): where clients
+// reach it, listener by listener, and whether it is fenced (no leadership
+// and no new replicas for it).
+struct BrokerInfo {
+  struct Endpoint {
+    std::string listener;
+    std::string host;
+    uint16_t port = 0;
+  };
+  int32_t id = -1;
+  int64_t epoch = -1;  // the offset of its registration
+  protocol::Uuid incarnation;
+  std::vector<Endpoint> endpoints;
+  std::optional<std::string> rack;
+  bool fenced = true;
+
+  const Endpoint* endpoint(std::string_view listener) const;
+};
+
 struct TopicInfo {
   std::string name;
   protocol::Uuid id;
@@ -34,8 +55,10 @@ struct TopicInfo {
   ConfigMap configs;                      // dynamic overrides only
 };
 
-using MetadataRecord = std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord,
-                                    protocol::RemoveTopicRecord, protocol::ProducerIdsRecord>;
+using MetadataRecord =
+    std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord, protocol::RemoveTopicRecord,
+                 protocol::ProducerIdsRecord, protocol::RegisterBrokerRecord, protocol::FenceBrokerRecord,
+                 protocol::UnfenceBrokerRecord>;
 
 // The most partitions one topic may have: the controller refuses more, and a
 // PartitionRecord beyond it (a corrupt log) is ignored rather than sizing the
@@ -62,6 +85,11 @@ class MetadataImage {
   const ConfigMap& broker_configs(std::string_view resource_name) const;
   // The dynamic layers that apply to node `node_id`.
   DynamicBrokerConfigs dynamic_broker_configs(int32_t node_id) const;
+  // Every registered broker, by id.
+  const std::map<int32_t, BrokerInfo>& brokers() const { return brokers_; }
+  const BrokerInfo* broker(int32_t id) const;
+  // The ids of the registered, unfenced brokers, ascending.
+  std::vector<int32_t> live_brokers() const;
   // The first producer id no broker has been given yet: every id below it
   // belongs to a block some broker was allocated (ProducerIdsRecord).
   int64_t next_producer_id() const { return next_producer_id_; }
@@ -73,10 +101,14 @@ class MetadataImage {
 
  private:
   TopicInfo& mutable_topic(const protocol::Uuid& id);
+  // RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord; a fence or
+  // unfence of another epoch (an older registration) is ignored.
+  void apply_broker_record(const MetadataRecord& record);
 
   std::map<std::string, TopicPtr, std::less<>> topics_;
   std::unordered_map<protocol::Uuid, std::string, UuidHash> names_by_id_;
   std::map<std::string, ConfigMap, std::less<>> broker_configs_;  // by resource name
+  std::map<int32_t, BrokerInfo> brokers_;
   int64_t next_producer_id_ = 0;
 };
 

@@ -1,12 +1,14 @@
 #include "cluster/metadata_log.h"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
-#include <chrono>
 
 #include "protocol/batch_iterator.h"
 #include "protocol/batch_records.h"
+#include "protocol/control_record.h"
+#include "protocol/messages.h"
 #include "protocol/record_batch_builder.h"
+#include "cluster/clock.h"
 
 namespace freshet::cluster {
 
@@ -14,52 +16,55 @@ namespace {
 constexpr int32_t kReadChunkBytes = 1 << 20;
 constexpr size_t kMaxBatchRecordsBytes = 64 << 20;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+// Every whole batch in [from, to), header and bytes.
+void for_each_stored_batch(storage::PartitionLog& log, int64_t from, int64_t to,
+                           const std::function<void(const protocol::RecordBatchHeader&, std::span<const uint8_t>)>& fn) {
+  int64_t offset = from;
+  while (offset < to) {
+    auto result = log.read(offset, kReadChunkBytes, true, to);
+    if (result.records.bytes.empty()) break;
+    protocol::BatchIterator batches(result.records.bytes);
+    while (auto batch = batches.next()) fn(*protocol::parse_batch_header(*batch), *batch);
+    offset = result.next_offset;
+  }
 }
 }  // namespace
 
-std::unique_ptr<MetadataLog> MetadataLog::open(const std::filesystem::path& dir, MetadataImage& image) {
+std::unique_ptr<MetadataLog> MetadataLog::open(const std::filesystem::path& dir) {
   // Validate the whole log on every start: it is small, and it is the truth.
   storage::StartupState state;
   state.clean_shutdown = false;
-  auto log = std::unique_ptr<MetadataLog>(new MetadataLog(storage::PartitionLog::open(dir, storage::LogConfig{}, {}, state)));
-  log->replay(image);
-  return log;
+  return std::unique_ptr<MetadataLog>(new MetadataLog(storage::PartitionLog::open(dir, storage::LogConfig{}, {}, state)));
 }
 
-void MetadataLog::replay(MetadataImage& image) {
-  int64_t offset = log_->log_start_offset();
-  size_t applied = 0;
-  while (offset < log_->log_end_offset()) {
-    auto result = log_->read(offset, kReadChunkBytes, true, log_->log_end_offset());
-    if (result.records.bytes.empty()) break;
-    protocol::BatchIterator batches(result.records.bytes);
-    while (auto batch = batches.next()) {
-      for (const auto& record : protocol::decode_records(*batch, kMaxBatchRecordsBytes)) {
-        if (!record.value) continue;
-        if (auto decoded = decode_metadata_record(*record.value)) {
-          image.apply(*decoded);
-          ++applied;
-        }
-      }
-    }
-    offset = result.next_offset;
-  }
-  spdlog::info("metadata log: replayed {} record(s), end offset {}", applied, log_->log_end_offset());
+std::vector<int32_t> MetadataLog::offset_epochs() {
+  std::vector<int32_t> epochs;
+  for_each_stored_batch(*log_, log_->log_start_offset(), log_->log_end_offset(),
+                        [&](const protocol::RecordBatchHeader& header, std::span<const uint8_t>) {
+                          const int32_t epoch = std::max(header.partition_leader_epoch, 0);
+                          epochs.resize(static_cast<size_t>(header.last_offset() + 1), epoch);
+                        });
+  return epochs;
 }
 
-void MetadataLog::append(const std::vector<MetadataRecord>& records) {
-  int64_t now = now_ms();
-  protocol::RecordBatchBuilder builder(protocol::RecordBatchOptions{});
-  std::vector<std::vector<uint8_t>> values;
-  values.reserve(records.size());
-  for (const auto& record : records) {
-    values.push_back(encode_metadata_record(record));
-    builder.append(now, std::nullopt, std::span<const uint8_t>(values.back()));
+void MetadataLog::append_as_leader(std::span<uint8_t> batch, int32_t epoch) { log_->append(batch, epoch, wall_clock_ms()); }
+
+int64_t MetadataLog::append_fetched(std::span<const uint8_t> batches) {
+  const int64_t now = wall_clock_ms();
+  for (auto batch : protocol::split_batches(batches)) {
+    auto header = protocol::parse_batch_header(batch);
+    if (!header || header->base_offset != log_->log_end_offset() || !protocol::batch_crc_valid(batch))
+      throw protocol::DecodeError(fmt::format("metadata batch fetched at {} does not continue the log ending at {}",
+                                              header ? header->base_offset : -1, log_->log_end_offset()));
+    log_->append_as_follower(batch, now);
   }
-  auto batch = builder.build();
-  log_->append(batch, 0, now);
+  return log_->log_end_offset();
+}
+
+void MetadataLog::truncate_to(int64_t offset) { log_->truncate_to(offset); }
+
+void MetadataLog::sync() {
   auto target = log_->flush_target();
   try {
     target.sync();
@@ -70,6 +75,55 @@ void MetadataLog::append(const std::vector<MetadataRecord>& records) {
   log_->mark_flushed(target);
 }
 
+protocol::Records MetadataLog::read(int64_t offset, int32_t max_bytes) {
+  return log_->read(offset, max_bytes, true, log_->log_end_offset()).records;
+}
+
+void MetadataLog::for_each_batch(int64_t from, int64_t to,
+                                 const std::function<void(const std::vector<MetadataRecord>&, int64_t)>& apply) {
+  for_each_stored_batch(*log_, from, to, [&](const protocol::RecordBatchHeader& header, std::span<const uint8_t> batch) {
+    std::vector<MetadataRecord> records;
+    if (!header.is_control()) {
+      for (const auto& record : protocol::decode_records(batch, kMaxBatchRecordsBytes)) {
+        if (!record.value) continue;
+        if (auto decoded = decode_metadata_record(*record.value)) records.push_back(std::move(*decoded));
+      }
+    }
+    apply(records, header.last_offset() + 1);
+  });
+}
+
 void MetadataLog::close() { log_->close(); }
+
+std::vector<uint8_t> build_metadata_batch(const std::vector<MetadataRecord>& records, int64_t now_ms) {
+  protocol::RecordBatchBuilder builder(protocol::RecordBatchOptions{});
+  std::vector<std::vector<uint8_t>> values;
+  values.reserve(records.size());
+  for (const auto& record : records) {
+    values.push_back(encode_metadata_record(record));
+    builder.append(now_ms, std::nullopt, std::span<const uint8_t>(values.back()));
+  }
+  return builder.build();
+}
+
+std::vector<uint8_t> build_leader_change_batch(int32_t leader, const std::vector<int32_t>& voters, int64_t now_ms) {
+  protocol::LeaderChangeMessage message;
+  message.leader_id = leader;
+  for (int32_t id : voters) {
+    protocol::LeaderChangeMessage::Voter voter;
+    voter.voter_id = id;
+    message.voters.push_back(voter);
+  }
+  message.granting_voters = message.voters;
+  protocol::Writer writer;
+  message.encode(writer, 0);
+  const std::vector<uint8_t> value = writer.take();
+  protocol::RecordBatchOptions options;
+  options.control = true;
+  protocol::RecordBatchBuilder builder(options);
+  auto key = protocol::control_record_key(protocol::ControlRecordType::kLeaderChange);
+  builder.append(now_ms, std::span<const uint8_t>(key), std::span<const uint8_t>(value));
+  return builder.build();
+}
 
 }  // namespace freshet::cluster

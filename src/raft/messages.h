@@ -61,11 +61,14 @@ struct BeginQuorumEpochResponse {
 // Fetch: a follower's pull, which is also its heartbeat. `fetch_offset` is
 // where its durable log ends and `last_fetched_epoch` the epoch of the entry
 // before it, which the leader checks against its own log.
+// A caught-up follower's fetch waits at the leader for up to `max_wait_ms`
+// for new entries (a long poll), so that commits reach it at once.
 struct FetchRequest {
   int32_t epoch;
   NodeId replica;
   int64_t fetch_offset = 0;
   int32_t last_fetched_epoch = 0;
+  int64_t max_wait_ms = 0;
 };
 
 // Where a follower's log diverges from the leader's: the largest epoch of the

@@ -35,21 +35,38 @@ RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& co
   std::sort(voters_.begin(), voters_.end());
   RAFT_ASSERT(std::binary_search(voters_.begin(), voters_.end(), self_));
   last_fetch_ms_.assign(voters_.size(), -1);
+  last_caught_up_ms_.assign(voters_.size(), -1);
   voter_end_.assign(voters_.size(), 0);
+  hw_told_.assign(voters_.size(), -1);
+  parked_.resize(voters_.size());
   // A restarted node trusts no leader until it hears from one; a node that
   // led before the restart resigned with it (KRaft's Resigned state, here
   // unattached at the same epoch, keeping its vote for itself).
   role_ = Role::kUnattached;
-  election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
+  // The only voter has no one to wait for: it elects itself on the first tick.
+  election_deadline_ms_ = voters_.size() == 1 ? now_ms : now_ms + randomized_election_timeout_ms();
+}
+
+std::vector<VoterProgress> RaftCore::voter_progress(int64_t now_ms) const {
+  RAFT_ASSERT(role_ == Role::kLeader);
+  std::vector<VoterProgress> out;
+  for (size_t i = 0; i < voters_.size(); ++i) {
+    if (voters_[i] == self_)
+      out.push_back({self_, flushed_end_, now_ms, now_ms});
+    else
+      out.push_back({voters_[i], voter_end_[i], last_fetch_ms_[i], last_caught_up_ms_[i]});
+  }
+  return out;
 }
 
 LogEnd RaftCore::log_end() const { return {log_end_offset(), log_.empty() ? 0 : log_.back()}; }
 
-void RaftCore::append(int64_t offset, std::vector<int32_t> entries) {
+void RaftCore::append(int64_t offset, std::vector<int32_t> entries, WriteSource source) {
   RAFT_ASSERT(offset == log_end_offset());
   RAFT_ASSERT(entries.empty() || log_.empty() || entries.front() >= log_.back());
   log_.insert(log_.end(), entries.begin(), entries.end());
-  pending_.log_writes.push_back({std::nullopt, offset, std::move(entries)});
+  pending_.log_writes.push_back({std::nullopt, offset, std::move(entries), source});
+  if (role_ == Role::kLeader) answer_parked_fetches(/*all=*/true, 0);
 }
 
 void RaftCore::truncate(int64_t offset) {
@@ -57,12 +74,12 @@ void RaftCore::truncate(int64_t offset) {
   RAFT_ASSERT(offset <= log_end_offset());
   log_.resize(static_cast<size_t>(offset));
   flushed_end_ = std::min(flushed_end_, offset);
-  pending_.log_writes.push_back({offset, offset, {}});
+  pending_.log_writes.push_back({offset, offset, {}, WriteSource::kFetched});
 }
 
 bool RaftCore::propose(int count) {
   if (role_ != Role::kLeader) return false;
-  append(log_end_offset(), std::vector<int32_t>(static_cast<size_t>(count), state_.epoch));
+  append(log_end_offset(), std::vector<int32_t>(static_cast<size_t>(count), state_.epoch), WriteSource::kProposal);
   return true;
 }
 
@@ -70,7 +87,30 @@ void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
   RAFT_ASSERT(end_offset >= 0);
   flushed_end_ = std::max(flushed_end_, std::min(end_offset, log_end_offset()));
   if (role_ == Role::kLeader) advance_high_watermark();
-  if (role_ == Role::kFollower && flushed_end_ == log_end_offset()) next_fetch_ms_ = now_ms;  // fetch on
+  if (role_ == Role::kFollower) {
+    next_fetch_ms_ = now_ms;  // fetch on
+    fetch_if_idle(now_ms);
+  }
+}
+
+void RaftCore::fetch_if_idle(int64_t now_ms) {
+  RAFT_ASSERT(role_ == Role::kFollower);
+  if (now_ms < next_fetch_ms_ || flushed_end_ != log_end_offset()) return;
+  // From the durable end: the leader counts what we fetch from as held.
+  const int32_t last_epoch = flushed_end_ > 0 ? epoch_at(flushed_end_ - 1) : 0;
+  send(state_.leader, FetchRequest{state_.epoch, self_, flushed_end_, last_epoch, config_.fetch_max_wait_ms});
+  // Answered at once or within the max wait; ask again only if it was lost.
+  next_fetch_ms_ = now_ms + config_.fetch_max_wait_ms + config_.request_timeout_ms;
+}
+
+void RaftCore::answer_parked_fetches(bool all, int64_t now_ms) {
+  RAFT_ASSERT(role_ == Role::kLeader);
+  for (size_t i = 0; i < parked_.size(); ++i) {
+    if (!parked_[i] || (!all && now_ms < parked_[i]->deadline_ms)) continue;
+    const FetchRequest fetch = parked_[i]->fetch;
+    parked_[i].reset();
+    send(voters_[i], answer_fetch(i, fetch));
+  }
 }
 
 void RaftCore::advance_high_watermark() {
@@ -80,8 +120,10 @@ void RaftCore::advance_high_watermark() {
   const int64_t held_by_majority = ends[majority() - 1];
   // Only an entry of this epoch commits (with it, all before it): an older
   // epoch's entry held by a majority may still be overwritten (Raft §5.4.2).
-  if (held_by_majority > high_watermark_ && epoch_at(held_by_majority - 1) == state_.epoch)
+  if (held_by_majority > high_watermark_ && epoch_at(held_by_majority - 1) == state_.epoch) {
     high_watermark_ = held_by_majority;
+    answer_parked_fetches(/*all=*/true, 0);  // followers learn the commit at once
+  }
 }
 
 std::optional<DivergingEpoch> RaftCore::divergence(int64_t offset, int32_t last_epoch) const {
@@ -128,6 +170,7 @@ void RaftCore::become_unattached(int32_t epoch, int64_t now_ms) {
   if (epoch > state_.epoch) persist({epoch, kNoNode, kNoNode});
   role_ = Role::kUnattached;
   granted_.clear();
+  std::fill(parked_.begin(), parked_.end(), std::nullopt);
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
 }
 
@@ -141,8 +184,10 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
     persist({epoch, leader, state_.voted_for});
   role_ = Role::kFollower;
   granted_.clear();
+  std::fill(parked_.begin(), parked_.end(), std::nullopt);
   leader_heard_ms_ = now_ms;
   next_fetch_ms_ = now_ms;
+  fetch_if_idle(now_ms);
 }
 
 void RaftCore::become_prospective(int64_t now_ms) {
@@ -171,9 +216,10 @@ void RaftCore::become_leader(int64_t now_ms) {
   std::fill(last_fetch_ms_.begin(), last_fetch_ms_.end(), now_ms);
   next_begin_ms_ = now_ms + config_.fetch_interval_ms;
   std::fill(voter_end_.begin(), voter_end_.end(), 0);
+  std::fill(hw_told_.begin(), hw_told_.end(), -1);
   // The epoch's first entry (KRaft's LeaderChangeMessage): once it commits,
   // so does everything before it.
-  append(log_end_offset(), {state_.epoch});
+  append(log_end_offset(), {state_.epoch}, WriteSource::kLeaderChange);
   send_to_others(BeginQuorumEpoch{state_.epoch, self_});
 }
 
@@ -195,14 +241,10 @@ void RaftCore::tick(int64_t now_ms) {
       if (now_ms >= election_deadline_ms_) become_prospective(now_ms);
       break;
     case Role::kFollower:
-      if (now_ms - leader_heard_ms_ >= config_.fetch_timeout_ms) {
+      if (now_ms - leader_heard_ms_ >= config_.fetch_timeout_ms)
         become_prospective(now_ms);
-      } else if (now_ms >= next_fetch_ms_ && flushed_end_ == log_end_offset()) {
-        // From the durable end: the leader counts what we fetch from as held.
-        const int32_t last_epoch = flushed_end_ > 0 ? epoch_at(flushed_end_ - 1) : 0;
-        send(state_.leader, FetchRequest{state_.epoch, self_, flushed_end_, last_epoch});
-        next_fetch_ms_ = now_ms + config_.fetch_interval_ms;
-      }
+      else
+        fetch_if_idle(now_ms);
       break;
     case Role::kProspective:
     case Role::kCandidate:
@@ -220,9 +262,11 @@ void RaftCore::tick(int64_t now_ms) {
         if (voters_[i] == self_ || now_ms - last_fetch_ms_[i] < config_.fetch_timeout_ms * 3 / 2) ++fresh;
       if (fresh < majority()) {
         role_ = Role::kUnattached;
+        std::fill(parked_.begin(), parked_.end(), std::nullopt);
         election_deadline_ms_ = now_ms + backoff_ms();
         break;
       }
+      answer_parked_fetches(/*all=*/false, now_ms);
       if (now_ms >= next_begin_ms_) {
         for (size_t i = 0; i < voters_.size(); ++i)
           if (voters_[i] != self_ && now_ms - last_fetch_ms_[i] >= config_.fetch_interval_ms * 2)
@@ -307,20 +351,19 @@ void RaftCore::on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t 
   if (role_ == Role::kLeader && fetch.epoch == state_.epoch) {
     const auto i = static_cast<size_t>(std::lower_bound(voters_.begin(), voters_.end(), from) - voters_.begin());
     last_fetch_ms_[i] = now_ms;
-    FetchResponse response;
-    response.epoch = state_.epoch;
-    response.leader = self_;
-    response.diverging = divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
-    response.base_offset = fetch.fetch_offset;
-    response.base_last_epoch = fetch.last_fetched_epoch;
-    if (!response.diverging) {
+    if (fetch.fetch_offset >= log_end_offset()) last_caught_up_ms_[i] = now_ms;
+    parked_[i].reset();  // a newer fetch supersedes a parked one
+    const bool diverges = divergence(fetch.fetch_offset, fetch.last_fetched_epoch).has_value();
+    if (!diverges) {
       voter_end_[i] = fetch.fetch_offset;
       advance_high_watermark();
-      response.high_watermark = high_watermark_;
-      const int64_t end = std::min(log_end_offset(), fetch.fetch_offset + kMaxEntriesPerFetch);
-      response.entries.assign(log_.begin() + fetch.fetch_offset, log_.begin() + end);
     }
-    send(from, std::move(response));
+    // Caught up with nothing new to learn: hold the fetch (long poll).
+    if (!diverges && fetch.max_wait_ms > 0 && fetch.fetch_offset == log_end_offset() && hw_told_[i] == high_watermark_) {
+      parked_[i] = ParkedFetch{fetch, now_ms + std::min(fetch.max_wait_ms, config_.fetch_max_wait_ms)};
+      return;
+    }
+    send(from, answer_fetch(i, fetch));
     return;
   }
   // Only an acting leader names itself: one that resigned lets its
@@ -329,6 +372,23 @@ void RaftCore::on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t 
   response.epoch = state_.epoch;
   response.leader = state_.leader == self_ && role_ != Role::kLeader ? kNoNode : state_.leader;
   send(from, std::move(response));
+}
+
+FetchResponse RaftCore::answer_fetch(size_t i, const FetchRequest& fetch) {
+  RAFT_ASSERT(role_ == Role::kLeader && voters_[i] != self_);
+  FetchResponse response;
+  response.epoch = state_.epoch;
+  response.leader = self_;
+  response.diverging = divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
+  response.base_offset = fetch.fetch_offset;
+  response.base_last_epoch = fetch.last_fetched_epoch;
+  if (!response.diverging) {
+    response.high_watermark = high_watermark_;
+    hw_told_[i] = high_watermark_;
+    const int64_t end = std::min(log_end_offset(), fetch.fetch_offset + kMaxEntriesPerFetch);
+    response.entries.assign(log_.begin() + fetch.fetch_offset, log_.begin() + end);
+  }
+  return response;
 }
 
 void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) {
@@ -349,11 +409,13 @@ void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) 
     const int64_t ours = std::upper_bound(log_.begin(), log_.end(), response.diverging->epoch) - log_.begin();
     const int64_t cut = std::min(response.diverging->end_offset, ours);
     if (cut < log_end_offset()) truncate(cut);
-    next_fetch_ms_ = now_ms;
-    return;
+  } else {
+    if (!response.entries.empty()) append(response.base_offset, response.entries, WriteSource::kFetched);
+    high_watermark_ = std::max(high_watermark_, std::min(response.high_watermark, log_end_offset()));
   }
-  if (!response.entries.empty()) append(response.base_offset, response.entries);
-  high_watermark_ = std::max(high_watermark_, std::min(response.high_watermark, log_end_offset()));
+  // Fetch on: at once when nothing is left to sync, else once it is (flushed()).
+  next_fetch_ms_ = now_ms;
+  fetch_if_idle(now_ms);
 }
 
 }  // namespace freshet::raft

@@ -37,7 +37,10 @@ struct RaftConfig {
   int64_t election_timeout_ms = 1000;       // controller.quorum.election.timeout.ms
   int64_t fetch_timeout_ms = 2000;          // controller.quorum.fetch.timeout.ms
   int64_t election_backoff_max_ms = 1000;   // controller.quorum.election.backoff.max.ms
-  int64_t fetch_interval_ms = 500;          // how often a follower fetches (its fetch max wait)
+  int64_t fetch_interval_ms = 500;          // how often a leader re-announces itself to a silent voter
+  int64_t fetch_max_wait_ms = 500;          // how long a leader holds a caught-up follower's fetch
+  int64_t request_timeout_ms = 2000;        // controller.quorum.request.timeout.ms: a follower fetches again
+                                            // when its fetch got no answer in this long
 };
 
 enum class Role { kUnattached, kFollower, kProspective, kCandidate, kLeader };
@@ -48,12 +51,29 @@ struct Outbound {
   Message message;
 };
 
+// Where a log write's entries come from, which tells the driver what they
+// carry: the new leader's first entry of its epoch (KRaft's
+// LeaderChangeMessage), the entries of the last propose(), or those of the
+// fetch answer just received.
+enum class WriteSource { kLeaderChange, kProposal, kFetched };
+
 // Log writes, in order: cut the log to `truncate_to` (if set), then append
 // `entries` at `append_offset`. The driver reports durability with flushed().
 struct LogWrite {
   std::optional<int64_t> truncate_to;
   int64_t append_offset = 0;
   std::vector<int32_t> entries;
+  WriteSource source = WriteSource::kFetched;
+};
+
+// What the leader knows of one voter (DescribeQuorum): where its durable
+// log ends as its last fetch said, when that fetch came, and when it last
+// fetched from the leader's log end. -1: never.
+struct VoterProgress {
+  NodeId id;
+  int64_t end_offset;
+  int64_t last_fetch_ms;
+  int64_t last_caught_up_ms;
 };
 
 struct Actions {
@@ -72,8 +92,8 @@ class RaftCore {
 
   void tick(int64_t now_ms);
   void receive(NodeId from, const Message& message, int64_t now_ms);
-  // The leader appends `count` entries of its epoch (client writes); false
-  // when not the leader.
+  // The leader appends `count` entries of its epoch (client writes), at the
+  // log end offset it had before; false when not the leader.
   bool propose(int count);
   // The log is durable up to `end_offset` (what the driver synced of the
   // writes handed out).
@@ -89,6 +109,9 @@ class RaftCore {
   LogEnd log_end() const;
   const std::vector<int32_t>& log() const { return log_; }
   int64_t high_watermark() const { return high_watermark_; }
+  const std::vector<NodeId>& voters() const { return voters_; }
+  // Leader only: every voter's progress, itself included.
+  std::vector<VoterProgress> voter_progress(int64_t now_ms) const;
 
  private:
   size_t majority() const { return voters_.size() / 2 + 1; }
@@ -113,10 +136,18 @@ class RaftCore {
   void on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin, int64_t now_ms);
   void on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t now_ms);
   void on_fetch_response(const FetchResponse& response, int64_t now_ms);
+  // Follower: fetches from where its durable log ends, unless a write is
+  // still being synced.
+  void fetch_if_idle(int64_t now_ms);
+  // Leader: the answer to voter i's fetch (entries from its offset, or where
+  // its log diverges).
+  FetchResponse answer_fetch(size_t i, const FetchRequest& fetch);
+  // Leader: answers the parked fetches (all of them, or those past their deadline).
+  void answer_parked_fetches(bool all, int64_t now_ms);
   // Leader: the offsets a majority holds durably, committed once of this epoch.
   void advance_high_watermark();
   // Appends to the in-memory log and hands the write to the driver.
-  void append(int64_t offset, std::vector<int32_t> entries);
+  void append(int64_t offset, std::vector<int32_t> entries, WriteSource source);
   void truncate(int64_t offset);
   // The leader's answer to a fetch at `offset` after `last_epoch`: the
   // divergence, if any (the end of the largest epoch <= last_epoch).
@@ -132,7 +163,6 @@ class RaftCore {
   std::vector<int32_t> log_;        // epoch of each entry, written (maybe not yet durable)
   int64_t flushed_end_ = 0;         // durable up to here
   int64_t high_watermark_ = 0;
-  bool fetch_in_flight_ = false;    // follower: one fetch at a time
   Role role_ = Role::kUnattached;
   Actions pending_;
 
@@ -146,8 +176,18 @@ class RaftCore {
   // Leader: the last fetch from each voter and where its durable log ends;
   // when to resend BeginQuorumEpoch.
   std::vector<int64_t> last_fetch_ms_;
+  std::vector<int64_t> last_caught_up_ms_;
   std::vector<int64_t> voter_end_;
+  std::vector<int64_t> hw_told_;  // the high watermark each voter last got from us
   int64_t next_begin_ms_ = 0;
+  // Leader: a caught-up voter's fetch that already knows the high watermark,
+  // held (long poll) until the log grows, the high watermark moves or
+  // fetch_max_wait_ms passes; one per voter.
+  struct ParkedFetch {
+    FetchRequest fetch;
+    int64_t deadline_ms;
+  };
+  std::vector<std::optional<ParkedFetch>> parked_;
 };
 
 }  // namespace freshet::raft

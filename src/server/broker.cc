@@ -5,10 +5,15 @@
 
 #include <filesystem>
 #include <latch>
+#include <future>
 #include <mutex>
+#include <thread>
+#include <random>
 
 #include "cluster/internal_topics.h"
 #include "protocol/errors.h"
+#include "cluster/clock.h"
+#include "server/broker_registration.h"
 #include "server/handlers.h"
 #include "storage/meta_properties.h"
 
@@ -78,6 +83,15 @@ fs::path Broker::open_log_dirs() {
     if (ec) throw std::runtime_error(fmt::format("cannot create metadata log directory {}: {}", metadata_dir.string(), ec.message()));
     claimed.push_back(metadata_dir);
   }
+  // A node of a larger quorum must share its cluster id with the others: it
+  // comes from `freshet storage format`, never made up here.
+  const bool formatted = std::any_of(claimed.begin(), claimed.end(),
+                                     [](const fs::path& dir) { return storage::read_meta_properties(dir).has_value(); });
+  if (!formatted && config_.get("cluster.id").empty() && config_.quorum_voters().size() > 1)
+    throw std::runtime_error(fmt::format(
+        "no meta.properties in {}: a node of a {}-voter quorum needs its log dirs formatted with the cluster's id "
+        "first (freshet storage format --cluster-id ID, the same ID on every node; freshet storage random-uuid makes one)",
+        metadata_dir.string(), config_.quorum_voters().size()));
   std::string new_cluster_id = protocol::Uuid::random().to_base64();
   cluster_id_ = storage::claim_log_dirs(claimed, node_id(), config_.get("cluster.id"), new_cluster_id);
   return metadata_dir;
@@ -98,6 +112,97 @@ void Broker::delete_stray_partitions(const cluster::MetadataImage& image) {
   }
 }
 
+void Broker::start_metadata_quorum(const fs::path& dir) {
+  cluster::QuorumOptions options;
+  options.self = node_id();
+  auto voters = config_.quorum_voters();
+  for (const auto& voter : voters) options.voters.push_back(voter.id);
+  if (options.voters.empty()) options.voters = {node_id()};
+  options.raft.election_timeout_ms = config_.get_int("controller.quorum.election.timeout.ms");
+  options.raft.fetch_timeout_ms = config_.get_int("controller.quorum.fetch.timeout.ms");
+  options.raft.election_backoff_max_ms = config_.get_int("controller.quorum.election.backoff.max.ms");
+  options.raft.request_timeout_ms = config_.get_int("controller.quorum.request.timeout.ms");
+  options.seed = std::random_device{}();
+  transport_ = std::make_unique<QuorumTransport>(shards_.context(0), node_id(), voters, cluster_id_, options.raft,
+                                                 [this](int32_t leader) { active_controller_ = leader; });
+  controller_channel_ = std::make_unique<ControllerChannel>(shards_.context(0), node_id(), voters);
+  quorum_ = std::make_unique<cluster::MetadataQuorum>(
+      dir, options, [this](auto records) { controller_->apply_committed(records); },
+      [this](cluster::QuorumMessage m) { transport_->send(std::move(m)); }, [this] { controller_->resigned(); },
+      cluster::monotonic_ms());
+  controller_ = std::make_unique<cluster::Controller>(config_, *quorum_, [this](auto next) {
+    image_.store(std::move(next));
+    // Followers learn of changes here: every shard opens or drops partitions.
+    if (serving_) sync_partitions([] {});
+  });
+  image_.store(controller_->image());
+  shards_.post(0, [this] {
+    quorum_->start(cluster::monotonic_ms());
+    transport_->start(*quorum_);
+  });
+}
+
+void Broker::await_metadata() {
+  auto waiting_since = std::chrono::steady_clock::now();
+  auto next_note = waiting_since + std::chrono::seconds(5);
+  for (;;) {
+    std::promise<bool> caught_up;
+    shards_.post(0, [&] { caught_up.set_value(quorum_->caught_up()); });
+    if (caught_up.get_future().get()) break;
+    if (std::chrono::steady_clock::now() >= next_note) {
+      spdlog::info("waiting for the metadata quorum ({}) to elect a leader and for this node to catch up",
+                   config_.get("controller.quorum.voters"));
+      next_note += std::chrono::seconds(5);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::promise<std::string> state;
+  shards_.post(0, [&] {
+    state.set_value(fmt::format("leader {} in epoch {}, {} record offset(s) applied", quorum_->core().leader(),
+                                quorum_->core().epoch(), quorum_->applied_offset()));
+  });
+  spdlog::info("metadata quorum: {}", state.get_future().get());
+}
+
+void Broker::join_cluster() {
+  std::promise<int64_t> registered;
+  shards_.post(0, [&] { register_broker(*this, [&](int64_t epoch) { registered.set_value(epoch); }); });
+  const int64_t epoch = registered.get_future().get();
+  // Our own registration is committed: wait until this node applied it.
+  for (;;) {
+    std::promise<bool> applied;
+    shards_.post(0, [&] { applied.set_value(quorum_->applied_offset() > epoch); });
+    if (applied.get_future().get()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  spdlog::info("registered as broker {} with epoch {}", node_id(), epoch);
+}
+
+bool Broker::owns(unsigned shard, const cluster::TopicInfo& topic, int32_t partition) const {
+  const auto& replicas = topic.partitions[static_cast<size_t>(partition)].replicas;
+  return shard_of(topic, partition) == shard && std::find(replicas.begin(), replicas.end(), node_id()) != replicas.end();
+}
+
+void Broker::start_listeners(bool controller_listeners) {
+  net::ConnectionLimits limits;
+  limits.max_request_bytes = static_cast<int32_t>(config_.get_int("socket.request.max.bytes"));
+  limits.max_in_flight_requests = static_cast<size_t>(config_.get_int("queued.max.requests"));
+  limits.max_idle_ms = config_.get_int("connections.max.idle.ms");
+  limits.send_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.send.buffer.bytes"));
+  limits.receive_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.receive.buffer.bytes"));
+  limits.file_slices = file_slice_transfer(config_.get("freshet.fetch.file.transfer"));
+  for (const auto& l : config_.listeners()) {
+    if (config_.is_controller_listener(l.name) != controller_listeners) continue;
+    try {
+      listeners_.push_back(
+          std::make_unique<net::Listener>(shards_, *this, limits, connection_resources_, l.name, l.host, l.port));
+    } catch (const std::system_error& e) {
+      throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", l.host, l.port, e.code().message()));
+    }
+    listeners_.back()->start();
+  }
+}
+
 void Broker::start() {
   auto started = std::chrono::steady_clock::now();
   fs::path metadata_dir = open_log_dirs();
@@ -110,14 +215,19 @@ void Broker::start() {
     transactions_.push_back(std::make_unique<TransactionShard>(*this, i));
   }
 
-  auto image = std::make_shared<cluster::MetadataImage>();
-  metadata_log_ = cluster::MetadataLog::open(metadata_dir / (std::string(kMetadataTopic) + "-0"), *image);
-  image_.store(image);
-  controller_ = std::make_unique<cluster::Controller>(config_, *metadata_log_, image,
-                                                      [this](auto next) { image_.store(std::move(next)); });
+  connection_resources_.memory = std::make_shared<net::RequestMemory>(config_.get_int("queued.max.request.bytes"));
+  connection_resources_.quotas = std::make_shared<net::ConnectionQuotas>(
+      net::ConnectionQuotaLimits{config_.get_int("max.connections"), config_.get_int("max.connections.per.ip")});
+  start_metadata_quorum(metadata_dir / (std::string(kMetadataTopic) + "-0"));
+  shards_.start();
+  // The quorum's listeners first: the other voters need them to elect a
+  // leader, which this node waits for before it serves clients.
+  start_listeners(/*controller_listeners=*/true);
+  await_metadata();
+  join_cluster();
+  auto image = image_.load();
   delete_stray_partitions(*image);
 
-  shards_.start();
   // Recover every shard's partitions in parallel before serving anyone.
   std::latch opened(shards_.size());
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
@@ -127,26 +237,10 @@ void Broker::start() {
     });
   }
   opened.wait();
-
-  net::ConnectionLimits limits;
-  limits.max_request_bytes = static_cast<int32_t>(config_.get_int("socket.request.max.bytes"));
-  limits.max_in_flight_requests = static_cast<size_t>(config_.get_int("queued.max.requests"));
-  limits.max_idle_ms = config_.get_int("connections.max.idle.ms");
-  limits.send_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.send.buffer.bytes"));
-  limits.receive_buffer_bytes = static_cast<int32_t>(config_.get_int("socket.receive.buffer.bytes"));
-  limits.file_slices = file_slice_transfer(config_.get("freshet.fetch.file.transfer"));
-  connection_resources_.memory = std::make_shared<net::RequestMemory>(config_.get_int("queued.max.request.bytes"));
-  connection_resources_.quotas = std::make_shared<net::ConnectionQuotas>(
-      net::ConnectionQuotaLimits{config_.get_int("max.connections"), config_.get_int("max.connections.per.ip")});
-  for (const auto& l : config_.listeners()) {
-    try {
-      listeners_.push_back(
-          std::make_unique<net::Listener>(shards_, *this, limits, connection_resources_, l.name, l.host, l.port));
-    } catch (const std::system_error& e) {
-      throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", l.host, l.port, e.code().message()));
-    }
-    listeners_.back()->start();
-  }
+  serving_ = true;
+  // An image published while the shards opened their partitions.
+  shards_.post(0, [this] { sync_partitions([] {}); });
+  start_listeners(/*controller_listeners=*/false);
   auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("freshet node {} ready in {} ms: cluster {}, {} shard(s), {} topic(s), data in {}, metadata in {}, "
                "listening on {}",
@@ -174,8 +268,15 @@ void Broker::stop() {
     });
   }
   closed.wait();
+  std::promise<void> quorum_stopped;
+  shards_.post(0, [&] {
+    transport_->stop();
+    controller_channel_->stop();
+    quorum_stopped.set_value();
+  });
+  quorum_stopped.get_future().wait();
   shards_.stop();
-  metadata_log_->close();
+  quorum_->close();
   log_dirs_->write_checkpoints(checkpoints);
   log_dirs_->mark_clean_shutdown();
   spdlog::info("freshet node {} stopped cleanly", node_id());

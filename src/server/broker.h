@@ -13,14 +13,16 @@
 #include "cluster/broker_config.h"
 #include "cluster/controller.h"
 #include "cluster/metadata_image.h"
-#include "cluster/metadata_log.h"
+#include "cluster/metadata_quorum.h"
 #include "net/listener.h"
 #include "net/shard.h"
 #include "server/data_notifier.h"
 #include "server/fetch_session.h"
 #include "server/group_shard.h"
 #include "server/partition_manager.h"
+#include "server/controller_channel.h"
 #include "server/producer_ids.h"
+#include "server/quorum_transport.h"
 #include "server/transaction_shard.h"
 
 namespace freshet::server {
@@ -46,6 +48,10 @@ class Broker : public net::RequestHandler {
 
   // The shard owning a partition; stable for the life of the process.
   unsigned shard_of(const cluster::TopicInfo& topic, int32_t partition) const;
+  // Whether this broker leads the partition (clients produce and fetch there).
+  bool leads(const cluster::TopicInfo& topic, int32_t partition) const {
+    return topic.partitions[static_cast<size_t>(partition)].leader == node_id();
+  }
   // This shard's partitions; call only on `shard`'s thread.
   PartitionManager& partitions(unsigned shard) { return *managers_[shard]; }
   // This shard's part of the group coordinator; call only on `shard`'s thread.
@@ -57,6 +63,16 @@ class Broker : public net::RequestHandler {
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   // Only on shard 0.
   cluster::Controller& controller() { return *controller_; }
+  // Only on shard 0.
+  cluster::MetadataQuorum& quorum() { return *quorum_; }
+  // Only on shard 0.
+  QuorumTransport& quorum_transport() { return *transport_; }
+  // Only on shard 0.
+  ControllerChannel& controller_channel() { return *controller_channel_; }
+  // Fresh for every start of the process (BrokerRegistration).
+  const protocol::Uuid& incarnation_id() const { return incarnation_id_; }
+  // The metadata quorum's leader as last seen (-1: none known); any thread.
+  int32_t active_controller() const { return active_controller_.load(); }
   // Any shard (it hops to shard 0 itself).
   ProducerIdManager& producer_ids() { return producer_ids_; }
   // Runs on shard 0 after the controller published an image: makes every
@@ -70,20 +86,35 @@ class Broker : public net::RequestHandler {
   // Opens every log.dir and checks/writes their meta.properties; returns the
   // metadata log's dir (metadata.log.dir, else the first log dir).
   std::filesystem::path open_log_dirs();
+  // Opens the metadata log in `dir` as the quorum's, whose committed records
+  // become the image; the quorum starts on shard 0 once the shards run.
+  void start_metadata_quorum(const std::filesystem::path& dir);
+  // Blocks until the quorum has a leader and this node applied what it committed.
+  void await_metadata();
+  // Starts the listeners named in controller.listener.names, or the others.
+  void start_listeners(bool controller_listeners);
   void delete_stray_partitions(const cluster::MetadataImage& image);
   // On `shard`: opens/removes its partitions and (re)loads its groups.
   void reconcile_shard(unsigned shard, const cluster::MetadataImage& image);
-  bool owns(unsigned shard, const cluster::TopicInfo& topic, int32_t partition) const {
-    return shard_of(topic, partition) == shard;
-  }
+  // Whether `shard` of this broker holds a replica of the partition.
+  bool owns(unsigned shard, const cluster::TopicInfo& topic, int32_t partition) const;
+  // Registers this broker and waits until its registration is in the image.
+  void join_cluster();
 
   cluster::BrokerConfig config_;
   std::string cluster_id_;
   net::ShardSet shards_;
   std::atomic<std::shared_ptr<const cluster::MetadataImage>> image_;
   std::unique_ptr<storage::LogDirectories> log_dirs_;
-  std::unique_ptr<cluster::MetadataLog> metadata_log_;
+  std::unique_ptr<QuorumTransport> transport_;
+  std::unique_ptr<ControllerChannel> controller_channel_;
+  protocol::Uuid incarnation_id_ = protocol::Uuid::random();
+  std::atomic<int32_t> active_controller_ = -1;
+  std::unique_ptr<cluster::MetadataQuorum> quorum_;
   std::unique_ptr<cluster::Controller> controller_;
+  // Set once the shards opened their partitions: images published from then
+  // on are reconciled on every shard as they come.
+  std::atomic<bool> serving_ = false;
   ProducerIdManager producer_ids_{*this};
   std::vector<std::unique_ptr<PartitionManager>> managers_;
   // Null when log.cleaner.enable is false; destroyed (joined) before the

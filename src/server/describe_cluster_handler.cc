@@ -1,5 +1,6 @@
 #include "server/broker.h"
 #include "server/handlers.h"
+#include "server/live_brokers.h"
 
 namespace freshet::server {
 
@@ -9,15 +10,16 @@ void handle_describe_cluster(const RequestPtr& request, protocol::Reader& body) 
   Broker& broker = request->broker;
   protocol::DescribeClusterResponse resp;
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.node_id();
+  resp.controller_id = broker.active_controller();
   resp.endpoint_type = req.endpoint_type;
-  auto endpoint = broker.config().advertised_listener(request->listener);
-  protocol::DescribeClusterResponse::DescribeClusterBroker b;
-  b.broker_id = broker.node_id();
-  b.host = endpoint.host;
-  b.port = endpoint.port;
-  if (!broker.config().get("broker.rack").empty()) b.rack = broker.config().get("broker.rack");
-  resp.brokers.push_back(std::move(b));
+  for (const auto& live : live_broker_endpoints(*broker.image(), request->listener)) {
+    protocol::DescribeClusterResponse::DescribeClusterBroker b;
+    b.broker_id = live.id;
+    b.host = live.host;
+    b.port = live.port;
+    b.rack = live.rack;
+    resp.brokers.push_back(std::move(b));
+  }
   request->reply(resp);
 }
 

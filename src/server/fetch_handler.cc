@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "cluster/quorum_wire.h"
 #include "protocol/client_text.h"
 #include "protocol/errors.h"
 #include "protocol/legacy_messages.h"
@@ -217,6 +218,9 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
         } else if (fp.partition < 0 || static_cast<size_t>(fp.partition) >= topic->partitions.size()) {
           data.error_code = protocol::code(ErrorCode::UnknownTopicOrPartition);
           has_error_ = true;
+        } else if (!broker.leads(*topic, fp.partition)) {
+          data.error_code = protocol::code(ErrorCode::NotLeaderOrFollower);
+          has_error_ = true;
         } else {
           by_shard_[broker.shard_of(*topic, fp.partition)].push_back(
               FetchItem{t, p, topic->id, fp.partition, fp.fetch_offset, fp.current_leader_epoch,
@@ -357,6 +361,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
 void handle_fetch(const RequestPtr& request, protocol::Reader& body) {
   FetchRequest req;
   req.decode(body, request->version());
+  if (cluster::is_quorum_fetch(req)) return handle_quorum_fetch(request, req);
   std::make_shared<FetchOperation>(request, std::move(req))->start();
 }
 

@@ -1,6 +1,8 @@
+#include "cluster/internal_topics.h"
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/handlers.h"
+#include "server/internal_topic.h"
 #include "server/offsets_topic.h"
 #include "server/transaction_topic.h"
 
@@ -32,10 +34,18 @@ FindCoordinatorResponse::Coordinator locate(const Request& request, int8_t key_t
   if (topic_error != ErrorCode::None)
     return fail(topic_error, key_type == kGroupKey ? "the group coordinator is not available"
                                                    : "the transaction coordinator is not available");
-  auto endpoint = broker.config().advertised_listener(request.listener);
-  out.node_id = broker.node_id();
-  out.host = endpoint.host;
-  out.port = endpoint.port;
+  // The coordinator is the leader of the internal topic's partition for the key.
+  auto image = broker.image();
+  const std::string_view topic_name =
+      key_type == kGroupKey ? cluster::kOffsetsTopicName : cluster::kTransactionStateTopicName;
+  auto route = route_coordinator_key(broker, *image, topic_name, key);
+  const cluster::BrokerInfo* leader =
+      route ? image->broker(image->topic(topic_name)->partitions[static_cast<size_t>(route->partition)].leader) : nullptr;
+  const auto* endpoint = leader && !leader->fenced ? leader->endpoint(request.listener) : nullptr;
+  if (!endpoint) return fail(ErrorCode::CoordinatorNotAvailable, "the coordinator's broker is not available");
+  out.node_id = leader->id;
+  out.host = endpoint->host;
+  out.port = endpoint->port;
   return out;
 }
 
@@ -56,9 +66,9 @@ void respond(const RequestPtr& request, const FindCoordinatorRequest& req, Error
 }
 }  // namespace
 
-// Every group and transactional id is coordinated here (a single node);
-// asking for one creates __consumer_offsets or __transaction_state first, as
-// Kafka does.
+// A group or transactional id is coordinated by the broker leading its
+// partition of __consumer_offsets or __transaction_state; asking for one
+// creates the topic first, as Kafka does.
 void handle_find_coordinator(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<FindCoordinatorRequest>();
   req->decode(body, request->version());

@@ -39,6 +39,13 @@ void handle_describe_configs(const RequestPtr&, protocol::Reader&);
 void handle_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_incremental_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_describe_cluster(const RequestPtr&, protocol::Reader&);
+void handle_describe_quorum(const RequestPtr&, protocol::Reader&);
+void handle_vote(const RequestPtr&, protocol::Reader&);
+void handle_broker_registration(const RequestPtr&, protocol::Reader&);
+void handle_allocate_producer_ids(const RequestPtr&, protocol::Reader&);
+void handle_begin_quorum_epoch(const RequestPtr&, protocol::Reader&);
+// A quorum replica's Fetch of the metadata log (handle_fetch routes it here).
+void handle_quorum_fetch(const RequestPtr&, const protocol::FetchRequest&);
 void handle_describe_log_dirs(const RequestPtr&, protocol::Reader&);
 void handle_find_coordinator(const RequestPtr&, protocol::Reader&);
 void handle_init_producer_id(const RequestPtr&, protocol::Reader&);

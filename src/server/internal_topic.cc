@@ -13,19 +13,14 @@ namespace freshet::server {
 void ensure_internal_topic(Broker& broker, const std::string& name, InternalTopicDefinition definition,
                            std::function<void(protocol::ErrorCode)> done) {
   if (broker.image()->topic(name)) return done(protocol::ErrorCode::None);
-  call_controller<protocol::ErrorCode>(
-      broker,
-      [name, definition = std::move(definition)](cluster::Controller& controller) {
-        auto result = controller.create_topic(definition(controller.live_brokers().size()), false);
-        if (result.error == protocol::ErrorCode::TopicAlreadyExists) return protocol::ErrorCode::None;
-        if (result.error != protocol::ErrorCode::None) {
-          spdlog::error("creating {} failed: {}", name, result.message);
-          return protocol::ErrorCode::CoordinatorNotAvailable;
-        }
-        spdlog::info("created internal topic {}", name);
-        return protocol::ErrorCode::None;
-      },
-      std::move(done));
+  create_topic_on_controller(broker, definition(broker.image()->live_brokers().size()),
+                             [name, done = std::move(done)](cluster::TopicResult result) {
+                               if (result.error == protocol::ErrorCode::None) spdlog::info("created internal topic {}", name);
+                               if (result.error == protocol::ErrorCode::None || result.error == protocol::ErrorCode::TopicAlreadyExists)
+                                 return done(protocol::ErrorCode::None);
+                               spdlog::error("creating {} failed: {}", name, result.message);
+                               done(protocol::ErrorCode::CoordinatorNotAvailable);
+                             });
 }
 
 std::optional<CoordinatorRoute> route_coordinator_key(const Broker& broker, const cluster::MetadataImage& image,

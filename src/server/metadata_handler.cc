@@ -3,6 +3,7 @@
 #include "protocol/errors.h"
 #include "server/broker.h"
 #include "server/handlers.h"
+#include "server/live_brokers.h"
 #include "server/controller_calls.h"
 
 namespace freshet::server {
@@ -41,15 +42,16 @@ void respond(const RequestPtr& request, const protocol::MetadataRequest& req) {
   Broker& broker = request->broker;
   auto image = broker.image();
   MetadataResponse resp;
-  auto endpoint = broker.config().advertised_listener(request->listener);  // the client's own listener
-  MetadataResponse::MetadataResponseBroker b;
-  b.node_id = broker.node_id();
-  b.host = endpoint.host;
-  b.port = endpoint.port;
-  if (!broker.config().get("broker.rack").empty()) b.rack = broker.config().get("broker.rack");
-  resp.brokers.push_back(std::move(b));
+  for (const auto& live : live_broker_endpoints(*image, request->listener)) {
+    MetadataResponse::MetadataResponseBroker b;
+    b.node_id = live.id;
+    b.host = live.host;
+    b.port = live.port;
+    b.rack = live.rack;
+    resp.brokers.push_back(std::move(b));
+  }
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.node_id();
+  resp.controller_id = broker.active_controller();
   bool all_topics = !req.topics || (request->version() == 0 && req.topics->empty());
   if (all_topics) {
     for (const auto& [name, topic] : image->topics()) resp.topics.push_back(describe_topic(*topic));

@@ -159,6 +159,8 @@ void handle_produce(const RequestPtr& request, protocol::Reader& body) {
         rejected.message = "Cannot append to internal topic " + topic_data.name;
       } else if (!topic || data.index < 0 || static_cast<size_t>(data.index) >= topic->partitions.size()) {
         rejected.error = ErrorCode::UnknownTopicOrPartition;
+      } else if (!broker.leads(*topic, data.index)) {
+        rejected.error = ErrorCode::NotLeaderOrFollower;  // the client refreshes its metadata
       }
       topic_resp.partition_responses.push_back(to_response(data.index, rejected));
       if (rejected.error != ErrorCode::None) continue;

@@ -1,12 +1,14 @@
 // Producer ids for InitProducerId: handed out one at a time from blocks of
-// kProducerIdBlockSize the controller allocates to this broker and records in
-// the metadata log first, so an id is never reused, not even after a crash
-// (ids of a block not used up are skipped, as in Kafka). Lives on shard 0, the
-// controller's shard; next() may be called from any shard.
+// kProducerIdBlockSize the active controller allocates to this broker
+// (AllocateProducerIds when another node leads) and commits to the metadata
+// log first, so an id is never reused, not even after a crash (ids of a
+// block not used up are skipped, as in Kafka). Lives on shard 0; next() may
+// be called from any shard.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "protocol/errors.h"
 
@@ -29,7 +31,8 @@ class ProducerIdManager {
   void next(std::function<void(ProducerIdResult)> done);
 
  private:
-  ProducerIdResult take();  // on shard 0
+  // The next id of the current block; nullopt when it is used up.
+  std::optional<int64_t> take();  // on shard 0
 
   Broker& broker_;
   int64_t next_id_ = 0;  // the current block is [next_id_, block_end_)

@@ -63,3 +63,26 @@ def pytest_runtest_makereport(item, call):
         for d in getattr(item, "client_drivers", []):
             report.sections.append((f"{d.client} driver stderr: {' '.join(d.command)}",
                                     d.stderr_tail(max_lines=200)))
+
+
+@pytest.fixture
+def cluster_factory(request, tmp_path_factory):
+    """`cluster_factory(nodes=3, settings=None)` formats and starts a cluster of real nodes
+    (freshet_cluster.Cluster); every node is killed at teardown, and a node that exited on its own
+    fails the test."""
+    from freshet_cluster import Cluster
+    clusters = []
+
+    def start(nodes=3, settings=None):
+        c = Cluster(str(tmp_path_factory.mktemp("cluster")), nodes=nodes, settings=settings)
+        clusters.append(c)
+        request.node.freshet_brokers = [n for cl in clusters for n in cl.nodes.values()]
+        return c.start()
+
+    yield start
+    crashed = [n for c in clusters for n in c.crashed()]
+    for c in clusters:
+        c.close()
+    if crashed:
+        pytest.fail("node crashed during the test: " + "; ".join(
+            f"{n} exit code {n.proc.returncode}" for n in crashed), pytrace=False)

@@ -96,6 +96,11 @@ class Broker:
 
     def start(self, timeout_s=READY_TIMEOUT_S):
         """Starts the process and returns once its port accepts connections (bounded)."""
+        self.launch()
+        return self.wait_ready(timeout_s)
+
+    def launch(self):
+        """Starts the process without waiting for it (a cluster's nodes start together)."""
         assert self.proc is None or self.proc.poll() is not None, "broker already running"
         if not os.path.exists(self.freshet_bin):
             raise BrokerStartError(f"freshet binary not found at {self.freshet_bin} "
@@ -108,6 +113,10 @@ class Broker:
                                          stderr=subprocess.STDOUT, cwd=self.workdir)
         self.starts += 1
         self.exit_expected = False
+        return self
+
+    def wait_ready(self, timeout_s=READY_TIMEOUT_S):
+        """Returns once the launched process's port accepts connections (bounded)."""
         deadline = time.monotonic() + timeout_s
         while True:
             if self.proc.poll() is not None:

@@ -70,6 +70,9 @@ TEST(ConfigKeys, InertSettingsAreReported) {
 
 TEST(ConfigKeys, SettingsThisNodeCannotHonourAreRefused) {
   for (const char* setting : {"process.roles=broker", "controller.quorum.voters=1@localhost:9093,2@localhost:9094",
+                              "controller.quorum.voters=2@localhost:9093", "controller.quorum.voters=1@localhost",
+                              "controller.quorum.voters=1@localhost:9093,1@localhost:9094",
+                              "controller.quorum.bootstrap.servers=localhost:9093",
                               "listener.security.protocol.map=PLAINTEXT:SSL"}) {
     EXPECT_THROW(BrokerConfig::load(std::nullopt, {setting}, nullptr), std::runtime_error) << setting;
   }
@@ -81,6 +84,20 @@ TEST(ConfigKeys, SettingsThisNodeCannotHonourAreRefused) {
                                       "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"},
                                      nullptr))
       << "Kafka's stock single-node KRaft settings";
+  auto three = BrokerConfig::load(std::nullopt,
+                                  {"node.id=2", "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9095,3@[::1]:9097",
+                                   "listeners=PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095",
+                                   "controller.listener.names=CONTROLLER",
+                                   "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"},
+                                  nullptr);
+  auto voters = three.quorum_voters();
+  ASSERT_EQ(voters.size(), 3u);
+  EXPECT_EQ(voters[1].id, 2);
+  EXPECT_EQ(voters[1].port, 9095);
+  EXPECT_EQ(voters[2].host, "::1");
+  // Clients are never pointed at the controller listener.
+  ASSERT_EQ(three.advertised_listeners().size(), 1u);
+  EXPECT_EQ(three.advertised_listeners()[0].name, "PLAINTEXT");
   EXPECT_THROW(BrokerConfig::load(std::nullopt, {"queued.max.request.bytes=1000"}, nullptr), std::runtime_error);
 }
 

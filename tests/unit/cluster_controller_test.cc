@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "cluster/controller.h"
 
@@ -21,18 +22,27 @@ class ControllerTest : public ::testing::Test {
   }
   void TearDown() override {
     controller_.reset();
-    log_->close();
-    log_.reset();
+    quorum_->close();
+    quorum_.reset();
     std::filesystem::remove_all(dir_);
   }
   void open() {
-    auto image = std::make_shared<MetadataImage>();
-    log_ = MetadataLog::open(dir_, *image);
-    controller_ = std::make_unique<Controller>(config_, *log_, image, [this](auto next) { published_ = next; });
+    QuorumOptions options;
+    options.voters = {options.self};
+    quorum_ = std::make_unique<MetadataQuorum>(
+        dir_, options, [this](auto records) { controller_->apply_committed(records); },
+        [](QuorumMessage) { FAIL() << "a quorum of one sent a message"; }, [] {}, 0);
+    controller_ = std::make_unique<Controller>(config_, *quorum_, [this](auto next) { published_ = next; });
+    quorum_->start(0);
+    // Broker 1 registers at every start, as a node does.
+    BrokerRegistration registration;
+    registration.broker_id = 1;
+    registration.endpoints = {{"PLAINTEXT", "127.0.0.1", 9092}};
+    ASSERT_EQ(controller_->register_broker(registration).error, ErrorCode::None);
   }
   void reopen() {
     controller_.reset();
-    log_->close();
+    quorum_->close();
     open();
   }
   NewTopic topic(std::string name, int32_t partitions = -1) {
@@ -44,7 +54,7 @@ class ControllerTest : public ::testing::Test {
 
   BrokerConfig config_ = BrokerConfig::load(std::nullopt, {"num.partitions=2"}, nullptr);
   std::filesystem::path dir_;
-  std::unique_ptr<MetadataLog> log_;
+  std::unique_ptr<MetadataQuorum> quorum_;
   std::unique_ptr<Controller> controller_;
   std::shared_ptr<const MetadataImage> published_;
 };
@@ -112,6 +122,38 @@ TEST(MetadataImageTest, ARepeatedTopicNameOrIdReplacesTheOldTopic) {
   partition.partition_id = kMaxPartitionsPerTopic;  // beyond the cap: ignored
   image.apply(partition);
   EXPECT_EQ(image.topic("a")->partitions.size(), 1u);
+}
+
+TEST_F(ControllerTest, ReplicasAreStripedOverTheRegisteredBrokers) {
+  for (int32_t id : {2, 3}) {
+    BrokerRegistration registration;
+    registration.broker_id = id;
+    registration.endpoints = {{"PLAINTEXT", "127.0.0.1", static_cast<uint16_t>(9092 + id)}};
+    auto result = controller_->register_broker(registration);
+    ASSERT_EQ(result.error, ErrorCode::None);
+    EXPECT_EQ(controller_->image()->broker(id)->epoch, result.broker_epoch);
+  }
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1, 2, 3}));
+  auto t = topic("spread", 6);
+  t.replication_factor = 2;
+  ASSERT_EQ(controller_->create_topic(t, false).error, ErrorCode::None);
+  std::map<int32_t, int> leaders;
+  for (const auto& p : controller_->image()->topic("spread")->partitions) {
+    ASSERT_EQ(p.replicas.size(), 2u);
+    EXPECT_NE(p.replicas[0], p.replicas[1]);
+    EXPECT_EQ(p.leader, p.replicas[0]);
+    ++leaders[p.leader];
+  }
+  EXPECT_EQ(leaders, (std::map<int32_t, int>{{1, 2}, {2, 2}, {3, 2}}));
+  t = topic("too-many", 1);
+  t.replication_factor = 4;
+  EXPECT_EQ(controller_->create_topic(t, false).error, ErrorCode::InvalidReplicationFactor);
+  // A broker's new registration replaces the old one, at a later epoch.
+  BrokerRegistration again;
+  again.broker_id = 2;
+  const int64_t before = controller_->image()->broker(2)->epoch;
+  ASSERT_EQ(controller_->register_broker(again).error, ErrorCode::None);
+  EXPECT_GT(controller_->image()->broker(2)->epoch, before);
 }
 
 TEST_F(ControllerTest, ProducerIdBlocksNeverRepeatAcrossReopen) {

@@ -1,5 +1,6 @@
 // RaftCore's rules one message at a time (the simulator, tests/sim, runs
-// them under faults by the thousand): a single voter leads at once, a vote
+// them under faults by the thousand): a single voter leads at once, a
+// follower cuts a divergent tail, a vote
 // is given once per epoch and only to a log at least as complete, pre-votes
 // are refused while a leader is heard from.
 #include <gtest/gtest.h>
@@ -24,11 +25,10 @@ VoteResponse only_vote_response(RaftCore& core) {
   return std::get<VoteResponse>(actions.send.at(0).message);
 }
 
-TEST(RaftCore, ASingleVoterLeadsOnceItsElectionTimeoutPasses) {
+TEST(RaftCore, ASingleVoterLeadsAtItsFirstTick) {
   RaftCore core(1, {1}, config(), {}, {}, 7, 0);
-  core.tick(1);
   EXPECT_EQ(core.role(), Role::kUnattached);
-  core.tick(2001);  // past any randomized election timeout (1-2 s)
+  core.tick(1);  // no one to wait for: no election timeout either
   EXPECT_EQ(core.role(), Role::kLeader);
   EXPECT_EQ(core.quorum_state(), (QuorumState{1, 1, 1}));
   Actions actions = core.take_actions();
@@ -37,7 +37,7 @@ TEST(RaftCore, ASingleVoterLeadsOnceItsElectionTimeoutPasses) {
   ASSERT_EQ(actions.log_writes.size(), 1u);
   EXPECT_EQ(actions.log_writes[0].entries, (std::vector<int32_t>{1}));
   EXPECT_EQ(core.high_watermark(), 0);
-  core.flushed(1, 2002);
+  core.flushed(1, 2);
   EXPECT_EQ(core.high_watermark(), 1);
 }
 
@@ -45,8 +45,7 @@ TEST(RaftCore, AFollowerCutsWhereItsLogDivergesFromTheLeaders) {
   // Leader 1 of epoch 3 holds [1, 1, 3]; follower 2 holds [1, 1, 2, 2] of a lost epoch 2.
   RaftCore follower(2, {1, 2, 3}, config(), {}, {1, 1, 2, 2}, 7, 0);
   follower.receive(1, BeginQuorumEpoch{3, 1}, 0);
-  follower.take_actions();
-  follower.tick(1);
+  // A new follower fetches at once (after answering the leader).
   auto fetch = std::get<FetchRequest>(follower.take_actions().send.at(0).message);
   EXPECT_EQ(fetch.fetch_offset, 4);
   EXPECT_EQ(fetch.last_fetched_epoch, 2);
@@ -96,6 +95,58 @@ TEST(RaftCore, PreVotesAreRefusedWhileALeaderIsHeardFrom) {
   follower.take_actions();
   follower.receive(3, VoteRequest{5, 3, {}, true}, 2002);
   EXPECT_TRUE(only_vote_response(follower).granted);
+}
+
+}  // namespace
+}  // namespace freshet::raft
+
+namespace freshet::raft {
+namespace {
+
+// Leader 1 of three, elected with voter 2's vote, its LeaderChange entry durable.
+RaftCore elected_leader() {
+  RaftCore leader(1, {1, 2, 3}, config(), {}, {}, 7, 0);
+  leader.tick(3000);  // prospective: pre-votes out
+  leader.receive(2, VoteResponse{0, kNoNode, true, true, 1}, 3000);
+  leader.receive(2, VoteResponse{1, kNoNode, true, false, 1}, 3000);
+  EXPECT_EQ(leader.role(), Role::kLeader);
+  leader.flushed(1, 3000);
+  leader.take_actions();
+  return leader;
+}
+
+TEST(RaftCore, ACaughtUpFetchWaitsAtTheLeaderForNewEntriesOrItsMaxWait) {
+  RaftCore leader = elected_leader();
+  // Voter 2 fetches what the leader has: the answer carries the entry.
+  leader.receive(2, FetchRequest{1, 2, 0, 0, 500}, 3010);
+  auto first = leader.take_actions();
+  ASSERT_EQ(first.send.size(), 1u);
+  EXPECT_EQ(std::get<FetchResponse>(first.send[0].message).entries, (std::vector<int32_t>{1}));
+  // Caught up, and the high watermark (entry 0, held by 1 and 2) moves: answered at once.
+  leader.receive(2, FetchRequest{1, 2, 1, 1, 500}, 3020);
+  auto hw = leader.take_actions();
+  ASSERT_EQ(hw.send.size(), 1u);
+  EXPECT_EQ(std::get<FetchResponse>(hw.send[0].message).high_watermark, 1);
+  // Nothing new: the fetch is held...
+  leader.receive(2, FetchRequest{1, 2, 1, 1, 500}, 3030);
+  EXPECT_TRUE(leader.take_actions().send.empty());
+  // ...until a proposal gives it entries.
+  ASSERT_TRUE(leader.propose(2));
+  auto woken = leader.take_actions();
+  ASSERT_EQ(woken.send.size(), 1u);
+  EXPECT_EQ(std::get<FetchResponse>(woken.send[0].message).entries, (std::vector<int32_t>{1, 1}));
+  // Held again once caught up; answered empty when its max wait passes.
+  leader.flushed(3, 3040);
+  leader.receive(2, FetchRequest{1, 2, 3, 1, 500}, 3040);
+  EXPECT_EQ(leader.take_actions().send.size(), 1u);  // the high watermark moved to 3
+  leader.receive(2, FetchRequest{1, 2, 3, 1, 500}, 3050);
+  EXPECT_TRUE(leader.take_actions().send.empty());
+  leader.tick(3549);
+  EXPECT_TRUE(leader.take_actions().send.empty());
+  leader.tick(3550);
+  auto late = leader.take_actions();
+  ASSERT_EQ(late.send.size(), 1u);
+  EXPECT_TRUE(std::get<FetchResponse>(late.send[0].message).entries.empty());
 }
 
 }  // namespace

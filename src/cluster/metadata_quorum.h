@@ -1,0 +1,112 @@
+// The controller quorum's driver on one node: it runs the Raft core over the
+// metadata log. It persists the quorum state before anything is sent (a vote
+// or an epoch is never promised and then forgotten), writes the core's log
+// writes (the leader's LeaderChangeMessage, its proposals, batches fetched
+// from the leader), syncs them and reports the durable end back, attaches
+// the batches to the fetch answers it sends, and hands every newly committed
+// metadata record (below the high watermark) to `Committed`, in log order,
+// once. Time and the network are the caller's: it ticks, delivers messages
+// and sends what `Send` gets; `now_ms` is a monotonic clock's.
+// Single-threaded; the log's fsyncs happen inline (metadata changes are rare).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "cluster/metadata_log.h"
+#include "cluster/quorum_state_file.h"
+#include "raft/raft_core.h"
+
+namespace freshet::cluster {
+
+struct QuorumOptions {
+  raft::NodeId self = 1;
+  std::vector<raft::NodeId> voters;  // includes `self`
+  raft::RaftConfig raft;
+  uint64_t seed = 0;                 // the core's randomized timeouts
+};
+
+// One message for another voter; a fetch answer carries the batches its
+// entries are (`records`, whole batches from its base offset).
+struct QuorumMessage {
+  raft::NodeId to;
+  raft::Message message;
+  protocol::Records records;
+};
+
+// Byte bound of the batches one fetch answer carries (at least one batch).
+constexpr int32_t kMaxFetchAnswerBytes = 1 << 20;
+
+class MetadataQuorum {
+ public:
+  using Committed = std::function<void(std::span<const MetadataRecord>)>;
+  using Send = std::function<void(QuorumMessage)>;
+  // Called when this node stops leading (its uncommitted proposals may be lost).
+  using Resigned = std::function<void()>;
+
+  // Opens the metadata log and the quorum-state file in `log_dir`. Nothing
+  // happens until start(). Throws storage::StorageError.
+  MetadataQuorum(const std::filesystem::path& log_dir, const QuorumOptions& options, Committed committed, Send send,
+                 Resigned resigned, int64_t now_ms);
+
+  // First tick: a quorum of one elects itself and commits its whole log here.
+  void start(int64_t now_ms) { tick(now_ms); }
+  void tick(int64_t now_ms);
+  // A message from voter `from`; `records` holds a fetch answer's batches.
+  void receive(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records, int64_t now_ms);
+  // The leader appends `records` as one batch; returns the offset after it,
+  // or nullopt when this node is not the leader. The batch is committed (and
+  // handed to Committed) once a majority holds it; a quorum of one commits
+  // it before this returns.
+  std::optional<int64_t> propose(const std::vector<MetadataRecord>& records, int64_t now_ms);
+
+  // done(true) once every record below `offset` was handed to Committed;
+  // done(false) if this node stops leading first (what it proposed may then
+  // never commit). Runs at once when already applied.
+  void when_applied(int64_t offset, std::function<void(bool)> done);
+  // Whether this node has applied all the leader has committed, as far as it
+  // knows: a leader is known and its high watermark reached.
+  bool caught_up() const {
+    return core_.leader() != raft::kNoNode && core_.high_watermark() > 0 && applied_offset_ >= core_.high_watermark();
+  }
+
+  const raft::RaftCore& core() const { return core_; }
+  // Every record below this offset was handed to Committed.
+  int64_t applied_offset() const { return applied_offset_; }
+  int64_t log_end_offset() const { return log_->end_offset(); }
+  void close() { log_->close(); }
+
+ private:
+  // Carries out the core's actions until it has none left; `fetched` are the
+  // batches of the fetch answer just received, `proposal` the batch just
+  // proposed.
+  void drive(int64_t now_ms, std::span<const uint8_t> fetched, std::span<uint8_t> proposal);
+  void write(const raft::LogWrite& write, std::span<const uint8_t> fetched, std::span<uint8_t> proposal, int64_t now_ms);
+  void send(raft::Outbound out);
+  void apply_committed();
+  // Completes the waiters the applied offset reached, or all of them
+  // (unsuccessfully) once this node no longer leads.
+  void notify_waiters();
+
+  QuorumStateFile state_file_;
+  std::unique_ptr<MetadataLog> log_;
+  Committed committed_;
+  Send send_;
+  Resigned resigned_;
+  raft::RaftCore core_;
+  int64_t applied_offset_ = 0;
+  bool leading_ = false;
+  std::multimap<int64_t, std::function<void(bool)>> waiters_;  // by offset
+};
+
+// The Raft entries (one epoch per offset) that fetched batches hold, when
+// they continue a log at `base_offset` without gaps; nullopt when they do
+// not (a malformed or stale answer, which the core then never sees).
+std::optional<std::vector<int32_t>> fetched_entries(std::span<const uint8_t> batches, int64_t base_offset);
+
+}  // namespace freshet::cluster

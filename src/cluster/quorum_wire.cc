@@ -1,0 +1,221 @@
+#include "cluster/quorum_wire.h"
+
+#include "cluster/internal_topics.h"
+#include "cluster/metadata_quorum.h"
+
+namespace freshet::cluster {
+
+using protocol::ErrorCode;
+using protocol::code;
+
+namespace {
+constexpr int32_t kMetadataPartition = 0;
+
+// The metadata partition's entry of a request's topics, if there is one.
+template <typename Partition, typename Topics>
+const Partition* metadata_partition(const Topics& topics) {
+  for (const auto& topic : topics) {
+    if (topic.topic_name != kMetadataTopicName) continue;
+    for (const auto& partition : topic.partitions)
+      if (partition.partition_index == kMetadataPartition) return &partition;
+  }
+  return nullptr;
+}
+
+// A message whose one topic has the metadata partition alone, filled by `fill`.
+template <typename Message, typename Fill>
+Message single_partition(Fill fill) {
+  Message message;
+  typename Message::TopicData topic;
+  topic.topic_name = std::string(kMetadataTopicName);
+  typename Message::PartitionData partition;
+  partition.partition_index = kMetadataPartition;
+  fill(partition);
+  topic.partitions.push_back(partition);
+  message.topics.push_back(std::move(topic));
+  return message;
+}
+
+// Errors whose answer still names the responder's epoch and leader.
+bool names_epoch(int16_t error) {
+  return error == code(ErrorCode::None) || error == code(ErrorCode::NotLeaderOrFollower) ||
+         error == code(ErrorCode::FencedLeaderEpoch);
+}
+}  // namespace
+
+protocol::VoteRequest wire_vote_request(const raft::VoteRequest& request, raft::NodeId to, const std::string& cluster_id) {
+  auto wire = single_partition<protocol::VoteRequest>([&](auto& p) {
+    p.candidate_epoch = request.candidate_epoch;
+    p.candidate_id = request.candidate;
+    p.last_offset_epoch = request.candidate_log.last_epoch;
+    p.last_offset = request.candidate_log.end_offset;
+    p.pre_vote = request.pre_vote;
+  });
+  wire.cluster_id = cluster_id;
+  wire.voter_id = to;
+  return wire;
+}
+
+protocol::BeginQuorumEpochRequest wire_begin_quorum_epoch(const raft::BeginQuorumEpoch& request, raft::NodeId to,
+                                                          const std::string& cluster_id) {
+  auto wire = single_partition<protocol::BeginQuorumEpochRequest>([&](auto& p) {
+    p.leader_id = request.leader;
+    p.leader_epoch = request.epoch;
+  });
+  wire.cluster_id = cluster_id;
+  wire.voter_id = to;
+  return wire;
+}
+
+protocol::FetchRequest wire_fetch_request(const raft::FetchRequest& request, const std::string& cluster_id) {
+  protocol::FetchRequest wire;
+  wire.cluster_id = cluster_id;
+  wire.replica_state.replica_id = request.replica;
+  wire.max_wait_ms = static_cast<int32_t>(request.max_wait_ms);
+  wire.min_bytes = 0;
+  wire.max_bytes = kMaxFetchAnswerBytes;
+  protocol::FetchRequest::FetchTopic topic;
+  topic.topic = std::string(kMetadataTopicName);
+  topic.topic_id = kMetadataTopicId;
+  protocol::FetchRequest::FetchPartition partition;
+  partition.partition = kMetadataPartition;
+  partition.current_leader_epoch = request.epoch;
+  partition.fetch_offset = request.fetch_offset;
+  partition.last_fetched_epoch = request.last_fetched_epoch;
+  partition.partition_max_bytes = kMaxFetchAnswerBytes;
+  topic.partitions.push_back(partition);
+  wire.topics.push_back(std::move(topic));
+  return wire;
+}
+
+std::optional<raft::VoteRequest> raft_vote_request(const protocol::VoteRequest& request) {
+  const auto* p = metadata_partition<protocol::VoteRequest::PartitionData>(request.topics);
+  if (!p) return std::nullopt;
+  return raft::VoteRequest{p->candidate_epoch, p->candidate_id, {p->last_offset, p->last_offset_epoch}, p->pre_vote};
+}
+
+std::optional<raft::BeginQuorumEpoch> raft_begin_quorum_epoch(const protocol::BeginQuorumEpochRequest& request) {
+  const auto* p = metadata_partition<protocol::BeginQuorumEpochRequest::PartitionData>(request.topics);
+  if (!p) return std::nullopt;
+  return raft::BeginQuorumEpoch{p->leader_epoch, p->leader_id};
+}
+
+bool is_quorum_fetch(const protocol::FetchRequest& request) {
+  const int32_t replica = std::max(request.replica_id, request.replica_state.replica_id);
+  if (replica < 0 || request.topics.size() != 1) return false;
+  const auto& topic = request.topics.front();
+  return topic.topic_id == kMetadataTopicId || topic.topic == kMetadataTopicName;
+}
+
+std::optional<raft::FetchRequest> raft_fetch_request(const protocol::FetchRequest& request) {
+  if (!is_quorum_fetch(request)) return std::nullopt;
+  for (const auto& p : request.topics.front().partitions) {
+    if (p.partition != kMetadataPartition) continue;
+    raft::FetchRequest fetch{p.current_leader_epoch, std::max(request.replica_id, request.replica_state.replica_id),
+                             p.fetch_offset, std::max(p.last_fetched_epoch, 0), std::max(request.max_wait_ms, 0)};
+    return fetch;
+  }
+  return std::nullopt;
+}
+
+protocol::VoteResponse wire_vote_response(const raft::VoteResponse& response) {
+  return single_partition<protocol::VoteResponse>([&](auto& p) {
+    p.leader_id = response.leader;
+    p.leader_epoch = response.epoch;
+    p.vote_granted = response.granted;
+  });
+}
+
+protocol::BeginQuorumEpochResponse wire_begin_quorum_epoch_response(const raft::BeginQuorumEpochResponse& response) {
+  return single_partition<protocol::BeginQuorumEpochResponse>([&](auto& p) {
+    p.leader_id = response.leader;
+    p.leader_epoch = response.epoch;
+  });
+}
+
+protocol::FetchResponse wire_fetch_response(const raft::FetchResponse& response, raft::NodeId self,
+                                            const protocol::Records& records) {
+  protocol::FetchResponse wire;
+  protocol::FetchResponse::FetchableTopicResponse topic;
+  topic.topic = std::string(kMetadataTopicName);
+  topic.topic_id = kMetadataTopicId;
+  protocol::FetchResponse::PartitionData partition;
+  partition.partition_index = kMetadataPartition;
+  partition.current_leader.leader_id = response.leader;
+  partition.current_leader.leader_epoch = response.epoch;
+  if (response.leader != self) {
+    partition.error_code = code(ErrorCode::NotLeaderOrFollower);
+  } else {
+    partition.high_watermark = response.high_watermark;
+    if (response.diverging) {
+      partition.diverging_epoch.epoch = response.diverging->epoch;
+      partition.diverging_epoch.end_offset = response.diverging->end_offset;
+    }
+    partition.records = records;
+  }
+  topic.partitions.push_back(std::move(partition));
+  wire.responses.push_back(std::move(topic));
+  return wire;
+}
+
+protocol::VoteResponse vote_error(ErrorCode error) {
+  protocol::VoteResponse response;
+  response.error_code = code(error);
+  return response;
+}
+
+protocol::BeginQuorumEpochResponse begin_quorum_epoch_error(ErrorCode error) {
+  protocol::BeginQuorumEpochResponse response;
+  response.error_code = code(error);
+  return response;
+}
+
+protocol::FetchResponse quorum_fetch_error(ErrorCode error) {
+  protocol::FetchResponse response;
+  response.error_code = code(error);
+  return response;
+}
+
+std::optional<raft::VoteResponse> raft_vote_response(const protocol::VoteResponse& response, const raft::VoteRequest& asked) {
+  if (response.error_code != code(ErrorCode::None)) return std::nullopt;
+  const auto* p = metadata_partition<protocol::VoteResponse::PartitionData>(response.topics);
+  if (!p || p->error_code != code(ErrorCode::None)) return std::nullopt;
+  return raft::VoteResponse{p->leader_epoch, p->leader_id, p->vote_granted, asked.pre_vote, asked.candidate_epoch};
+}
+
+std::optional<raft::BeginQuorumEpochResponse> raft_begin_quorum_epoch_response(
+    const protocol::BeginQuorumEpochResponse& response) {
+  if (response.error_code != code(ErrorCode::None)) return std::nullopt;
+  const auto* p = metadata_partition<protocol::BeginQuorumEpochResponse::PartitionData>(response.topics);
+  if (!p || p->error_code != code(ErrorCode::None)) return std::nullopt;
+  return raft::BeginQuorumEpochResponse{p->leader_epoch, p->leader_id};
+}
+
+std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchResponse& response, const raft::FetchRequest& asked) {
+  if (response.error_code != code(ErrorCode::None) || response.responses.size() != 1) return std::nullopt;
+  const auto& topic = response.responses.front();
+  if (topic.partitions.size() != 1 || topic.partitions.front().partition_index != kMetadataPartition) return std::nullopt;
+  const auto& p = topic.partitions.front();
+  if (!names_epoch(p.error_code) || p.current_leader.leader_epoch < 0) return std::nullopt;
+  QuorumFetchAnswer answer;
+  raft::FetchResponse& message = answer.message;
+  message.epoch = p.current_leader.leader_epoch;
+  message.leader = p.current_leader.leader_id;
+  message.base_offset = asked.fetch_offset;
+  message.base_last_epoch = asked.last_fetched_epoch;
+  if (p.error_code != code(ErrorCode::None)) return answer;
+  message.high_watermark = p.high_watermark;
+  if (p.diverging_epoch.epoch >= 0) {
+    message.diverging = raft::DivergingEpoch{p.diverging_epoch.epoch, p.diverging_epoch.end_offset};
+    return answer;
+  }
+  if (p.records && !p.records->bytes.empty()) {
+    auto entries = fetched_entries(p.records->bytes, asked.fetch_offset);
+    if (!entries) return std::nullopt;  // malformed: as if lost
+    message.entries = std::move(*entries);
+    answer.records = *p.records;
+  }
+  return answer;
+}
+
+}  // namespace freshet::cluster

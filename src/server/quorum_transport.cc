@@ -1,0 +1,154 @@
+#include "server/quorum_transport.h"
+
+#include <fmt/format.h>
+
+#include "cluster/clock.h"
+#include "cluster/quorum_wire.h"
+
+namespace freshet::server {
+
+namespace {
+constexpr auto kTickEvery = std::chrono::milliseconds(10);
+
+template <typename T>
+bool holds(const raft::Message& m) {
+  return std::holds_alternative<T>(m);
+}
+}  // namespace
+
+QuorumTransport::QuorumTransport(asio::io_context& context, raft::NodeId self,
+                                 const std::vector<cluster::QuorumVoter>& voters, std::string cluster_id,
+                                 const raft::RaftConfig& raft, std::function<void(int32_t)> leader_seen)
+    : context_(context),
+      self_(self),
+      cluster_id_(std::move(cluster_id)),
+      raft_(raft),
+      tick_timer_(context),
+      leader_seen_(std::move(leader_seen)) {
+  net::PeerLimits limits;
+  for (const auto& voter : voters) {
+    if (voter.id == self_) continue;
+    peers_[voter.id] = std::make_unique<PeerClient>(net::PeerConnection::create(context_, voter.host, voter.port, limits),
+                                                    fmt::format("freshet-raft-{}", self_));
+  }
+}
+
+void QuorumTransport::start(cluster::MetadataQuorum& quorum) {
+  quorum_ = &quorum;
+  after_core_ran();
+  schedule_tick();
+}
+
+void QuorumTransport::stop() {
+  stopped_ = true;
+  tick_timer_.cancel();
+  release_held_fetches();
+  peers_.clear();
+}
+
+void QuorumTransport::schedule_tick() {
+  tick_timer_.expires_after(kTickEvery);
+  tick_timer_.async_wait([this](asio::error_code ec) {
+    if (ec || stopped_) return;
+    quorum_->tick(cluster::monotonic_ms());
+    if (quorum_->core().role() != raft::Role::kLeader) release_held_fetches();
+    after_core_ran();
+    schedule_tick();
+  });
+}
+
+void QuorumTransport::after_core_ran() {
+  const raft::RaftCore& core = quorum_->core();
+  const raft::NodeId leader = core.role() == raft::Role::kLeader || core.role() == raft::Role::kFollower ? core.leader()
+                                                                                                          : raft::kNoNode;
+  if (leader == last_leader_) return;
+  last_leader_ = leader;
+  leader_seen_(leader);
+}
+
+void QuorumTransport::release_held_fetches() {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (it->first.second != Kind::kFetch) {
+      ++it;
+      continue;
+    }
+    Reply reply = std::move(it->second);
+    it = waiting_.erase(it);
+    reply(std::nullopt);
+  }
+}
+
+void QuorumTransport::receive_request(raft::NodeId from, const raft::Message& request, Reply reply) {
+  if (stopped_ || !quorum_) return reply(std::nullopt);
+  const Kind kind = holds<raft::VoteRequest>(request)        ? Kind::kVote
+                    : holds<raft::BeginQuorumEpoch>(request) ? Kind::kBeginQuorumEpoch
+                                                             : Kind::kFetch;
+  const auto key = std::make_pair(from, kind);
+  if (auto it = waiting_.find(key); it != waiting_.end()) {
+    Reply superseded = std::move(it->second);
+    waiting_.erase(it);
+    superseded(std::nullopt);
+  }
+  waiting_[key] = std::move(reply);
+  quorum_->receive(from, request, {}, cluster::monotonic_ms());
+  after_core_ran();
+  // Votes and epochs are answered at once; a fetch may be held by a leader.
+  auto it = waiting_.find(key);
+  if (it != waiting_.end() && (kind != Kind::kFetch || quorum_->core().role() != raft::Role::kLeader)) {
+    Reply unanswered = std::move(it->second);
+    waiting_.erase(it);
+    unanswered(std::nullopt);
+  }
+}
+
+void QuorumTransport::send(cluster::QuorumMessage message) {
+  const raft::Message& m = message.message;
+  if (holds<raft::VoteRequest>(m) || holds<raft::BeginQuorumEpoch>(m) || holds<raft::FetchRequest>(m))
+    return send_request(message.to, m);
+  const Kind kind = holds<raft::VoteResponse>(m)               ? Kind::kVote
+                    : holds<raft::BeginQuorumEpochResponse>(m) ? Kind::kBeginQuorumEpoch
+                                                               : Kind::kFetch;
+  auto it = waiting_.find({message.to, kind});
+  if (it == waiting_.end()) return;  // its request was answered with an error already
+  Reply reply = std::move(it->second);
+  waiting_.erase(it);
+  reply(std::move(message));
+}
+
+void QuorumTransport::deliver(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records) {
+  if (stopped_ || !quorum_) return;
+  quorum_->receive(from, message, records, cluster::monotonic_ms());
+  after_core_ran();
+}
+
+void QuorumTransport::send_request(raft::NodeId to, const raft::Message& message) {
+  auto peer = peers_.find(to);
+  if (peer == peers_.end()) return;
+  PeerClient& client = *peer->second;
+  if (const auto* vote = std::get_if<raft::VoteRequest>(&message)) {
+    client.call<protocol::VoteResponse>(
+        cluster::wire_vote_request(*vote, to, cluster_id_), cluster::kVoteVersion, raft_.request_timeout_ms,
+        [this, to, asked = *vote](std::optional<protocol::VoteResponse> response) {
+          if (!response) return;
+          if (auto answer = cluster::raft_vote_response(*response, asked)) deliver(to, *answer, {});
+        });
+  } else if (const auto* begin = std::get_if<raft::BeginQuorumEpoch>(&message)) {
+    client.call<protocol::BeginQuorumEpochResponse>(
+        cluster::wire_begin_quorum_epoch(*begin, to, cluster_id_), cluster::kBeginQuorumEpochVersion,
+        raft_.request_timeout_ms, [this, to](std::optional<protocol::BeginQuorumEpochResponse> response) {
+          if (!response) return;
+          if (auto answer = cluster::raft_begin_quorum_epoch_response(*response)) deliver(to, *answer, {});
+        });
+  } else if (const auto* fetch = std::get_if<raft::FetchRequest>(&message)) {
+    client.call<protocol::FetchResponse>(
+        cluster::wire_fetch_request(*fetch, cluster_id_), cluster::kQuorumFetchVersion,
+        raft_.request_timeout_ms + fetch->max_wait_ms,
+        [this, to, asked = *fetch](std::optional<protocol::FetchResponse> response) {
+          if (!response) return;
+          if (auto answer = cluster::raft_fetch_response(*response, asked))
+            deliver(to, answer->message, answer->records.bytes);
+        });
+  }
+}
+
+}  // namespace freshet::server

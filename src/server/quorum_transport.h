@@ -1,0 +1,69 @@
+// The metadata quorum's network, on shard 0: the requests its core sends go
+// to the other voters over PeerClients (Vote, BeginQuorumEpoch, Fetch), and
+// their answers come back to the core; the requests other voters send us are
+// handed to the core, and its answers go back on their connections. A fetch
+// the leader's core holds (long poll) waits here, one per voter: a newer
+// fetch from the same voter, or this node ceasing to lead, answers it with
+// an error. Every core message is sent as it comes out (no queue but the
+// connections', each bounded).
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cluster/broker_config.h"
+#include "cluster/metadata_quorum.h"
+#include "server/peer_client.h"
+
+namespace freshet::server {
+
+class QuorumTransport {
+ public:
+  // The answer to an inbound request: the core's message, or nullopt when
+  // the core gave none (the handler answers with an error).
+  using Reply = std::function<void(std::optional<cluster::QuorumMessage>)>;
+
+  // `leader_seen` hears of every change of the quorum's leader (-1: none).
+  QuorumTransport(asio::io_context& context, raft::NodeId self, const std::vector<cluster::QuorumVoter>& voters,
+                  std::string cluster_id, const raft::RaftConfig& raft, std::function<void(int32_t)> leader_seen);
+
+  // The quorum to drive; ticks it every few milliseconds from now on.
+  void start(cluster::MetadataQuorum& quorum);
+  void stop();
+  // MetadataQuorum's Send.
+  void send(cluster::QuorumMessage message);
+  // A request from voter `from`, already translated.
+  void receive_request(raft::NodeId from, const raft::Message& request, Reply reply);
+
+  const std::string& cluster_id() const { return cluster_id_; }
+
+ private:
+  enum class Kind { kVote, kBeginQuorumEpoch, kFetch };
+  void send_request(raft::NodeId to, const raft::Message& message);
+  void deliver(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records);
+  // After the core ran: reports a new leader.
+  void after_core_ran();
+  void schedule_tick();
+  // Answers every fetch still held with an error: we no longer lead.
+  void release_held_fetches();
+
+  asio::io_context& context_;
+  raft::NodeId self_;
+  std::string cluster_id_;
+  raft::RaftConfig raft_;
+  asio::steady_timer tick_timer_;
+  std::function<void(int32_t)> leader_seen_;
+  raft::NodeId last_leader_ = raft::kNoNode;
+  cluster::MetadataQuorum* quorum_ = nullptr;
+  bool stopped_ = false;
+  std::map<raft::NodeId, std::unique_ptr<PeerClient>> peers_;
+  std::map<std::pair<raft::NodeId, Kind>, Reply> waiting_;  // inbound requests the core has yet to answer
+};
+
+}  // namespace freshet::server

@@ -1,0 +1,134 @@
+"""A KRaft cluster of three real nodes (process.roles=broker,controller) on loopback ports:
+the metadata quorum elects one leader per epoch, every node follows the metadata log, brokers
+register, topics created through any node are spread over the brokers, clients produce to and
+consume from each partition's leader, and the quorum survives kill -9 of its active controller
+(a new one is elected, nothing committed is lost, a restarted node catches up) but refuses
+changes while no majority lives.
+"""
+import collections
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import NewTopic
+
+from helpers import (OP_TIMEOUT_S, admin, consume_all, create_topic, produce_ok, unique_topic,
+                     wait_until)
+from freshet_broker import freshet_bin
+from kafka_tools import kafka_tool
+
+ELECTION_BOUND_S = 15  # election timeout (1-2 s randomized) + fetch timeout (2 s), with slack
+
+
+def metadata(node):
+    return admin(node).list_topics(timeout=OP_TIMEOUT_S)
+
+
+def described_cluster(node):
+    """`freshet cluster brokers --format json` against this node alone (DescribeCluster)."""
+    proc = subprocess.run([freshet_bin(), "cluster", "brokers", "-b", node.bootstrap, "--format", "json"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def active_controller(cluster, among=None):
+    """The node the live nodes agree leads the quorum (DescribeCluster's controller id)."""
+    alive = [n for i, n in cluster.nodes.items() if among is None or i in among]
+    ids = {described_cluster(n)["controller"] for n in alive}
+    return ids.pop() if len(ids) == 1 and -1 not in ids else None
+
+
+def assert_one_leader_per_epoch(cluster):
+    leaders = collections.defaultdict(set)
+    for epoch, node in cluster.leaderships():
+        leaders[epoch].add(node)
+    assert leaders, "no node ever led"
+    assert all(len(nodes) == 1 for nodes in leaders.values()), dict(leaders)
+
+
+def test_three_nodes_serve_one_cluster(cluster_factory):
+    cluster = cluster_factory(nodes=3)
+    md = metadata(cluster.nodes[1])
+    assert sorted(md.brokers) == [1, 2, 3]
+    assert md.cluster_id == cluster.cluster_id
+    controller = md.controller_id
+    assert controller in (1, 2, 3)
+
+    # Created through a node that is not the controller: the client finds the controller.
+    other = next(n for i, n in cluster.nodes.items() if i != controller)
+    topic = create_topic(other, partitions=6)
+    for node in cluster.nodes.values():
+        wait_until(lambda: topic in metadata(node).topics, what=f"{topic} on {node}")
+        leaders = {p.id: p.leader for p in metadata(node).topics[topic].partitions.values()}
+        assert sorted(collections.Counter(leaders.values()).values()) == [2, 2, 2], leaders
+
+    messages = [{"key": f"k{i}".encode(), "value": f"v{i}".encode()} for i in range(300)]
+    delivered = produce_ok(cluster, topic, messages, acks="all")
+    records = consume_all(cluster, topic, 6)
+    assert sorted(r.value for r in records) == sorted(m["value"] for m in messages)
+    assert len({p for p, _ in delivered}) == 6
+
+    # Each partition lives on its leader only.
+    for node_id, node in cluster.nodes.items():
+        hosted = {d.name for d in os.scandir(node.data_dir) if d.name.startswith(topic + "-")}
+        led = {f"{topic}-{p.id}" for p in metadata(node).topics[topic].partitions.values()
+               if p.leader == node_id}
+        assert hosted == led, (node_id, hosted, led)
+
+    # kafka-metadata-quorum.sh describe --status, against a broker.
+    status = kafka_tool(cluster.nodes[1], "MetadataQuorumCommand", "describe", "--status").stdout
+    assert f"LeaderId:               {controller}" in status, status
+    assert "CurrentVoters:          [" in status, status
+    assert_one_leader_per_epoch(cluster)
+
+
+def test_the_quorum_survives_the_loss_of_its_active_controller(cluster_factory):
+    cluster = cluster_factory(nodes=3)
+    before = create_topic(cluster, partitions=3)
+    for _ in range(2):
+        leader = active_controller(cluster)
+        assert leader is not None
+        cluster.nodes[leader].kill()
+        alive = [i for i in cluster.nodes if i != leader]
+        started = time.monotonic()
+        wait_until(lambda: active_controller(cluster, alive) not in (None, leader),
+                   timeout_s=ELECTION_BOUND_S, what="a new active controller")
+        elected_s = time.monotonic() - started
+        # Topic creation works through the survivors; nothing committed is lost.
+        survivor = cluster.nodes[alive[0]]
+        new_leader = active_controller(cluster, alive)
+        # The client learns the new controller from Metadata, as it would on its own.
+        wait_until(lambda: metadata(survivor).controller_id == new_leader, what="the client seeing the new controller")
+        after = create_topic(survivor, partitions=1)
+        for i in alive:
+            wait_until(lambda: {before, after} <= set(metadata(cluster.nodes[i]).topics),
+                       what=f"both topics on node {i}")
+        # The dead node comes back and catches up from the log.
+        cluster.nodes[leader].start()
+        wait_until(lambda: after in metadata(cluster.nodes[leader]).topics,
+                   what="the restarted node catching up")
+        assert elected_s < ELECTION_BOUND_S
+    assert_one_leader_per_epoch(cluster)
+
+
+def test_without_a_majority_no_change_commits(cluster_factory):
+    cluster = cluster_factory(nodes=3)
+    leader = active_controller(cluster)
+    followers = [i for i in cluster.nodes if i != leader]
+    cluster.nodes[followers[0]].kill()
+    cluster.nodes[followers[1]].kill()
+    name = unique_topic()
+    futures = admin(cluster.nodes[leader]).create_topics(
+        [NewTopic(name, num_partitions=1, replication_factor=1)], operation_timeout=3,
+        request_timeout=8)
+    with pytest.raises(KafkaException):
+        futures[name].result(timeout=OP_TIMEOUT_S)
+    # A majority again: the quorum works on.
+    cluster.nodes[followers[0]].start()
+    created = create_topic(cluster.nodes[followers[0]], partitions=1)
+    assert created in metadata(cluster.nodes[leader]).topics
+    assert_one_leader_per_epoch(cluster)
