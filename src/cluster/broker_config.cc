@@ -37,6 +37,8 @@ const ConfigDef kBrokerKeys[] = {
     {"controller.quorum.election.backoff.max.ms", T::Int, "1000", 1},
     {"controller.quorum.request.timeout.ms", T::Int, "2000", 1},
     {"broker.rack", T::String, ""},
+    {"broker.heartbeat.interval.ms", T::Int, "2000", 1},
+    {"broker.session.timeout.ms", T::Int, "9000", 1},
     {"log.dirs", T::String, ""},
     {"log.dir", T::String, "./freshet-data"},
     {"metadata.log.dir", T::String, ""},

@@ -118,6 +118,7 @@ void Controller::apply_committed(std::span<const MetadataRecord> records) {
 
 void Controller::resigned() {
   latest_ = image_;
+  last_heartbeat_ms_.clear();  // the next leader keeps the sessions
   proposed_end_ = 0;  // what was proposed is the next leader's to keep or drop
 }
 
@@ -167,29 +168,6 @@ MetadataRecord Controller::assigned_partition(const protocol::Uuid& topic_id, in
   record.isr = replicas;
   record.leader = replicas.front();
   return record;
-}
-
-RegistrationResult Controller::register_broker(const BrokerRegistration& registration) {
-  protocol::RegisterBrokerRecord record;
-  record.broker_id = registration.broker_id;
-  record.incarnation_id = registration.incarnation;
-  record.broker_epoch = quorum_.log_end_offset();  // the offset this record gets
-  for (const auto& e : registration.endpoints) {
-    protocol::RegisterBrokerRecord::BrokerEndpoint endpoint;
-    endpoint.name = e.listener;
-    endpoint.host = e.host;
-    endpoint.port = e.port;
-    endpoint.security_protocol = 0;  // PLAINTEXT
-    record.end_points.push_back(std::move(endpoint));
-  }
-  record.rack = registration.rack;
-  // Heartbeats and the fencing of silent brokers come next; until then a
-  // broker is live from its registration on.
-  record.fenced = false;
-  const int64_t epoch = record.broker_epoch;
-  if (auto result = commit({record}); result.error != ErrorCode::None) return {result.error};
-  spdlog::info("registered broker {} at epoch {}", registration.broker_id, epoch);
-  return {ErrorCode::None, epoch};
 }
 
 TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) {

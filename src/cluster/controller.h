@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,19 @@ struct RegistrationResult {
   int64_t broker_epoch = -1;
 };
 
+// A broker's BrokerHeartbeat, and the answer.
+struct BrokerHeartbeat {
+  int32_t broker_id = -1;
+  int64_t broker_epoch = -1;
+  bool want_shutdown = false;
+};
+
+struct HeartbeatResult {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  bool fenced = true;
+  bool should_shut_down = false;
+};
+
 // Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
 constexpr int32_t kProducerIdBlockSize = 1000;
 
@@ -96,9 +110,16 @@ class Controller {
   // The registered, unfenced brokers (new replicas go to them).
   std::vector<int32_t> live_brokers() const { return latest_->live_brokers(); }
 
-  // Registers a broker (RegisterBrokerRecord); its epoch is the record's
-  // offset, so a later registration of the same id always has a larger one.
-  RegistrationResult register_broker(const BrokerRegistration& registration);
+  // Registers a broker (RegisterBrokerRecord), live from now; its epoch is
+  // the record's offset, so a later registration of the same id always has
+  // a larger one. (controller_brokers.cc, like the two below.)
+  RegistrationResult register_broker(const BrokerRegistration& registration, int64_t now_ms);
+  // A live broker's heartbeat: keeps its session, unfences it, or (wanting
+  // to shut down) fences it. STALE_BROKER_EPOCH for an older registration.
+  HeartbeatResult heartbeat(const BrokerHeartbeat& heartbeat, int64_t now_ms);
+  // Active controller, periodically: fences the live brokers that did not
+  // heartbeat for `session_timeout_ms`.
+  void fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms);
 
   TopicResult create_topic(const NewTopic& topic, bool validate_only);
   TopicResult delete_topic(const std::string& name);
@@ -142,6 +163,8 @@ class Controller {
   std::shared_ptr<const MetadataImage> image_;   // committed
   std::shared_ptr<const MetadataImage> latest_;  // committed plus this leader's proposals in flight
   int64_t proposed_end_ = 0;
+  // Active controller: when each broker last heartbeat (monotonic ms).
+  std::map<int32_t, int64_t> last_heartbeat_ms_;
   Publisher publish_;
 };
 

@@ -13,7 +13,7 @@
 #include "cluster/internal_topics.h"
 #include "protocol/errors.h"
 #include "cluster/clock.h"
-#include "server/broker_registration.h"
+#include "server/broker_membership.h"
 #include "server/handlers.h"
 #include "storage/meta_properties.h"
 
@@ -168,6 +168,10 @@ void Broker::join_cluster() {
   std::promise<int64_t> registered;
   shards_.post(0, [&] { register_broker(*this, [&](int64_t epoch) { registered.set_value(epoch); }); });
   const int64_t epoch = registered.get_future().get();
+  shards_.post(0, [this, epoch] {
+    heartbeats_ = std::make_unique<BrokerHeartbeats>(*this, epoch);
+    heartbeats_->start();
+  });
   // Our own registration is committed: wait until this node applied it.
   for (;;) {
     std::promise<bool> applied;
@@ -249,6 +253,15 @@ void Broker::start() {
 }
 
 void Broker::stop() {
+  // Controlled shutdown: fenced first, so clients and placement move on at once.
+  auto fenced = std::make_shared<std::promise<void>>();
+  shards_.post(0, [this, fenced] {
+    if (!heartbeats_) return fenced->set_value();
+    heartbeats_->shut_down([fenced] { fenced->set_value(); });
+  });
+  if (fenced->get_future().wait_for(std::chrono::milliseconds(config_.get_int("controller.quorum.request.timeout.ms"))) !=
+      std::future_status::ready)
+    spdlog::warn("controlled shutdown: the controller did not answer; stopping anyway");
   for (auto& l : listeners_) l->stop();
   // Cleanings done by now are installed before the logs close (their
   // completions are queued on the shards ahead of the close).

@@ -20,6 +20,7 @@
 #include "server/fetch_session.h"
 #include "server/group_shard.h"
 #include "server/partition_manager.h"
+#include "server/broker_membership.h"
 #include "server/controller_channel.h"
 #include "server/producer_ids.h"
 #include "server/quorum_transport.h"
@@ -108,6 +109,7 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<storage::LogDirectories> log_dirs_;
   std::unique_ptr<QuorumTransport> transport_;
   std::unique_ptr<ControllerChannel> controller_channel_;
+  std::unique_ptr<BrokerHeartbeats> heartbeats_;  // shard 0; from registration on
   protocol::Uuid incarnation_id_ = protocol::Uuid::random();
   std::atomic<int32_t> active_controller_ = -1;
   std::unique_ptr<cluster::MetadataQuorum> quorum_;

@@ -1,6 +1,7 @@
 // BrokerRegistration: a broker joining the cluster, on the active controller.
+#include "cluster/clock.h"
 #include "server/broker.h"
-#include "server/broker_registration.h"
+#include "server/broker_membership.h"
 #include "server/controller_calls.h"
 #include "server/handlers.h"
 
@@ -17,7 +18,7 @@ void handle_broker_registration(const RequestPtr& request, protocol::Reader& bod
   call_controller<protocol::BrokerRegistrationResponse>(
       request->broker,
       [registration = registration_of(req)](cluster::Controller& controller) {
-        auto result = controller.register_broker(registration);
+        auto result = controller.register_broker(registration, cluster::monotonic_ms());
         protocol::BrokerRegistrationResponse response;
         response.error_code = protocol::code(result.error);
         response.broker_epoch = result.broker_epoch;

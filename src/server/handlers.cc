@@ -35,6 +35,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::DescribeQuorum, handle_describe_quorum},
     {ApiKey::Vote, handle_vote},
     {ApiKey::BrokerRegistration, handle_broker_registration},
+    {ApiKey::BrokerHeartbeat, handle_broker_heartbeat},
     {ApiKey::AllocateProducerIds, handle_allocate_producer_ids},
     {ApiKey::BeginQuorumEpoch, handle_begin_quorum_epoch},
     {ApiKey::FindCoordinator, handle_find_coordinator},

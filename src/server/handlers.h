@@ -42,6 +42,7 @@ void handle_describe_cluster(const RequestPtr&, protocol::Reader&);
 void handle_describe_quorum(const RequestPtr&, protocol::Reader&);
 void handle_vote(const RequestPtr&, protocol::Reader&);
 void handle_broker_registration(const RequestPtr&, protocol::Reader&);
+void handle_broker_heartbeat(const RequestPtr&, protocol::Reader&);
 void handle_allocate_producer_ids(const RequestPtr&, protocol::Reader&);
 void handle_begin_quorum_epoch(const RequestPtr&, protocol::Reader&);
 // A quorum replica's Fetch of the metadata log (handle_fetch routes it here).

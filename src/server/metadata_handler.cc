@@ -12,7 +12,9 @@ namespace {
 using protocol::ErrorCode;
 using protocol::MetadataResponse;
 
-MetadataResponse::MetadataResponseTopic describe_topic(const cluster::TopicInfo& topic) {
+// A partition whose leader is fenced (or gone) has no leader until another
+// replica takes over (replication, issue 12): LEADER_NOT_AVAILABLE.
+MetadataResponse::MetadataResponseTopic describe_topic(const cluster::TopicInfo& topic, const cluster::MetadataImage& image) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;
   out.topic_id = topic.id;
@@ -20,10 +22,17 @@ MetadataResponse::MetadataResponseTopic describe_topic(const cluster::TopicInfo&
   for (const auto& p : topic.partitions) {
     MetadataResponse::MetadataResponsePartition part;
     part.partition_index = p.partition;
-    part.leader_id = p.leader;
+    const cluster::BrokerInfo* leader = image.broker(p.leader);
+    const bool available = leader && !leader->fenced;
+    part.error_code = protocol::code(available ? ErrorCode::None : ErrorCode::LeaderNotAvailable);
+    part.leader_id = available ? p.leader : -1;
     part.leader_epoch = p.leader_epoch;
     part.replica_nodes = p.replicas;
     part.isr_nodes = p.isr;
+    for (int32_t replica : p.replicas) {
+      const cluster::BrokerInfo* b = image.broker(replica);
+      if (!b || b->fenced) part.offline_replicas.push_back(replica);
+    }
     out.partitions.push_back(std::move(part));
   }
   return out;
@@ -54,12 +63,12 @@ void respond(const RequestPtr& request, const protocol::MetadataRequest& req) {
   resp.controller_id = broker.active_controller();
   bool all_topics = !req.topics || (request->version() == 0 && req.topics->empty());
   if (all_topics) {
-    for (const auto& [name, topic] : image->topics()) resp.topics.push_back(describe_topic(*topic));
+    for (const auto& [name, topic] : image->topics()) resp.topics.push_back(describe_topic(*topic, *image));
   } else {
     for (const auto& t : *req.topics) {
       const cluster::TopicInfo* topic = t.name ? image->topic(*t.name) : image->topic(t.topic_id);
       if (topic)
-        resp.topics.push_back(describe_topic(*topic));
+        resp.topics.push_back(describe_topic(*topic, *image));
       else if (t.name && cluster::invalid_topic_name_reason(*t.name))
         resp.topics.push_back(missing_topic(t.name, t.topic_id, ErrorCode::InvalidTopicException));
       else

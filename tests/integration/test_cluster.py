@@ -132,3 +132,36 @@ def test_without_a_majority_no_change_commits(cluster_factory):
     created = create_topic(cluster.nodes[followers[0]], partitions=1)
     assert created in metadata(cluster.nodes[leader]).topics
     assert_one_leader_per_epoch(cluster)
+
+
+def test_a_dead_broker_is_fenced_and_comes_back(cluster_factory):
+    cluster = cluster_factory(nodes=3, settings={"broker.heartbeat.interval.ms": 200,
+                                                 "broker.session.timeout.ms": 1500})
+    topic = create_topic(cluster, partitions=3)
+    controller = active_controller(cluster)
+    victim = next(i for i in cluster.nodes if i != controller)
+    watcher = cluster.nodes[controller]
+
+    def listed(node_id):
+        return node_id in {b["id"] for b in described_cluster(watcher)["brokers"]}
+
+    def leaders():
+        return {p.id: p.leader for p in metadata(watcher).topics[topic].partitions.values()}
+
+    led = [p for p, leader in leaders().items() if leader == victim]
+    assert led, leaders()
+    cluster.nodes[victim].kill()
+    wait_until(lambda: not listed(victim), what=f"broker {victim} fenced after its session timeout")
+    # Its partitions have no leader now (one replica each until replication).
+    wait_until(lambda: all(leaders()[p] == -1 for p in led), what="its partitions without a leader")
+    # New partitions avoid it.
+    spread = create_topic(watcher, partitions=4)
+    assert victim not in {p.leader for p in metadata(watcher).topics[spread].partitions.values()}
+
+    cluster.nodes[victim].start()
+    wait_until(lambda: listed(victim), what=f"broker {victim} unfenced after its restart")
+    wait_until(lambda: all(leaders()[p] == victim for p in led), what="its partitions led again")
+
+    # A clean stop fences at once (controlled shutdown), well before the session timeout.
+    cluster.nodes[victim].stop()
+    assert not listed(victim)

@@ -38,7 +38,7 @@ class ControllerTest : public ::testing::Test {
     BrokerRegistration registration;
     registration.broker_id = 1;
     registration.endpoints = {{"PLAINTEXT", "127.0.0.1", 9092}};
-    ASSERT_EQ(controller_->register_broker(registration).error, ErrorCode::None);
+    ASSERT_EQ(controller_->register_broker(registration, 0).error, ErrorCode::None);
   }
   void reopen() {
     controller_.reset();
@@ -129,7 +129,7 @@ TEST_F(ControllerTest, ReplicasAreStripedOverTheRegisteredBrokers) {
     BrokerRegistration registration;
     registration.broker_id = id;
     registration.endpoints = {{"PLAINTEXT", "127.0.0.1", static_cast<uint16_t>(9092 + id)}};
-    auto result = controller_->register_broker(registration);
+    auto result = controller_->register_broker(registration, 0);
     ASSERT_EQ(result.error, ErrorCode::None);
     EXPECT_EQ(controller_->image()->broker(id)->epoch, result.broker_epoch);
   }
@@ -152,8 +152,30 @@ TEST_F(ControllerTest, ReplicasAreStripedOverTheRegisteredBrokers) {
   BrokerRegistration again;
   again.broker_id = 2;
   const int64_t before = controller_->image()->broker(2)->epoch;
-  ASSERT_EQ(controller_->register_broker(again).error, ErrorCode::None);
+  ASSERT_EQ(controller_->register_broker(again, 0).error, ErrorCode::None);
   EXPECT_GT(controller_->image()->broker(2)->epoch, before);
+}
+
+TEST_F(ControllerTest, SilentBrokersAreFencedAndHeartbeatsUnfenceThem) {
+  BrokerRegistration two;
+  two.broker_id = 2;
+  const int64_t epoch = controller_->register_broker(two, 1000).broker_epoch;
+  controller_->fence_silent_brokers(5000, 9000);  // broker 1 is new to these sessions: a full one from now
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(controller_->heartbeat({1, controller_->image()->broker(1)->epoch, false}, 9500).error, ErrorCode::None);
+  controller_->fence_silent_brokers(10500, 9000);  // 2 silent since 1000
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1}));
+  EXPECT_TRUE(controller_->image()->broker(2)->fenced);
+  EXPECT_EQ(controller_->heartbeat({2, epoch - 1, false}, 11000).error, ErrorCode::StaleBrokerEpoch);
+  EXPECT_EQ(controller_->heartbeat({7, 0, false}, 11000).error, ErrorCode::BrokerIdNotRegistered);
+  auto back = controller_->heartbeat({2, epoch, false}, 11000);
+  EXPECT_EQ(back.error, ErrorCode::None);
+  EXPECT_FALSE(back.fenced);
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1, 2}));
+  // Controlled shutdown: fenced at once.
+  auto leaving = controller_->heartbeat({2, epoch, true}, 11500);
+  EXPECT_TRUE(leaving.fenced && leaving.should_shut_down);
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1}));
 }
 
 TEST_F(ControllerTest, ProducerIdBlocksNeverRepeatAcrossReopen) {

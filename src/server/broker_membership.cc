@@ -1,8 +1,9 @@
-#include "server/broker_registration.h"
+#include "server/broker_membership.h"
 
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cluster/clock.h"
 #include "server/broker.h"
 #include "server/controller_calls.h"
 
@@ -51,7 +52,7 @@ cluster::BrokerRegistration registration_of(const protocol::BrokerRegistrationRe
 void register_broker(Broker& broker, std::function<void(int64_t)> done) {
   const auto request = registration_request(broker);
   on_active_controller<cluster::RegistrationResult, protocol::BrokerRegistrationResponse>(
-      broker, [request](cluster::Controller& c) { return c.register_broker(registration_of(request)); }, request,
+      broker, [request](cluster::Controller& c) { return c.register_broker(registration_of(request), cluster::monotonic_ms()); }, request,
       [](const protocol::BrokerRegistrationResponse& r) {
         return cluster::RegistrationResult{static_cast<protocol::ErrorCode>(r.error_code), r.broker_epoch};
       },
@@ -63,6 +64,55 @@ void register_broker(Broker& broker, std::function<void(int64_t)> done) {
         }
         done(result.broker_epoch);
       });
+}
+
+namespace {
+cluster::HeartbeatResult heartbeat_result(const protocol::BrokerHeartbeatResponse& r) {
+  return {static_cast<protocol::ErrorCode>(r.error_code), r.is_fenced, r.should_shut_down};
+}
+
+void send_heartbeat(Broker& broker, int64_t epoch, bool want_shutdown, std::function<void(cluster::HeartbeatResult)> done) {
+  protocol::BrokerHeartbeatRequest request;
+  request.broker_id = broker.node_id();
+  request.broker_epoch = epoch;
+  request.current_metadata_offset = broker.quorum().applied_offset();
+  request.want_shut_down = want_shutdown;
+  cluster::BrokerHeartbeat heartbeat{broker.node_id(), epoch, want_shutdown};
+  on_active_controller<cluster::HeartbeatResult, protocol::BrokerHeartbeatResponse>(
+      broker, [heartbeat](cluster::Controller& c) { return c.heartbeat(heartbeat, cluster::monotonic_ms()); }, request,
+      heartbeat_result, cluster::HeartbeatResult{protocol::ErrorCode::NotController}, std::move(done));
+}
+}  // namespace
+
+BrokerHeartbeats::BrokerHeartbeats(Broker& broker, int64_t broker_epoch)
+    : broker_(broker), broker_epoch_(broker_epoch), timer_(std::make_shared<asio::steady_timer>(broker.shards().context(0))) {}
+
+void BrokerHeartbeats::schedule() {
+  timer_->expires_after(std::chrono::milliseconds(broker_.config().get_int("broker.heartbeat.interval.ms")));
+  timer_->async_wait([this, timer = timer_](asio::error_code ec) {
+    if (ec || stopped_) return;
+    beat();
+    schedule();
+  });
+}
+
+void BrokerHeartbeats::beat() {
+  if (broker_.quorum().core().role() == raft::Role::kLeader)
+    broker_.controller().fence_silent_brokers(cluster::monotonic_ms(), broker_.config().get_int("broker.session.timeout.ms"));
+  if (in_flight_) return;  // one heartbeat at a time
+  in_flight_ = true;
+  send_heartbeat(broker_, broker_epoch_, false, [this](cluster::HeartbeatResult result) {
+    in_flight_ = false;
+    if (result.error == protocol::ErrorCode::StaleBrokerEpoch || result.error == protocol::ErrorCode::BrokerIdNotRegistered)
+      spdlog::error("broker heartbeat refused ({}): this broker's registration at epoch {} is no longer the controller's",
+                    protocol::code(result.error), broker_epoch_);
+  });
+}
+
+void BrokerHeartbeats::shut_down(std::function<void()> done) {
+  stopped_ = true;
+  timer_->cancel();
+  send_heartbeat(broker_, broker_epoch_, true, [done = std::move(done)](cluster::HeartbeatResult) { done(); });
 }
 
 }  // namespace freshet::server

@@ -1,0 +1,78 @@
+// Controller::register_broker, heartbeat and fence_silent_brokers: Kafka's
+// ClusterControlManager and BrokerHeartbeatManager. A broker is live from
+// its registration (it registers only once caught up) for as long as it
+// heartbeats; silent for broker.session.timeout.ms, or asking to shut down,
+// it is fenced (FenceBrokerRecord); its next heartbeat unfences it.
+#include <spdlog/spdlog.h>
+
+#include "cluster/controller.h"
+
+namespace freshet::cluster {
+
+using protocol::ErrorCode;
+
+RegistrationResult Controller::register_broker(const BrokerRegistration& registration, int64_t now_ms) {
+  protocol::RegisterBrokerRecord record;
+  record.broker_id = registration.broker_id;
+  record.incarnation_id = registration.incarnation;
+  record.broker_epoch = quorum_.log_end_offset();  // the offset this record gets
+  for (const auto& e : registration.endpoints) {
+    protocol::RegisterBrokerRecord::BrokerEndpoint endpoint;
+    endpoint.name = e.listener;
+    endpoint.host = e.host;
+    endpoint.port = e.port;
+    endpoint.security_protocol = 0;  // PLAINTEXT
+    record.end_points.push_back(std::move(endpoint));
+  }
+  record.rack = registration.rack;
+  record.fenced = false;
+  const int64_t epoch = record.broker_epoch;
+  if (auto result = commit({record}); result.error != ErrorCode::None) return {result.error};
+  last_heartbeat_ms_[registration.broker_id] = now_ms;
+  spdlog::info("registered broker {} at epoch {}", registration.broker_id, epoch);
+  return {ErrorCode::None, epoch};
+}
+
+HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t now_ms) {
+  const BrokerInfo* broker = latest_->broker(heartbeat.broker_id);
+  if (!broker) return {ErrorCode::BrokerIdNotRegistered};
+  if (broker->epoch != heartbeat.broker_epoch) return {ErrorCode::StaleBrokerEpoch};
+  last_heartbeat_ms_[heartbeat.broker_id] = now_ms;
+  if (heartbeat.want_shutdown) {
+    if (!broker->fenced) {
+      protocol::FenceBrokerRecord fence;
+      fence.id = heartbeat.broker_id;
+      fence.epoch = heartbeat.broker_epoch;
+      if (auto result = commit({fence}); result.error != ErrorCode::None) return {result.error};
+      spdlog::info("broker {} fenced: it is shutting down", heartbeat.broker_id);
+    }
+    return {ErrorCode::None, true, true};
+  }
+  if (broker->fenced) {
+    protocol::UnfenceBrokerRecord unfence;
+    unfence.id = heartbeat.broker_id;
+    unfence.epoch = heartbeat.broker_epoch;
+    if (auto result = commit({unfence}); result.error != ErrorCode::None) return {result.error};
+    spdlog::info("broker {} unfenced: it heartbeats again", heartbeat.broker_id);
+  }
+  return {ErrorCode::None, false, false};
+}
+
+void Controller::fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms) {
+  std::vector<MetadataRecord> fences;
+  for (int32_t id : latest_->live_brokers()) {
+    // A broker this controller has not heard from yet (it was just elected)
+    // gets a full session from now.
+    auto [it, fresh] = last_heartbeat_ms_.try_emplace(id, now_ms);
+    if (fresh || now_ms - it->second < session_timeout_ms) continue;
+    protocol::FenceBrokerRecord fence;
+    fence.id = id;
+    fence.epoch = latest_->broker(id)->epoch;
+    fences.emplace_back(fence);
+    spdlog::warn("broker {} fenced: no heartbeat for {} ms (broker.session.timeout.ms={})", id, now_ms - it->second,
+                 session_timeout_ms);
+  }
+  commit(std::move(fences));
+}
+
+}  // namespace freshet::cluster
