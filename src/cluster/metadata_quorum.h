@@ -57,6 +57,11 @@ class MetadataQuorum {
   // First tick: a quorum of one elects itself and commits its whole log here.
   void start(int64_t now_ms) { tick(now_ms); }
   void tick(int64_t now_ms);
+  // The connection to voter `peer` was reset or refused (raft::RaftCore::peer_lost).
+  void peer_lost(raft::NodeId peer, int64_t now_ms) {
+    core_.peer_lost(peer, now_ms);
+    drive(now_ms, {}, {});
+  }
   // A message from voter `from`; `records` holds a fetch answer's batches.
   void receive(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records, int64_t now_ms);
   // The leader appends `records` as one batch; returns the offset after it,

@@ -67,8 +67,9 @@ void PeerConnection::close() {
   deadline_timer_.cancel();
 }
 
-void PeerConnection::disconnect(const std::string& reason) {
+void PeerConnection::disconnect(const std::string& reason, bool peer_gone) {
   if (state_ == State::kClosed) return;
+  if (peer_gone && lost_) asio::post(context_, lost_);
   if (!reason.empty() && !logged_failure_) {
     spdlog::warn("connection to {}: {}", address_, reason);
     logged_failure_ = true;
@@ -111,7 +112,7 @@ asio::awaitable<void> PeerConnection::connect() {
   co_await asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   timeout.cancel();
   if (generation_ != generation) co_return;
-  if (ec) co_return disconnect(fmt::format("cannot connect: {}", ec.message()));
+  if (ec) co_return disconnect(fmt::format("cannot connect: {}", ec.message()), ec == asio::error::connection_refused);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   state_ = State::kConnected;
   if (logged_failure_) spdlog::info("connection to {}: connected", address_);
@@ -146,7 +147,9 @@ asio::awaitable<void> PeerConnection::read_loop(uint64_t generation) {
     asio::error_code ec;
     co_await asio::async_read(socket_, asio::buffer(prefix), asio::redirect_error(asio::use_awaitable, ec));
     if (generation_ != generation) co_return;
-    if (ec) co_return disconnect(ec == asio::error::eof ? "closed by the peer" : fmt::format("read failed: {}", ec.message()));
+    if (ec)
+      co_return disconnect(ec == asio::error::eof ? "closed by the peer" : fmt::format("read failed: {}", ec.message()),
+                           ec == asio::error::eof || ec == asio::error::connection_reset);
     const size_t size = read_be32(prefix);
     if (size < 4 || size > limits_.max_response_bytes)
       co_return disconnect(fmt::format("answer of {} bytes outside [4, {}]", size, limits_.max_response_bytes));

@@ -54,6 +54,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void send(int32_t correlation_id, std::vector<uint8_t> frame, int64_t timeout_ms, Callback done);
   // Fails every request in flight and stops for good.
   void close();
+  // Called (posted) whenever the peer closes or resets the connection or
+  // refuses one: what a dead process's host does, unlike a timeout.
+  void on_lost(std::function<void()> lost) { lost_ = std::move(lost); }
 
   const std::string& address() const { return address_; }
   bool connected() const { return state_ == State::kConnected; }
@@ -71,8 +74,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   asio::awaitable<void> read_loop(uint64_t generation);
   asio::awaitable<void> deadline_loop();
   // Drops the socket and fails every request in flight; the next send()
-  // connects again. `reason` is logged once per failure.
-  void disconnect(const std::string& reason);
+  // connects again. `reason` is logged once per failure; `peer_gone` when
+  // the peer itself ended the connection (or refused it).
+  void disconnect(const std::string& reason, bool peer_gone = false);
   void fail(Callback done);
 
   asio::io_context& context_;
@@ -89,6 +93,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   bool logged_failure_ = false;
   std::deque<std::vector<uint8_t>> outgoing_;  // frames with their size prefix
   std::map<int32_t, Pending> pending_;         // by correlation id
+  std::function<void()> lost_;
 };
 
 }  // namespace freshet::net

@@ -83,6 +83,16 @@ bool RaftCore::propose(int count) {
   return true;
 }
 
+void RaftCore::peer_lost(NodeId peer, int64_t now_ms) {
+  if (role_ != Role::kFollower || peer != state_.leader || leader_lost_) return;
+  leader_lost_ = true;
+  // Its fetch timeout runs out a random moment from now (up to a tenth of
+  // the election backoff): the followers that all lost the leader at once
+  // rarely ask at once and split the vote.
+  const auto jitter_ms = static_cast<int64_t>(random_() % static_cast<uint64_t>(config_.election_backoff_max_ms / 10 + 1));
+  leader_heard_ms_ = now_ms - config_.fetch_timeout_ms + jitter_ms;
+}
+
 void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
   RAFT_ASSERT(end_offset >= 0);
   flushed_end_ = std::max(flushed_end_, std::min(end_offset, log_end_offset()));
@@ -186,6 +196,7 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
   granted_.clear();
   std::fill(parked_.begin(), parked_.end(), std::nullopt);
   leader_heard_ms_ = now_ms;
+  leader_lost_ = false;
   next_fetch_ms_ = now_ms;
   fetch_if_idle(now_ms);
 }
@@ -303,7 +314,7 @@ void RaftCore::on_vote_request(NodeId from, const VoteRequest& request, int64_t 
     // back cannot unseat a healthy one).
     const bool hearing_leader =
         role_ == Role::kLeader ||
-        (role_ == Role::kFollower && now_ms - leader_heard_ms_ < config_.fetch_timeout_ms);
+        (role_ == Role::kFollower && !leader_lost_ && now_ms - leader_heard_ms_ < config_.fetch_timeout_ms);
     answer(request.candidate_epoch > state_.epoch && !hearing_leader && request.candidate_log >= log_end());
     return;
   }
@@ -399,6 +410,7 @@ void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) 
   }
   if (role_ != Role::kFollower || response.leader != state_.leader) return;
   leader_heard_ms_ = now_ms;
+  leader_lost_ = false;  // it answers after all
   // Only an answer to a fetch from where the log ends now applies: a late or
   // duplicated one for an older position must not cut or extend the log.
   const int64_t end = log_end_offset();

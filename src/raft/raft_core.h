@@ -95,6 +95,12 @@ class RaftCore {
   // The leader appends `count` entries of its epoch (client writes), at the
   // log end offset it had before; false when not the leader.
   bool propose(int count);
+  // The connection to `peer` broke as a dead process's does (reset or
+  // refused, not a timeout): a follower that loses its leader so stops
+  // waiting for the fetch timeout: it asks for an election (a pre-vote,
+  // which the voters that still hear the leader refuse) a moment later,
+  // and grants pre-votes itself.
+  void peer_lost(NodeId peer, int64_t now_ms);
   // The log is durable up to `end_offset` (what the driver synced of the
   // writes handed out).
   void flushed(int64_t end_offset, int64_t now_ms);
@@ -170,6 +176,7 @@ class RaftCore {
   int64_t election_deadline_ms_ = 0;
   // Follower: when it last heard from its leader; when it fetches next.
   int64_t leader_heard_ms_ = -1;
+  bool leader_lost_ = false;  // peer_lost(): its connection broke as a dead process's does
   int64_t next_fetch_ms_ = 0;
   // Prospective / candidate: the voters that granted.
   std::set<NodeId> granted_;

@@ -46,6 +46,8 @@ class PeerClient {
   }
 
   const std::string& address() const { return connection_->address(); }
+  // See net::PeerConnection::on_lost.
+  void on_lost(std::function<void()> lost) { connection_->on_lost(std::move(lost)); }
 
  private:
   // `done` gets the answer's frame and where its body starts (after the

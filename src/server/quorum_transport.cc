@@ -30,6 +30,12 @@ QuorumTransport::QuorumTransport(asio::io_context& context, raft::NodeId self,
     if (voter.id == self_) continue;
     peers_[voter.id] = std::make_unique<PeerClient>(net::PeerConnection::create(context_, voter.host, voter.port, limits),
                                                     fmt::format("freshet-raft-{}", self_));
+    // A dead leader's process is noticed at once, not after the fetch timeout.
+    peers_[voter.id]->on_lost([this, id = voter.id] {
+      if (stopped_ || !quorum_) return;
+      quorum_->peer_lost(id, cluster::monotonic_ms());
+      after_core_ran();
+    });
   }
 }
 

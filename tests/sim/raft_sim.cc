@@ -115,6 +115,12 @@ class Simulation {
       if (node.core && chance(0.0005)) {  // crash: what was persisted stays
         node.core.reset();
         node.restart_at_ms = now_ + 200 + static_cast<int64_t>(random_() % 3000);
+        // Its connections reset: the nodes that hear of it (most) know it is gone.
+        for (size_t j = 0; j < nodes_.size(); ++j) {
+          if (j == i || !nodes_[j].core || !chance(0.7)) continue;
+          nodes_[j].core->peer_lost(ids_[i], now_);
+          drain(j);
+        }
       } else if (!node.core && now_ >= node.restart_at_ms) {
         start(i);
       }

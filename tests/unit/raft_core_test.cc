@@ -151,3 +151,38 @@ TEST(RaftCore, ACaughtUpFetchWaitsAtTheLeaderForNewEntriesOrItsMaxWait) {
 
 }  // namespace
 }  // namespace freshet::raft
+
+namespace freshet::raft {
+namespace {
+
+TEST(RaftCore, AFollowerThatLosesItsLeadersProcessAsksForAnElectionAtOnce) {
+  RaftCore follower(2, {1, 2, 3}, config(), {}, {}, 7, 0);
+  follower.receive(1, BeginQuorumEpoch{1, 1}, 0);
+  follower.take_actions();
+  RaftCore other(3, {1, 2, 3}, config(), {}, {}, 8, 0);
+  other.receive(1, BeginQuorumEpoch{1, 1}, 0);
+  other.take_actions();
+  // Still hearing the leader: a pre-vote is refused.
+  other.receive(2, VoteRequest{2, 2, {}, true}, 10);
+  EXPECT_FALSE(only_vote_response(other).granted);
+  follower.peer_lost(1, 10);
+  other.peer_lost(1, 10);
+  // Well before the 2 s fetch timeout: pre-votes out within a tenth of the backoff.
+  follower.tick(111);
+  EXPECT_EQ(follower.role(), Role::kProspective);
+  auto sent = follower.take_actions().send;
+  ASSERT_FALSE(sent.empty());
+  EXPECT_TRUE(std::get<VoteRequest>(sent[0].message).pre_vote);
+  other.receive(2, VoteRequest{2, 2, {}, true}, 111);
+  EXPECT_TRUE(only_vote_response(other).granted);
+  // Losing a node that is not the leader changes nothing.
+  RaftCore calm(3, {1, 2, 3}, config(), {}, {}, 9, 0);
+  calm.receive(1, BeginQuorumEpoch{1, 1}, 0);
+  calm.take_actions();
+  calm.peer_lost(2, 10);
+  calm.tick(1000);
+  EXPECT_EQ(calm.role(), Role::kFollower);
+}
+
+}  // namespace
+}  // namespace freshet::raft
