@@ -45,6 +45,19 @@ def low_watermark(broker, topic, partition=0):
     return watermarks(broker, topic, partition)[0]
 
 
+def wait_for_old_segments_deleted(broker, topic, old_records):
+    """Waits until retention removed every segment holding only the first `old_records`
+    (expired) records, whatever number of passes that took, and returns the log start."""
+    def retention_done():
+        # The second segment left (if any) starts after the old records, and the log start is
+        # the first one's base.
+        bases = [int(os.path.basename(f)[:20]) for f in segment_files(broker, topic)]
+        done = bases and bases[0] > 0 and (len(bases) == 1 or bases[1] > old_records)
+        return done and low_watermark(broker, topic) == bases[0] and bases[0]
+
+    return wait_until(retention_done, what="the segments of old records deleted")
+
+
 @retention_checked
 def test_time_retention_deletes_only_segments_older_than_retention_ms(broker):
     topic = create_topic(broker, config={**SMALL_SEGMENTS, "retention.ms": str(HOUR_MS)})
@@ -52,14 +65,7 @@ def test_time_retention_deletes_only_segments_older_than_retention_ms(broker):
     new = produce_one_by_one(broker, topic, 10, first=20)
     assert old == list(range(20)) and new == list(range(20, 30))
 
-    def retention_done():
-        # Every segment of old records only is gone: the second segment left (if any) starts
-        # after offset 20, and the log start is the first one's base.
-        bases = [int(os.path.basename(f)[:20]) for f in segment_files(broker, topic)]
-        done = bases and bases[0] > 0 and (len(bases) == 1 or bases[1] > 20)
-        return done and low_watermark(broker, topic) == bases[0] and bases[0]
-
-    low = wait_until(retention_done, what="the segments of old records deleted")
+    low = wait_for_old_segments_deleted(broker, topic, 20)
     assert 0 < low <= 20, "a record younger than retention.ms was deleted"
     records = consume(broker, topic, offset=OFFSET_BEGINNING)
     assert [r.offset for r in records] == list(range(low, 30))
@@ -74,7 +80,7 @@ def test_consumers_of_deleted_offsets_reset_per_auto_offset_reset(broker):
     topic = create_topic(broker, config={**SMALL_SEGMENTS, "retention.ms": str(HOUR_MS)})
     produce_one_by_one(broker, topic, 12, timestamp_ms=now_ms() - 2 * HOUR_MS)
     produce_one_by_one(broker, topic, 3, first=12)
-    low = wait_until(lambda: low_watermark(broker, topic), what="old segments deleted")
+    low = wait_for_old_segments_deleted(broker, topic, 12)
 
     # librdkafka: offset 0 is out of range; "earliest" resets to the log start ...
     c = consumer(broker, auto_offset_reset="earliest")
@@ -109,7 +115,7 @@ def test_a_group_whose_committed_offset_was_deleted_resets(broker):
     committer = consumer(broker, group_id=group)
     committer.commit(offsets=[TopicPartition(topic, 0, 1)], asynchronous=False)
     committer.close()
-    low = wait_until(lambda: low_watermark(broker, topic), what="old segments deleted")
+    low = wait_for_old_segments_deleted(broker, topic, 12)
 
     member = consumer(broker, group_id=group, auto_offset_reset="earliest")
     try:
