@@ -76,6 +76,10 @@ struct HeartbeatResult {
   bool should_shut_down = false;
 };
 
+// The most replicas a partition may have: one, until partition replication
+// (followers fetching from the leader, the ISR) exists.
+constexpr int16_t kMaxReplicationFactor = 1;
+
 // Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
 constexpr int32_t kProducerIdBlockSize = 1000;
 

@@ -33,7 +33,8 @@ struct CoordinatorRoute {
 std::optional<CoordinatorRoute> route_coordinator_key(const Broker& broker, const cluster::MetadataImage& image,
                                                       std::string_view topic_name, const std::string& key);
 
-// The replication factor `key` names, capped at `live_brokers`.
+// The replication factor `key` names, capped at `live_brokers` and at
+// cluster::kMaxReplicationFactor.
 int16_t internal_replication_factor(const cluster::BrokerConfig& config, const char* key, size_t live_brokers);
 
 }  // namespace freshet::server

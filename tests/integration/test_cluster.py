@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import pytest
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
 from helpers import (OP_TIMEOUT_S, admin, consume_all, create_topic, produce_ok, unique_topic,
@@ -78,6 +78,13 @@ def test_three_nodes_serve_one_cluster(cluster_factory):
         led = {f"{topic}-{p.id}" for p in metadata(node).topics[topic].partitions.values()
                if p.leader == node_id}
         assert hosted == led, (node_id, hosted, led)
+
+    # More than one replica is refused until partition replication exists, never faked.
+    futures = admin(other).create_topics([NewTopic(unique_topic(), num_partitions=1, replication_factor=3)])
+    with pytest.raises(KafkaException) as refused:
+        list(futures.values())[0].result(timeout=OP_TIMEOUT_S)
+    assert refused.value.args[0].code() == KafkaError.INVALID_REPLICATION_FACTOR
+    assert "not supported yet" in refused.value.args[0].str()
 
     # kafka-metadata-quorum.sh describe --status, against a broker.
     status = kafka_tool(cluster.nodes[1], "MetadataQuorumCommand", "describe", "--status").stdout

@@ -135,16 +135,20 @@ TEST_F(ControllerTest, ReplicasAreStripedOverTheRegisteredBrokers) {
   }
   EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1, 2, 3}));
   auto t = topic("spread", 6);
-  t.replication_factor = 2;
   ASSERT_EQ(controller_->create_topic(t, false).error, ErrorCode::None);
   std::map<int32_t, int> leaders;
   for (const auto& p : controller_->image()->topic("spread")->partitions) {
-    ASSERT_EQ(p.replicas.size(), 2u);
-    EXPECT_NE(p.replicas[0], p.replicas[1]);
+    ASSERT_EQ(p.replicas.size(), 1u);
     EXPECT_EQ(p.leader, p.replicas[0]);
     ++leaders[p.leader];
   }
   EXPECT_EQ(leaders, (std::map<int32_t, int>{{1, 2}, {2, 2}, {3, 2}}));
+  // Replication is not built yet: more than one replica is refused, not faked.
+  t = topic("replicated", 1);
+  t.replication_factor = 2;
+  auto refused = controller_->create_topic(t, false);
+  EXPECT_EQ(refused.error, ErrorCode::InvalidReplicationFactor);
+  EXPECT_NE(refused.message.find("not supported yet"), std::string::npos) << refused.message;
   t = topic("too-many", 1);
   t.replication_factor = 4;
   EXPECT_EQ(controller_->create_topic(t, false).error, ErrorCode::InvalidReplicationFactor);
