@@ -218,7 +218,7 @@ TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) 
   for (auto& c : config_diff(kTopicResource, topic.name, {}, topic.configs)) records.push_back(std::move(c));
   auto result = commit(std::move(records));
   if (result.error == ErrorCode::None) {
-    spdlog::info("created topic {} with {} partition(s), id {}", topic.name, partitions, record.topic_id.to_base64());
+    spdlog::info("creating topic {} with {} partition(s), id {}", topic.name, partitions, record.topic_id.to_base64());
     if (topic.name.find_first_of("._") != std::string::npos && !is_internal_topic(topic.name))
       spdlog::warn("topic {}: due to limitations in metric names, topics with a period ('.') or underscore ('_') "
                    "could collide; avoid using both",
@@ -237,7 +237,7 @@ TopicResult Controller::delete_topic(const std::string& name) {
   protocol::RemoveTopicRecord record;
   record.topic_id = topic->id;
   auto result = commit({record});
-  if (result.error == ErrorCode::None) spdlog::info("deleted topic {}", name);
+  if (result.error == ErrorCode::None) spdlog::info("deleting topic {}", name);
   return result;
 }
 
@@ -262,7 +262,7 @@ TopicResult Controller::create_partitions(const std::string& name, int32_t total
   if (auto check = check_replication(total_count - current, replication); check.error != ErrorCode::None) return check;
   if (validate_only) return {};
   auto result = commit(partition_records(topic->id, current, total_count - current, replication));
-  if (result.error == ErrorCode::None) spdlog::info("topic {} now has {} partitions", name, total_count);
+  if (result.error == ErrorCode::None) spdlog::info("growing topic {} to {} partitions", name, total_count);
   return result;
 }
 
@@ -331,7 +331,7 @@ TopicResult Controller::commit_broker_configs(const std::string& resource_name, 
   auto records = config_diff(kBrokerResource, resource_name, before, after);
   auto result = commit(records);
   if (result.error == ErrorCode::None && !records.empty())
-    spdlog::info("dynamic configs of {}: {} key(s) changed", resource_name.empty() ? "the cluster default" : "broker " + resource_name,
+    spdlog::info("changing dynamic configs of {}: {} key(s)", resource_name.empty() ? "the cluster default" : "broker " + resource_name,
                  records.size());
   return result;
 }

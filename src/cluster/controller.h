@@ -7,7 +7,8 @@
 // or not). Every record the quorum commits (its own and, on other nodes, the
 // leader's) comes back through apply_committed(), which builds the next
 // committed image, hands the broker config its new dynamic layers and
-// publishes it. An operation's result holds once its records commit.
+// publishes it. An operation's result holds once its records commit (its log
+// line says what it is doing: "creating topic ...", not that it is done).
 // Single-threaded: every call happens on the controller's shard.
 #pragma once
 

@@ -29,7 +29,7 @@ RegistrationResult Controller::register_broker(const BrokerRegistration& registr
   const int64_t epoch = record.broker_epoch;
   if (auto result = commit({record}); result.error != ErrorCode::None) return {result.error};
   last_heartbeat_ms_[registration.broker_id] = now_ms;
-  spdlog::info("registered broker {} at epoch {}", registration.broker_id, epoch);
+  spdlog::info("registering broker {} at epoch {}", registration.broker_id, epoch);
   return {ErrorCode::None, epoch};
 }
 
@@ -44,7 +44,7 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
       fence.id = heartbeat.broker_id;
       fence.epoch = heartbeat.broker_epoch;
       if (auto result = commit({fence}); result.error != ErrorCode::None) return {result.error};
-      spdlog::info("broker {} fenced: it is shutting down", heartbeat.broker_id);
+      spdlog::info("fencing broker {}: it is shutting down", heartbeat.broker_id);
     }
     return {ErrorCode::None, true, true};
   }
@@ -53,7 +53,7 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
     unfence.id = heartbeat.broker_id;
     unfence.epoch = heartbeat.broker_epoch;
     if (auto result = commit({unfence}); result.error != ErrorCode::None) return {result.error};
-    spdlog::info("broker {} unfenced: it heartbeats again", heartbeat.broker_id);
+    spdlog::info("unfencing broker {}: it heartbeats again", heartbeat.broker_id);
   }
   return {ErrorCode::None, false, false};
 }
@@ -69,7 +69,7 @@ void Controller::fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms
     fence.id = id;
     fence.epoch = latest_->broker(id)->epoch;
     fences.emplace_back(fence);
-    spdlog::warn("broker {} fenced: no heartbeat for {} ms (broker.session.timeout.ms={})", id, now_ms - it->second,
+    spdlog::warn("fencing broker {}: no heartbeat for {} ms (broker.session.timeout.ms={})", id, now_ms - it->second,
                  session_timeout_ms);
   }
   commit(std::move(fences));
