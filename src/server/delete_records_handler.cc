@@ -30,8 +30,10 @@ void handle_delete_records(const RequestPtr& request, protocol::Reader& body) {
     }
   }
   LocatedPartitions located = locate_partitions(
-      *image, req->topics, [](const auto& topic) { return topic.name; },
+      *image, request->broker.node_id(), req->topics, [](const auto& topic) { return topic.name; },
       [](const auto& partition) { return partition.partition_index; });
+  for (auto [t, p] : located.elsewhere)
+    resp->topics[t].partitions[p].error_code = protocol::code(ErrorCode::NotLeaderOrFollower);
   Broker& broker = request->broker;
   query_partitions<DeleteRecordsOutcome>(
       broker, *image, std::move(located.refs),

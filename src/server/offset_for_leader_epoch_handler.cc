@@ -43,8 +43,10 @@ void handle_offset_for_leader_epoch(const RequestPtr& request, protocol::Reader&
     }
   }
   LocatedPartitions located = locate_partitions(
-      *image, req->topics, [](const auto& topic) { return topic.topic; },
+      *image, request->broker.node_id(), req->topics, [](const auto& topic) { return topic.topic; },
       [](const auto& partition) { return partition.partition; });
+  for (auto [t, p] : located.elsewhere)
+    resp->topics[t].partitions[p].error_code = protocol::code(ErrorCode::NotLeaderOrFollower);
   query_partitions<EpochEndOffset>(
       request->broker, *image, std::move(located.refs),
       [req, slots = located.slots](size_t i, Partition* partition) {

@@ -20,16 +20,18 @@ struct PartitionRef {
 // Where a per-partition request's partitions are: refs[i] for
 // query_partitions(), and slots[i] its (topic, partition) position in the
 // request. Partitions the image does not have are left out (their answer is
-// UNKNOWN_TOPIC_OR_PARTITION).
+// UNKNOWN_TOPIC_OR_PARTITION), and so are those another broker leads, whose
+// positions are `elsewhere` (NOT_LEADER_OR_FOLLOWER: the client asks the leader).
 struct LocatedPartitions {
   std::vector<PartitionRef> refs;
   std::vector<std::pair<size_t, size_t>> slots;
+  std::vector<std::pair<size_t, size_t>> elsewhere;
 };
 // `topics` is the request's topic list, each with `partitions`; name_of(topic)
-// is a topic's name, index_of(partition) a partition's index.
+// is a topic's name, index_of(partition) a partition's index; `self` this broker.
 template <typename Topics, typename NameOf, typename IndexOf>
-LocatedPartitions locate_partitions(const cluster::MetadataImage& image, const Topics& topics, NameOf name_of,
-                                    IndexOf index_of) {
+LocatedPartitions locate_partitions(const cluster::MetadataImage& image, int32_t self, const Topics& topics,
+                                    NameOf name_of, IndexOf index_of) {
   LocatedPartitions located;
   for (size_t t = 0; t < topics.size(); ++t) {
     const cluster::TopicInfo* topic = image.topic(name_of(topics[t]));
@@ -37,6 +39,10 @@ LocatedPartitions locate_partitions(const cluster::MetadataImage& image, const T
     for (size_t p = 0; p < topics[t].partitions.size(); ++p) {
       const int32_t index = index_of(topics[t].partitions[p]);
       if (index < 0 || static_cast<size_t>(index) >= topic->partitions.size()) continue;
+      if (topic->partitions[static_cast<size_t>(index)].leader != self) {
+        located.elsewhere.emplace_back(t, p);
+        continue;
+      }
       located.refs.push_back({topic->id, index});
       located.slots.emplace_back(t, p);
     }

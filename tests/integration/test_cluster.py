@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
-from helpers import (OP_TIMEOUT_S, admin, consume_all, create_topic, produce_ok, unique_topic,
+from helpers import (OP_TIMEOUT_S, RawConnection, admin, consume_all, create_topic, produce_ok, unique_topic,
                      wait_until)
 from freshet_broker import freshet_bin
 from kafka_tools import kafka_tool
@@ -59,7 +59,7 @@ def test_three_nodes_serve_one_cluster(cluster_factory):
     assert controller in (1, 2, 3)
 
     # Created through a node that is not the controller: the client finds the controller.
-    other = next(n for i, n in cluster.nodes.items() if i != controller)
+    other_id, other = next((i, n) for i, n in cluster.nodes.items() if i != controller)
     topic = create_topic(other, partitions=6)
     for node in cluster.nodes.values():
         wait_until(lambda: topic in metadata(node).topics, what=f"{topic} on {node}")
@@ -78,6 +78,13 @@ def test_three_nodes_serve_one_cluster(cluster_factory):
         led = {f"{topic}-{p.id}" for p in metadata(node).topics[topic].partitions.values()
                if p.leader == node_id}
         assert hosted == led, (node_id, hosted, led)
+
+    # A broker asked for a partition another one leads points the client at the leader.
+    from kafka.protocol.offset import OffsetRequest
+    wrong = next(p for p in metadata(other).topics[topic].partitions.values() if p.leader != other_id)
+    with RawConnection(other) as conn:
+        answer = conn.request(OffsetRequest[1](replica_id=-1, topics=[(topic, [(wrong.id, -1)])]))
+    assert answer.topics[0][1][0][1] == KafkaError.NOT_LEADER_FOR_PARTITION, answer
 
     # More than one replica is refused until partition replication exists, never faked.
     futures = admin(other).create_topics([NewTopic(unique_topic(), num_partitions=1, replication_factor=3)])
