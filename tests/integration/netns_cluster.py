@@ -17,7 +17,13 @@ PREFIX = "frt"
 
 
 def available():
-    return os.geteuid() == 0 and shutil.which("ip") is not None
+    """Root, iproute2, and the right to create a namespace (a container may lack it)."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        return False
+    probe = f"{PREFIX}-probe"
+    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode == 0
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return made
 
 
 def sh(*args):

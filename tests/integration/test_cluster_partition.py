@@ -11,7 +11,7 @@ import pytest
 import netns_cluster
 from helpers import unique_topic, wait_until
 
-pytestmark = pytest.mark.skipif(not netns_cluster.available(), reason="needs root and iproute2 (network namespaces)")
+pytestmark = pytest.mark.skipif(not netns_cluster.available(), reason="needs root, iproute2 and the right to create network namespaces")
 
 
 @pytest.fixture
