@@ -179,3 +179,17 @@ def test_a_dead_broker_is_fenced_and_comes_back(cluster_factory):
     # A clean stop fences at once (controlled shutdown), well before the session timeout.
     cluster.nodes[victim].stop()
     assert not listed(victim)
+
+
+def test_the_whole_cluster_restarts_with_its_metadata(cluster_factory):
+    cluster = cluster_factory(nodes=3)
+    topics = {create_topic(cluster, partitions=2) for _ in range(3)}
+    produce_ok(cluster, sorted(topics)[0], [{"value": b"kept"}], acks="all")
+    for node in cluster.nodes.values():
+        node.kill()
+    cluster.start()  # all at once: no node serves before a leader is elected and it caught up
+    for node_id, node in cluster.nodes.items():
+        assert topics <= set(metadata(node).topics), node_id
+    assert [r.value for r in consume_all(cluster, sorted(topics)[0], 2)] == [b"kept"]
+    assert sorted(metadata(cluster.nodes[1]).brokers) == [1, 2, 3]
+    assert_one_leader_per_epoch(cluster)
