@@ -38,21 +38,21 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
   if (!broker) return {ErrorCode::BrokerIdNotRegistered};
   if (broker->epoch != heartbeat.broker_epoch) return {ErrorCode::StaleBrokerEpoch};
   last_heartbeat_ms_[heartbeat.broker_id] = now_ms;
+  // A fence or unfence of this registration (its epoch).
+  auto set_fenced = [&](bool fenced) -> ErrorCode {
+    MetadataRecord record = fenced ? MetadataRecord(protocol::FenceBrokerRecord{heartbeat.broker_id, heartbeat.broker_epoch})
+                                   : MetadataRecord(protocol::UnfenceBrokerRecord{heartbeat.broker_id, heartbeat.broker_epoch});
+    return commit({record}).error;
+  };
   if (heartbeat.want_shutdown) {
     if (!broker->fenced) {
-      protocol::FenceBrokerRecord fence;
-      fence.id = heartbeat.broker_id;
-      fence.epoch = heartbeat.broker_epoch;
-      if (auto result = commit({fence}); result.error != ErrorCode::None) return {result.error};
+      if (auto error = set_fenced(true); error != ErrorCode::None) return {error};
       spdlog::info("fencing broker {}: it is shutting down", heartbeat.broker_id);
     }
     return {ErrorCode::None, true, true};
   }
   if (broker->fenced) {
-    protocol::UnfenceBrokerRecord unfence;
-    unfence.id = heartbeat.broker_id;
-    unfence.epoch = heartbeat.broker_epoch;
-    if (auto result = commit({unfence}); result.error != ErrorCode::None) return {result.error};
+    if (auto error = set_fenced(false); error != ErrorCode::None) return {error};
     spdlog::info("unfencing broker {}: it heartbeats again", heartbeat.broker_id);
   }
   return {ErrorCode::None, false, false};

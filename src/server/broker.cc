@@ -142,26 +142,38 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
   });
 }
 
-void Broker::await_metadata() {
-  auto waiting_since = std::chrono::steady_clock::now();
-  auto next_note = waiting_since + std::chrono::seconds(5);
-  for (;;) {
-    std::promise<bool> caught_up;
-    shards_.post(0, [&] { caught_up.set_value(quorum_->caught_up()); });
-    if (caught_up.get_future().get()) break;
+namespace {
+// Runs `fn` on shard 0 and returns its result to the (non-shard) caller.
+template <typename Fn>
+auto on_shard_0(net::ShardSet& shards, Fn fn) {
+  std::promise<decltype(fn())> result;
+  shards.post(0, [&] { result.set_value(fn()); });
+  return result.get_future().get();
+}
+
+// Blocks the starting thread until `done()` holds on shard 0; `waiting()`
+// runs every 5 s meanwhile.
+void wait_on_shard_0(net::ShardSet& shards, const std::function<bool()>& done, const std::function<void()>& waiting) {
+  auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!on_shard_0(shards, done)) {
     if (std::chrono::steady_clock::now() >= next_note) {
-      spdlog::info("waiting for the metadata quorum ({}) to elect a leader and for this node to catch up",
-                   config_.get("controller.quorum.voters"));
+      waiting();
       next_note += std::chrono::seconds(5);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::promise<std::string> state;
-  shards_.post(0, [&] {
-    state.set_value(fmt::format("leader {} in epoch {}, {} record offset(s) applied", quorum_->core().leader(),
-                                quorum_->core().epoch(), quorum_->applied_offset()));
+}
+}  // namespace
+
+void Broker::await_metadata() {
+  wait_on_shard_0(shards_, [this] { return quorum_->caught_up(); }, [this] {
+    spdlog::info("waiting for the metadata quorum ({}) to elect a leader and for this node to catch up",
+                 config_.get("controller.quorum.voters"));
   });
-  spdlog::info("metadata quorum: {}", state.get_future().get());
+  spdlog::info("metadata quorum: {}", on_shard_0(shards_, [this] {
+                 return fmt::format("leader {} in epoch {}, {} record offset(s) applied", quorum_->core().leader(),
+                                    quorum_->core().epoch(), quorum_->applied_offset());
+               }));
 }
 
 void Broker::join_cluster() {
@@ -173,12 +185,9 @@ void Broker::join_cluster() {
     heartbeats_->start();
   });
   // Our own registration is committed: wait until this node applied it.
-  for (;;) {
-    std::promise<bool> applied;
-    shards_.post(0, [&] { applied.set_value(quorum_->applied_offset() > epoch); });
-    if (applied.get_future().get()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  wait_on_shard_0(shards_, [this, epoch] { return quorum_->applied_offset() > epoch; }, [this, epoch] {
+    spdlog::info("waiting to apply this broker's registration at offset {}", epoch);
+  });
   spdlog::info("registered as broker {} with epoch {}", node_id(), epoch);
 }
 
@@ -281,13 +290,11 @@ void Broker::stop() {
     });
   }
   closed.wait();
-  std::promise<void> quorum_stopped;
-  shards_.post(0, [&] {
+  on_shard_0(shards_, [this] {
     transport_->stop();
     controller_channel_->stop();
-    quorum_stopped.set_value();
+    return true;
   });
-  quorum_stopped.get_future().wait();
   shards_.stop();
   quorum_->close();
   log_dirs_->write_checkpoints(checkpoints);

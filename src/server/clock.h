@@ -1,13 +1,12 @@
 // Wall-clock milliseconds since the epoch (Kafka timestamps).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
+
+#include "cluster/clock.h"
 
 namespace freshet::server {
 
-inline int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+inline int64_t now_ms() { return cluster::wall_clock_ms(); }
 
 }  // namespace freshet::server

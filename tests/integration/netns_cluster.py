@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from freshet_broker import Broker, BrokerStartError, freshet_bin
+from freshet_cluster import NodeSet, combined_node_settings
 
 PREFIX = "frt"
 
@@ -54,7 +55,7 @@ class NetnsNode(Broker):
             time.sleep(0.02)
 
 
-class NetnsCluster:
+class NetnsCluster(NodeSet):
     def __init__(self, workdir, nodes=3, net=77):
         self.ids = list(range(1, nodes + 1))
         self.address = {i: f"10.{net}.0.{i}" for i in self.ids}
@@ -68,12 +69,7 @@ class NetnsCluster:
         for i in self.ids:
             node_dir = os.path.join(workdir, f"node{i}")
             os.makedirs(node_dir, exist_ok=True)
-            settings = {
-                "process.roles": "broker,controller", "node.id": i, "controller.quorum.voters": voters,
-                "listeners": f"PLAINTEXT://{self.address[i]}:9092,CONTROLLER://{self.address[i]}:9093",
-                "controller.listener.names": "CONTROLLER",
-                "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            }
+            settings = combined_node_settings(i, voters, f"{self.address[i]}:9092", f"{self.address[i]}:9093")
             node = NetnsNode(node_dir, f"{PREFIX}-n{i}", self.address[i], settings)
             subprocess.run([freshet_bin(), "storage", "format", "--cluster-id", cluster_id, "--set",
                             f"log.dirs={node.data_dir}", "--set", f"node.id={i}"], check=True, capture_output=True)
@@ -95,13 +91,6 @@ class NetnsCluster:
             sh("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0")
             sh("ip", "-n", ns, "link", "set", "eth0", "up")
 
-    def start(self):
-        for node in self.nodes.values():
-            node.launch()
-        for node in self.nodes.values():
-            node.wait_ready()
-        return self
-
     def cut(self, i):
         sh("ip", "-n", f"{PREFIX}-hub", "link", "set", f"h{i}", "down")
 
@@ -118,13 +107,5 @@ class NetnsCluster:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
     def close(self):
-        for node in self.nodes.values():
-            node.close()
+        super().close()
         self.close_network()
-
-    def leaderships(self):
-        seen = []
-        for node_id, node in self.nodes.items():
-            for epoch in re.findall(r"metadata quorum: node \d+ leads epoch (\d+)", node.log_text()):
-                seen.append((int(epoch), node_id))
-        return seen
