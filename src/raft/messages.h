@@ -1,6 +1,6 @@
 // The messages KRaft's voters exchange, reduced to what the Raft core reads
 // and writes (the wire codecs are protocol/'s Vote, BeginQuorumEpoch,
-// EndQuorumEpoch and Fetch; the driver translates). Epochs and offsets are
+// EndQuorumEpoch, Fetch and FetchSnapshot; the driver translates). Epochs and offsets are
 // Kafka's: a leader epoch, and log offsets.
 #pragma once
 
@@ -24,6 +24,15 @@ struct LogEnd {
     return a.end_offset <=> b.end_offset;
   }
   friend bool operator==(const LogEnd&, const LogEnd&) = default;
+};
+
+// A snapshot of a log's committed prefix: what the entries below
+// `end_offset` made, the last of them of `epoch` (Kafka's OffsetAndEpoch).
+// {0, 0} is the empty prefix (no snapshot).
+struct SnapshotId {
+  int64_t end_offset = 0;
+  int32_t epoch = 0;
+  friend bool operator==(const SnapshotId&, const SnapshotId&) = default;
 };
 
 // Vote: a candidate (or, with pre_vote, a prospective candidate, KIP-996)
@@ -80,14 +89,16 @@ struct DivergingEpoch {
 };
 
 // The leader's answer (any other node's names its epoch and leader, so a
-// stale fetcher learns of the new one): either the divergence, or the log's
-// entries from the fetch offset (each entry is its epoch), and the high
-// watermark.
+// stale fetcher learns of the new one): either the divergence, or the
+// snapshot to fetch instead (the fetch offset is below the leader's log
+// start, or the logs may part below it), or the log's entries from the fetch
+// offset (each entry is its epoch), and the high watermark.
 struct FetchResponse {
   int32_t epoch;
   NodeId leader;
   int64_t high_watermark = 0;
   std::optional<DivergingEpoch> diverging;
+  std::optional<SnapshotId> snapshot;
   // The fetch answered (its offset and last fetched epoch), so that a late
   // or duplicated answer is told from the one for where the log is now.
   int64_t base_offset = 0;
@@ -95,7 +106,29 @@ struct FetchResponse {
   std::vector<int32_t> entries;
 };
 
-using Message =
-    std::variant<VoteRequest, VoteResponse, BeginQuorumEpoch, BeginQuorumEpochResponse, FetchRequest, FetchResponse>;
+// FetchSnapshot: a follower told to fetch snapshot `snapshot` pulls its
+// bytes from `position` on, chunk by chunk (the driver carries the bytes).
+struct FetchSnapshotRequest {
+  int32_t epoch;
+  NodeId replica;
+  SnapshotId snapshot;
+  int64_t position = 0;
+};
+
+// The leader's answer: a chunk of `snapshot` at `position`, of `chunk_bytes`
+// out of `total_bytes`; no snapshot when the answering node does not lead
+// this epoch or no longer has that snapshot (the follower then fetches
+// again, and learns of the newer one).
+struct FetchSnapshotResponse {
+  int32_t epoch;
+  NodeId leader;
+  std::optional<SnapshotId> snapshot;
+  int64_t position = 0;
+  int64_t chunk_bytes = 0;
+  int64_t total_bytes = 0;
+};
+
+using Message = std::variant<VoteRequest, VoteResponse, BeginQuorumEpoch, BeginQuorumEpochResponse, FetchRequest,
+                             FetchResponse, FetchSnapshotRequest, FetchSnapshotResponse>;
 
 }  // namespace freshet::raft

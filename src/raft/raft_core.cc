@@ -23,15 +23,22 @@ constexpr int64_t kMaxEntriesPerFetch = 64;
 }  // namespace
 
 RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
-                   std::vector<int32_t> log, uint64_t seed, int64_t now_ms)
+                   StoredLog log, uint64_t seed, int64_t now_ms)
     : self_(self),
       voters_(std::move(voters)),
       config_(config),
       random_(seed),
       state_(persisted),
-      log_(std::move(log)),
-      flushed_end_(log_end_offset()) {
-  RAFT_ASSERT(std::is_sorted(log_.begin(), log_.end()));  // epochs never go back along a log
+      log_start_(log.start),
+      latest_snapshot_(log.latest_snapshot),
+      log_(std::move(log.entries)),
+      flushed_end_(log_end_offset()),
+      high_watermark_(latest_snapshot_.end_offset) {  // a snapshot holds only what was committed
+  // Epochs never go back along a log.
+  RAFT_ASSERT(std::is_sorted(log_.begin(), log_.end()) && (log_.empty() || log_.front() >= log_start_.epoch));
+  // The latest snapshot is of entries of this log.
+  RAFT_ASSERT(latest_snapshot_.end_offset >= log_start_.end_offset && latest_snapshot_.end_offset <= log_end_offset());
+  RAFT_ASSERT(epoch_at(latest_snapshot_.end_offset - 1) == latest_snapshot_.epoch);
   std::sort(voters_.begin(), voters_.end());
   RAFT_ASSERT(std::binary_search(voters_.begin(), voters_.end(), self_));
   last_fetch_ms_.assign(voters_.size(), -1);
@@ -59,11 +66,27 @@ std::vector<VoterProgress> RaftCore::voter_progress(int64_t now_ms) const {
   return out;
 }
 
-LogEnd RaftCore::log_end() const { return {log_end_offset(), log_.empty() ? 0 : log_.back()}; }
+LogEnd RaftCore::log_end() const { return {log_end_offset(), epoch_at(log_end_offset() - 1)}; }
+
+int32_t RaftCore::epoch_at(int64_t offset) const {
+  RAFT_ASSERT(offset >= log_start_.end_offset - 1 && offset < log_end_offset());
+  if (offset < log_start_.end_offset) return log_start_.epoch;  // 0 before offset 0
+  return log_[static_cast<size_t>(offset - log_start_.end_offset)];
+}
+
+int64_t RaftCore::end_of_epochs_upto(int32_t epoch) const {
+  return log_start_.end_offset + (std::upper_bound(log_.begin(), log_.end(), epoch) - log_.begin());
+}
+
+size_t RaftCore::voter_index(NodeId id) const {
+  const auto it = std::lower_bound(voters_.begin(), voters_.end(), id);
+  RAFT_ASSERT(it != voters_.end() && *it == id);
+  return static_cast<size_t>(it - voters_.begin());
+}
 
 void RaftCore::append(int64_t offset, std::vector<int32_t> entries, WriteSource source) {
   RAFT_ASSERT(offset == log_end_offset());
-  RAFT_ASSERT(entries.empty() || log_.empty() || entries.front() >= log_.back());
+  RAFT_ASSERT(entries.empty() || entries.front() >= epoch_at(offset - 1));
   log_.insert(log_.end(), entries.begin(), entries.end());
   pending_.log_writes.push_back({std::nullopt, offset, std::move(entries), source});
   if (role_ == Role::kLeader) answer_parked_fetches(/*all=*/true, 0);
@@ -71,8 +94,8 @@ void RaftCore::append(int64_t offset, std::vector<int32_t> entries, WriteSource 
 
 void RaftCore::truncate(int64_t offset) {
   RAFT_ASSERT(offset >= high_watermark_);  // a committed entry is never cut
-  RAFT_ASSERT(offset <= log_end_offset());
-  log_.resize(static_cast<size_t>(offset));
+  RAFT_ASSERT(offset >= log_start_.end_offset && offset <= log_end_offset());
+  log_.resize(static_cast<size_t>(offset - log_start_.end_offset));
   flushed_end_ = std::min(flushed_end_, offset);
   pending_.log_writes.push_back({offset, offset, {}, WriteSource::kFetched});
 }
@@ -93,6 +116,33 @@ void RaftCore::peer_lost(NodeId peer, int64_t now_ms) {
   leader_heard_ms_ = now_ms - config_.fetch_timeout_ms + jitter_ms;
 }
 
+void RaftCore::snapshot_taken(SnapshotId snapshot) {
+  // Of committed, durable entries, and newer than the last.
+  RAFT_ASSERT(snapshot.end_offset > latest_snapshot_.end_offset);
+  RAFT_ASSERT(snapshot.end_offset <= high_watermark_ && snapshot.end_offset <= flushed_end_);
+  RAFT_ASSERT(epoch_at(snapshot.end_offset - 1) == snapshot.epoch);
+  latest_snapshot_ = snapshot;
+}
+
+void RaftCore::advance_log_start(SnapshotId start) {
+  RAFT_ASSERT(start.end_offset >= log_start_.end_offset && start.end_offset <= latest_snapshot_.end_offset);
+  RAFT_ASSERT(epoch_at(start.end_offset - 1) == start.epoch);
+  log_.erase(log_.begin(), log_.begin() + (start.end_offset - log_start_.end_offset));
+  log_start_ = start;
+}
+
+void RaftCore::install_snapshot(SnapshotId snapshot) {
+  // The log has not moved since the leader said to fetch it (fetch answers
+  // wait until it is whole), and the snapshot lies past its end.
+  RAFT_ASSERT(role_ == Role::kFollower && snapshot.end_offset > log_end_offset());
+  log_.clear();
+  log_start_ = snapshot;
+  latest_snapshot_ = snapshot;
+  flushed_end_ = snapshot.end_offset;  // installed durably before anything is sent
+  high_watermark_ = std::max(high_watermark_, snapshot.end_offset);
+  snapshot_fetch_.reset();
+}
+
 void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
   RAFT_ASSERT(end_offset >= 0);
   flushed_end_ = std::max(flushed_end_, std::min(end_offset, log_end_offset()));
@@ -106,9 +156,14 @@ void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
 void RaftCore::fetch_if_idle(int64_t now_ms) {
   RAFT_ASSERT(role_ == Role::kFollower);
   if (now_ms < next_fetch_ms_ || flushed_end_ != log_end_offset()) return;
+  if (snapshot_fetch_) {
+    send(state_.leader, FetchSnapshotRequest{state_.epoch, self_, snapshot_fetch_->snapshot, snapshot_fetch_->position});
+    next_fetch_ms_ = now_ms + config_.request_timeout_ms;
+    return;
+  }
   // From the durable end: the leader counts what we fetch from as held.
-  const int32_t last_epoch = flushed_end_ > 0 ? epoch_at(flushed_end_ - 1) : 0;
-  send(state_.leader, FetchRequest{state_.epoch, self_, flushed_end_, last_epoch, config_.fetch_max_wait_ms});
+  send(state_.leader,
+       FetchRequest{state_.epoch, self_, flushed_end_, epoch_at(flushed_end_ - 1), config_.fetch_max_wait_ms});
   // Answered at once or within the max wait; ask again only if it was lost.
   next_fetch_ms_ = now_ms + config_.fetch_max_wait_ms + config_.request_timeout_ms;
 }
@@ -137,12 +192,19 @@ void RaftCore::advance_high_watermark() {
 }
 
 std::optional<DivergingEpoch> RaftCore::divergence(int64_t offset, int32_t last_epoch) const {
+  RAFT_ASSERT(offset >= log_start_.end_offset);
   if (offset == 0) return std::nullopt;
   if (offset <= log_end_offset() && epoch_at(offset - 1) == last_epoch) return std::nullopt;
   // Entries of epochs up to last_epoch: a prefix, since epochs ascend.
-  const auto end = std::upper_bound(log_.begin(), log_.end(), last_epoch);
-  const int64_t end_offset = end - log_.begin();
-  return DivergingEpoch{end_offset > 0 ? log_[static_cast<size_t>(end_offset - 1)] : 0, end_offset};
+  const int64_t end_offset = end_of_epochs_upto(last_epoch);
+  return DivergingEpoch{epoch_at(end_offset - 1), end_offset};
+}
+
+bool RaftCore::needs_snapshot(int64_t offset, int32_t last_epoch) const {
+  if (log_start_.end_offset == 0) return false;
+  if (offset < log_start_.end_offset) return true;
+  const auto diverging = divergence(offset, last_epoch);
+  return diverging && diverging->epoch > last_epoch;
 }
 
 Actions RaftCore::take_actions() {
@@ -181,6 +243,7 @@ void RaftCore::become_unattached(int32_t epoch, int64_t now_ms) {
   role_ = Role::kUnattached;
   granted_.clear();
   std::fill(parked_.begin(), parked_.end(), std::nullopt);
+  snapshot_fetch_.reset();
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
 }
 
@@ -195,6 +258,7 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
   role_ = Role::kFollower;
   granted_.clear();
   std::fill(parked_.begin(), parked_.end(), std::nullopt);
+  snapshot_fetch_.reset();
   leader_heard_ms_ = now_ms;
   leader_lost_ = false;
   next_fetch_ms_ = now_ms;
@@ -203,6 +267,7 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
 
 void RaftCore::become_prospective(int64_t now_ms) {
   role_ = Role::kProspective;
+  snapshot_fetch_.reset();
   granted_ = {self_};
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
   send_to_others(VoteRequest{state_.epoch + 1, self_, log_end(), /*pre_vote=*/true});
@@ -300,6 +365,8 @@ void RaftCore::receive(NodeId from, const Message& message, int64_t now_ms) {
         if constexpr (std::is_same_v<T, BeginQuorumEpochResponse>) observe_epoch(m.epoch, m.leader, now_ms);
         if constexpr (std::is_same_v<T, FetchRequest>) on_fetch_request(from, m, now_ms);
         if constexpr (std::is_same_v<T, FetchResponse>) on_fetch_response(m, now_ms);
+        if constexpr (std::is_same_v<T, FetchSnapshotRequest>) on_fetch_snapshot_request(from, m, now_ms);
+        if constexpr (std::is_same_v<T, FetchSnapshotResponse>) on_fetch_snapshot_response(m, now_ms);
       },
       message);
 }
@@ -360,29 +427,77 @@ void RaftCore::on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t 
     return;
   }
   if (role_ == Role::kLeader && fetch.epoch == state_.epoch) {
-    const auto i = static_cast<size_t>(std::lower_bound(voters_.begin(), voters_.end(), from) - voters_.begin());
+    const size_t i = voter_index(from);
     last_fetch_ms_[i] = now_ms;
     if (fetch.fetch_offset >= log_end_offset()) last_caught_up_ms_[i] = now_ms;
     parked_[i].reset();  // a newer fetch supersedes a parked one
-    const bool diverges = divergence(fetch.fetch_offset, fetch.last_fetched_epoch).has_value();
-    if (!diverges) {
+    const bool matches = !needs_snapshot(fetch.fetch_offset, fetch.last_fetched_epoch) &&
+                         !divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
+    if (matches) {
       voter_end_[i] = fetch.fetch_offset;
       advance_high_watermark();
     }
     // Caught up with nothing new to learn: hold the fetch (long poll).
-    if (!diverges && fetch.max_wait_ms > 0 && fetch.fetch_offset == log_end_offset() && hw_told_[i] == high_watermark_) {
+    if (matches && fetch.max_wait_ms > 0 && fetch.fetch_offset == log_end_offset() && hw_told_[i] == high_watermark_) {
       parked_[i] = ParkedFetch{fetch, now_ms + std::min(fetch.max_wait_ms, config_.fetch_max_wait_ms)};
       return;
     }
     send(from, answer_fetch(i, fetch));
     return;
   }
-  // Only an acting leader names itself: one that resigned lets its
-  // followers time out and elect another.
   FetchResponse response;
   response.epoch = state_.epoch;
-  response.leader = state_.leader == self_ && role_ != Role::kLeader ? kNoNode : state_.leader;
+  response.leader = acting_leader();
   send(from, std::move(response));
+}
+
+NodeId RaftCore::acting_leader() const {
+  // Only an acting leader names itself: one that resigned lets its
+  // followers time out and elect another.
+  return state_.leader == self_ && role_ != Role::kLeader ? kNoNode : state_.leader;
+}
+
+void RaftCore::on_fetch_snapshot_request(NodeId from, const FetchSnapshotRequest& fetch, int64_t now_ms) {
+  if (fetch.epoch > state_.epoch) return observe_epoch(fetch.epoch, kNoNode, now_ms);
+  FetchSnapshotResponse response{state_.epoch, acting_leader(), std::nullopt};
+  if (role_ == Role::kLeader && fetch.epoch == state_.epoch) {
+    last_fetch_ms_[voter_index(from)] = now_ms;
+    // Only the latest is served: an older one may be gone already.
+    if (fetch.snapshot == latest_snapshot_ && latest_snapshot_.end_offset > 0) {
+      response.snapshot = latest_snapshot_;
+      response.position = fetch.position;
+    }
+  }
+  send(from, response);
+}
+
+void RaftCore::on_fetch_snapshot_response(const FetchSnapshotResponse& response, int64_t now_ms) {
+  if (!from_our_leader(response.epoch, response.leader, now_ms) || !snapshot_fetch_) return;
+  if (!response.snapshot) {
+    snapshot_fetch_.reset();  // gone: the next fetch learns of the newer one
+  } else {
+    // Only the answer for where the fetch is now applies (not a late or duplicated one).
+    if (*response.snapshot != snapshot_fetch_->snapshot || response.position != snapshot_fetch_->position) return;
+    if (response.chunk_bytes <= 0 || response.position + response.chunk_bytes > response.total_bytes) return;
+    const bool complete = response.position + response.chunk_bytes == response.total_bytes;
+    pending_.snapshot_writes.push_back({snapshot_fetch_->snapshot, response.position, complete});
+    snapshot_fetch_->position += response.chunk_bytes;
+    if (complete) install_snapshot(snapshot_fetch_->snapshot);
+  }
+  next_fetch_ms_ = now_ms;
+  fetch_if_idle(now_ms);
+}
+
+bool RaftCore::from_our_leader(int32_t epoch, NodeId leader, int64_t now_ms) {
+  if (epoch < state_.epoch) return false;
+  if (epoch > state_.epoch || leader != state_.leader) {
+    observe_epoch(epoch, leader, now_ms);
+    return false;
+  }
+  if (role_ != Role::kFollower) return false;
+  leader_heard_ms_ = now_ms;
+  leader_lost_ = false;  // it answers after all
+  return true;
 }
 
 FetchResponse RaftCore::answer_fetch(size_t i, const FetchRequest& fetch) {
@@ -390,35 +505,37 @@ FetchResponse RaftCore::answer_fetch(size_t i, const FetchRequest& fetch) {
   FetchResponse response;
   response.epoch = state_.epoch;
   response.leader = self_;
-  response.diverging = divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
   response.base_offset = fetch.fetch_offset;
   response.base_last_epoch = fetch.last_fetched_epoch;
+  if (needs_snapshot(fetch.fetch_offset, fetch.last_fetched_epoch)) {
+    response.snapshot = latest_snapshot_;
+    return response;
+  }
+  response.diverging = divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
   if (!response.diverging) {
     response.high_watermark = high_watermark_;
     hw_told_[i] = high_watermark_;
     const int64_t end = std::min(log_end_offset(), fetch.fetch_offset + kMaxEntriesPerFetch);
-    response.entries.assign(log_.begin() + fetch.fetch_offset, log_.begin() + end);
+    const auto first = log_.begin() + (fetch.fetch_offset - log_start_.end_offset);
+    response.entries.assign(first, first + (end - fetch.fetch_offset));
   }
   return response;
 }
 
 void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) {
-  if (response.epoch < state_.epoch) return;
-  if (response.epoch > state_.epoch || response.leader != state_.leader) {
-    observe_epoch(response.epoch, response.leader, now_ms);
-    return;
-  }
-  if (role_ != Role::kFollower || response.leader != state_.leader) return;
-  leader_heard_ms_ = now_ms;
-  leader_lost_ = false;  // it answers after all
+  if (!from_our_leader(response.epoch, response.leader, now_ms)) return;
   // Only an answer to a fetch from where the log ends now applies: a late or
-  // duplicated one for an older position must not cut or extend the log.
+  // duplicated one for an older position must not cut or extend the log;
+  // none does while a snapshot is being fetched.
   const int64_t end = log_end_offset();
-  if (response.base_offset != end || response.base_last_epoch != (end > 0 ? epoch_at(end - 1) : 0)) return;
-  if (response.diverging) {
+  if (response.base_offset != end || response.base_last_epoch != epoch_at(end - 1) || snapshot_fetch_) return;
+  if (response.snapshot) {
+    if (response.snapshot->end_offset <= end) return;  // it would take us nowhere
+    snapshot_fetch_ = SnapshotFetch{*response.snapshot, 0};
+  } else if (response.diverging) {
     // Cut to where both logs agree: the leader's end of the epoch, or ours
     // of it when ours ends sooner.
-    const int64_t ours = std::upper_bound(log_.begin(), log_.end(), response.diverging->epoch) - log_.begin();
+    const int64_t ours = end_of_epochs_upto(response.diverging->epoch);
     const int64_t cut = std::min(response.diverging->end_offset, ours);
     if (cut < log_end_offset()) truncate(cut);
   } else {

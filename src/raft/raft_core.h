@@ -11,8 +11,14 @@
 // pull from where their durable log ends, the leader answers with entries or
 // with where the follower's log diverges (which it truncates), and commits
 // (the high watermark) what a majority holds durably once an entry of its
-// own epoch is among it. A log entry is seen as its epoch (offset = index);
-// what entries carry is the driver's. Snapshots come next.
+// own epoch is among it. A log entry is seen as its epoch; what entries
+// carry is the driver's.
+//
+// Snapshots: the driver snapshots the committed prefix now and then
+// (snapshot_taken) and lets the log start later (advance_log_start, always
+// at a snapshot). A follower that fetches from below the leader's log start
+// is told to fetch the leader's latest snapshot (FetchSnapshot, chunk by
+// chunk); once it holds all of it, its log restarts empty after it.
 #pragma once
 
 #include <cstdint>
@@ -76,19 +82,39 @@ struct VoterProgress {
   int64_t last_caught_up_ms;
 };
 
+// A chunk of a snapshot being fetched, to write at `position` of it (the
+// bytes are the driver's, from the FetchSnapshot answer). `complete`: the
+// snapshot is whole: the driver installs it durably (the log then restarts
+// empty at its end offset) before anything is sent.
+struct SnapshotWrite {
+  SnapshotId snapshot;
+  int64_t position = 0;
+  bool complete = false;
+};
+
 struct Actions {
-  std::optional<QuorumState> persist;  // write before sending
-  std::vector<LogWrite> log_writes;    // write before sending too (not necessarily durable yet)
+  std::optional<QuorumState> persist;        // write before sending
+  std::vector<SnapshotWrite> snapshot_writes;  // then these, then the log writes
+  std::vector<LogWrite> log_writes;          // write before sending too (not necessarily durable yet)
   std::vector<Outbound> send;
+};
+
+// What a node's storage holds of its log when the core starts: the log from
+// `start` on (a snapshot's end, or {0, 0}), its entries' epochs, and the
+// latest snapshot (at or after `start`, within the entries; {0, 0}: none).
+struct StoredLog {
+  SnapshotId start;
+  std::vector<int32_t> entries;
+  SnapshotId latest_snapshot;
 };
 
 class RaftCore {
  public:
   // `voters` includes `self`; `persisted` is what the quorum-state file held
-  // (all defaults when new) and `log` the durable log's entries (their
-  // epochs). `seed` drives the randomized timeouts.
+  // (all defaults when new) and `log` what the durable log holds. `seed`
+  // drives the randomized timeouts.
   RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
-           std::vector<int32_t> log, uint64_t seed, int64_t now_ms);
+           StoredLog log, uint64_t seed, int64_t now_ms);
 
   void tick(int64_t now_ms);
   void receive(NodeId from, const Message& message, int64_t now_ms);
@@ -104,6 +130,12 @@ class RaftCore {
   // The log is durable up to `end_offset` (what the driver synced of the
   // writes handed out).
   void flushed(int64_t end_offset, int64_t now_ms);
+  // The driver holds a durable snapshot of the log below `snapshot`'s end
+  // offset (committed and durable here, past the latest one).
+  void snapshot_taken(SnapshotId snapshot);
+  // The log starts at `start` (a snapshot the driver keeps, not past the
+  // latest one): entries below it are no longer served.
+  void advance_log_start(SnapshotId start);
   // Everything to persist and send since the last call.
   Actions take_actions();
 
@@ -113,8 +145,13 @@ class RaftCore {
   NodeId leader() const { return state_.leader; }
   const QuorumState& quorum_state() const { return state_; }
   LogEnd log_end() const;
+  // The log's entries from log_start() on.
   const std::vector<int32_t>& log() const { return log_; }
+  SnapshotId log_start() const { return log_start_; }
+  SnapshotId latest_snapshot() const { return latest_snapshot_; }
   int64_t high_watermark() const { return high_watermark_; }
+  // The log is durable below this offset.
+  int64_t durable_end_offset() const { return flushed_end_; }
   const std::vector<NodeId>& voters() const { return voters_; }
   // Leader only: every voter's progress, itself included.
   std::vector<VoterProgress> voter_progress(int64_t now_ms) const;
@@ -142,8 +179,19 @@ class RaftCore {
   void on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin, int64_t now_ms);
   void on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t now_ms);
   void on_fetch_response(const FetchResponse& response, int64_t now_ms);
+  void on_fetch_snapshot_request(NodeId from, const FetchSnapshotRequest& fetch, int64_t now_ms);
+  void on_fetch_snapshot_response(const FetchSnapshotResponse& response, int64_t now_ms);
+  // Whether an answer from `epoch`'s `leader` is from the leader we follow
+  // (else it may move us to a newer epoch); counts as hearing from it.
+  bool from_our_leader(int32_t epoch, NodeId leader, int64_t now_ms);
+  // The leader this node names in its answers: itself only while it acts as one.
+  NodeId acting_leader() const;
+  // Follower: the snapshot fetched is whole; the log restarts after it.
+  void install_snapshot(SnapshotId snapshot);
+  // Voter i of the leader's voters.
+  size_t voter_index(NodeId id) const;
   // Follower: fetches from where its durable log ends, unless a write is
-  // still being synced.
+  // still being synced (or the next chunk of the snapshot it fetches).
   void fetch_if_idle(int64_t now_ms);
   // Leader: the answer to voter i's fetch (entries from its offset, or where
   // its log diverges).
@@ -155,18 +203,27 @@ class RaftCore {
   // Appends to the in-memory log and hands the write to the driver.
   void append(int64_t offset, std::vector<int32_t> entries, WriteSource source);
   void truncate(int64_t offset);
-  // The leader's answer to a fetch at `offset` after `last_epoch`: the
-  // divergence, if any (the end of the largest epoch <= last_epoch).
+  // The leader's answer to a fetch at `offset` (at or past the log start)
+  // after `last_epoch`: the divergence, if any (the end of the largest epoch
+  // <= last_epoch). One whose epoch is above last_epoch is where the log
+  // starts: the logs may part below it, which no entry here tells.
   std::optional<DivergingEpoch> divergence(int64_t offset, int32_t last_epoch) const;
-  int32_t epoch_at(int64_t offset) const { return log_[static_cast<size_t>(offset)]; }
-  int64_t log_end_offset() const { return static_cast<int64_t>(log_.size()); }
+  // Whether a fetch at `offset` after `last_epoch` is answered with the snapshot.
+  bool needs_snapshot(int64_t offset, int32_t last_epoch) const;
+  // The epoch of the entry at `offset`, from log_start() - 1 on.
+  int32_t epoch_at(int64_t offset) const;
+  int64_t log_end_offset() const { return log_start_.end_offset + static_cast<int64_t>(log_.size()); }
+  // How many entries of the log are of epochs <= `epoch` (a prefix) end: the offset after them.
+  int64_t end_of_epochs_upto(int32_t epoch) const;
 
   NodeId self_;
   std::vector<NodeId> voters_;
   RaftConfig config_;
   std::mt19937_64 random_;
   QuorumState state_;
-  std::vector<int32_t> log_;        // epoch of each entry, written (maybe not yet durable)
+  SnapshotId log_start_;            // the log holds the entries from its end offset on
+  SnapshotId latest_snapshot_;      // the newest the driver holds ({0, 0}: none)
+  std::vector<int32_t> log_;        // epoch of each entry from the log start, written (maybe not yet durable)
   int64_t flushed_end_ = 0;         // durable up to here
   int64_t high_watermark_ = 0;
   Role role_ = Role::kUnattached;
@@ -178,6 +235,12 @@ class RaftCore {
   int64_t leader_heard_ms_ = -1;
   bool leader_lost_ = false;  // peer_lost(): its connection broke as a dead process's does
   int64_t next_fetch_ms_ = 0;
+  // Follower: the snapshot the leader told it to fetch, and how much of it it holds.
+  struct SnapshotFetch {
+    SnapshotId snapshot;
+    int64_t position = 0;
+  };
+  std::optional<SnapshotFetch> snapshot_fetch_;
   // Prospective / candidate: the voters that granted.
   std::set<NodeId> granted_;
   // Leader: the last fetch from each voter and where its durable log ends;

@@ -2,12 +2,17 @@
 // and clock, driven through a seeded schedule. During the fault phase
 // messages are delayed (up to 100 ms), dropped, duplicated and reordered,
 // the network is cut into random sides and nodes crash and restart from
-// what they persisted (the quorum state, and the log as far as it was
-// synced); leaders take client entries all along; then the faults stop.
+// what they persisted (the quorum state, the log as far as it was synced,
+// and their snapshots); leaders take client entries all along, and every
+// node snapshots its committed log every few entries and lets its log start
+// at the snapshot before, so that a node down long enough catches up by
+// fetching a snapshot, in chunks; then the faults stop.
 // Checked after every step: at most one leader per epoch ever, at most one
 // vote per voter and epoch, log matching (two logs with the same entry at an
 // offset agree up to it), committed entries never change and every new
-// leader holds them all, no node's high watermark beyond what is committed;
+// leader holds them all, no node's high watermark beyond what is committed,
+// every snapshot (taken or fetched) holds exactly the committed entries it
+// covers;
 // at the end, one leader all live nodes follow, with its log, all of it
 // committed (liveness once faults stop).
 //
@@ -36,6 +41,8 @@ constexpr int64_t kFaultPhaseMs = 20000;
 constexpr int64_t kCalmPhaseMs = 15000;
 constexpr int64_t kMaxDelayMs = 100;
 constexpr int64_t kMaxFlushDelayMs = 30;
+constexpr int64_t kSnapshotEveryEntries = 8;
+constexpr int64_t kMaxSnapshotChunkBytes = 8;  // a snapshot "byte" here is one entry
 
 struct Failure {
   std::string what;
@@ -43,6 +50,8 @@ struct Failure {
 
 class Simulation {
  public:
+  int64_t snapshots_installed = 0;  // fetched whole by a follower
+
   Simulation(uint64_t seed, int voters) : random_(seed) {
     RaftConfig config;
     for (int i = 0; i < voters; ++i) ids_.push_back(i + 1);
@@ -72,25 +81,33 @@ class Simulation {
         if (!nodes_[i].core) continue;
         nodes_[i].core->tick(now_);
         drain(i);
+        take_snapshot_if_due(i);
       }
     }
     check_liveness();
   }
 
  private:
+  // A snapshot as the sim keeps it: the entries it covers.
+  using SnapshotContent = std::vector<int32_t>;
   struct Node {
     std::optional<RaftCore> core;
     QuorumState disk;               // the quorum-state file: written before anything is sent
-    std::vector<int32_t> written;   // the log as written (page cache)
+    // The log from offset 0 (below the log start: what the snapshots cover).
+    std::vector<int32_t> written;   // as written (page cache)
     std::vector<int32_t> durable;   // what a crash leaves of it
     int64_t flush_at_ms = -1;       // when `written` becomes durable (-1: nothing to sync)
     int64_t restart_at_ms = -1;
+    SnapshotId log_start;                               // durable, like the snapshots
+    std::map<int64_t, std::pair<SnapshotId, SnapshotContent>> snapshots;  // by end offset
+    std::optional<std::pair<SnapshotId, SnapshotContent>> partial;       // being fetched (lost in a crash)
   };
   struct InFlight {
     int64_t deliver_at_ms;
     uint64_t sequence;
     size_t from, to;
     Message message;
+    SnapshotContent chunk;  // a FetchSnapshot answer's bytes
     bool operator>(const InFlight& other) const {
       return deliver_at_ms != other.deliver_at_ms ? deliver_at_ms > other.deliver_at_ms : sequence > other.sequence;
     }
@@ -100,10 +117,80 @@ class Simulation {
   size_t index_of(NodeId id) const { return static_cast<size_t>(id - 1); }
 
   void start(size_t i) {
-    nodes_[i].written = nodes_[i].durable;
-    nodes_[i].flush_at_ms = -1;
-    nodes_[i].core.emplace(ids_[i], ids_, config_, nodes_[i].disk, nodes_[i].durable, random_(), now_);
-    nodes_[i].restart_at_ms = -1;
+    Node& node = nodes_[i];
+    node.written = node.durable;
+    node.flush_at_ms = -1;
+    node.partial.reset();
+    StoredLog stored;
+    stored.start = node.log_start;
+    stored.entries.assign(node.durable.begin() + node.log_start.end_offset, node.durable.end());
+    if (!node.snapshots.empty()) stored.latest_snapshot = node.snapshots.rbegin()->second.first;
+    node.core.emplace(ids_[i], ids_, config_, node.disk, std::move(stored), random_(), now_);
+    node.restart_at_ms = -1;
+  }
+
+  // Whether `content` is what was committed below its end, ending in `id`'s epoch.
+  void check_snapshot(size_t i, SnapshotId id, const SnapshotContent& content) {
+    if (static_cast<int64_t>(content.size()) != id.end_offset || content.empty() || content.back() != id.epoch ||
+        content.size() > committed_.size() || !std::equal(content.begin(), content.end(), committed_.begin()))
+      fail("node " + std::to_string(ids_[i]) + " holds a snapshot to " + std::to_string(id.end_offset) +
+           " unlike what is committed");
+  }
+
+  // A snapshot of the committed, durable log every few entries; the log then
+  // starts at the one before.
+  void take_snapshot_if_due(size_t i) {
+    Node& node = nodes_[i];
+    RaftCore& core = *node.core;
+    const int64_t end = std::min(core.high_watermark(), core.durable_end_offset());
+    if (end - core.latest_snapshot().end_offset < kSnapshotEveryEntries) return;
+    const SnapshotId id{end, node.written[static_cast<size_t>(end - 1)]};
+    SnapshotContent content(node.written.begin(), node.written.begin() + end);
+    check_snapshot(i, id, content);
+    core.snapshot_taken(id);
+    if (!node.snapshots.empty()) {
+      const SnapshotId previous = node.snapshots.rbegin()->second.first;
+      core.advance_log_start(previous);
+      node.log_start = previous;
+      std::erase_if(node.snapshots, [&](const auto& s) { return s.first < previous.end_offset; });
+    }
+    node.snapshots[id.end_offset] = {id, std::move(content)};
+  }
+
+  // The FetchSnapshot answer's bytes: a chunk of the snapshot it names.
+  SnapshotContent fill_snapshot_chunk(size_t i, Message& message) {
+    auto* answer = std::get_if<FetchSnapshotResponse>(&message);
+    if (!answer || !answer->snapshot) return {};
+    const auto it = nodes_[i].snapshots.find(answer->snapshot->end_offset);
+    if (it == nodes_[i].snapshots.end() || it->second.first != *answer->snapshot)
+      fail("node " + std::to_string(ids_[i]) + " serves a snapshot it does not hold");
+    const SnapshotContent& content = it->second.second;
+    const auto total = static_cast<int64_t>(content.size());
+    if (answer->position >= total) {
+      answer->snapshot.reset();
+      return {};
+    }
+    const int64_t size = std::min<int64_t>(total - answer->position, 1 + static_cast<int64_t>(random_() % kMaxSnapshotChunkBytes));
+    answer->chunk_bytes = size;
+    answer->total_bytes = total;
+    return SnapshotContent(content.begin() + answer->position, content.begin() + answer->position + size);
+  }
+
+  void write_snapshot_chunk(size_t i, const SnapshotWrite& write, const SnapshotContent& chunk) {
+    Node& node = nodes_[i];
+    if (write.position == 0) node.partial = {write.snapshot, {}};
+    if (!node.partial || node.partial->first != write.snapshot ||
+        static_cast<int64_t>(node.partial->second.size()) != write.position)
+      fail("node " + std::to_string(ids_[i]) + " writes a snapshot chunk out of order");
+    node.partial->second.insert(node.partial->second.end(), chunk.begin(), chunk.end());
+    if (!write.complete) return;
+    check_snapshot(i, write.snapshot, node.partial->second);
+    // Installed durably: the log restarts empty after it.
+    node.written = node.durable = node.partial->second;
+    node.log_start = write.snapshot;
+    node.snapshots = {{write.snapshot.end_offset, std::move(*node.partial)}};
+    node.partial.reset();
+    ++snapshots_installed;
   }
 
   void inject_faults() {
@@ -133,7 +220,8 @@ class Simulation {
       if (!nodes_[i].core) start(i);
   }
 
-  void drain(size_t i) {
+  // Carries out node i's actions; `chunk` is the snapshot chunk it just received, if any.
+  void drain(size_t i, const SnapshotContent& chunk = {}) {
     Node& node = nodes_[i];
     Actions actions = node.core->take_actions();
     if (actions.persist) {
@@ -145,6 +233,7 @@ class Simulation {
       }
       node.disk = next;
     }
+    for (const SnapshotWrite& write : actions.snapshot_writes) write_snapshot_chunk(i, write, chunk);
     for (const LogWrite& write : actions.log_writes) {
       if (write.truncate_to) node.written.resize(static_cast<size_t>(*write.truncate_to));
       if (write.entries.empty()) continue;
@@ -160,11 +249,12 @@ class Simulation {
     const bool faults = now_ < kFaultPhaseMs;
     for (auto& out : actions.send) {
       const size_t to = index_of(out.to);
+      const SnapshotContent bytes = fill_snapshot_chunk(i, out.message);
       if (faults && (sides_[i] != sides_[to] || chance(0.05))) continue;  // cut or lost
       const int copies = faults && chance(0.02) ? 2 : 1;
       for (int c = 0; c < copies; ++c) {
         const int64_t delay = faults ? 1 + static_cast<int64_t>(random_() % kMaxDelayMs) : 1 + static_cast<int64_t>(random_() % 5);
-        queue_.push({now_ + delay, next_sequence_++, i, to, out.message});
+        queue_.push({now_ + delay, next_sequence_++, i, to, out.message, bytes});
       }
     }
   }
@@ -183,12 +273,16 @@ class Simulation {
   // Log matching, committed entries, high watermarks (see the top).
   void check_logs(size_t i) {
     const RaftCore& core = *nodes_[i].core;
-    const std::vector<int32_t>& log = core.log();
+    const std::vector<int32_t>& log = nodes_[i].written;
+    const auto start = static_cast<size_t>(core.log_start().end_offset);
+    if (log.size() < start || !std::equal(log.begin() + static_cast<std::ptrdiff_t>(start), log.end(),
+                                          core.log().begin(), core.log().end()))
+      fail("node " + std::to_string(core.self()) + "'s core holds another log than it wrote");
     if (!std::is_sorted(log.begin(), log.end()))
       fail("node " + std::to_string(core.self()) + " has a log whose epochs go back");
     for (const Node& other : nodes_) {
       if (!other.core || &other == &nodes_[i]) continue;
-      const std::vector<int32_t>& theirs = other.core->log();
+      const std::vector<int32_t>& theirs = other.written;
       const size_t common = std::min(log.size(), theirs.size());
       size_t first_difference = 0;
       while (first_difference < common && log[first_difference] == theirs[first_difference]) ++first_difference;
@@ -215,7 +309,7 @@ class Simulation {
       Node& node = nodes_[next.to];
       if (!node.core) continue;  // a crashed node drops what arrives
       node.core->receive(ids_[next.from], next.message, now_);
-      drain(next.to);
+      drain(next.to, next.chunk);
     }
   }
 
@@ -228,7 +322,7 @@ class Simulation {
            std::to_string(core.self()));
     if (!fresh) return;
     // Leader completeness: every committed entry is in the new leader's log.
-    const std::vector<int32_t>& log = core.log();
+    const std::vector<int32_t>& log = nodes_[i].written;
     if (log.size() < committed_.size() || !std::equal(committed_.begin(), committed_.end(), log.begin()))
       fail("leader " + std::to_string(core.self()) + " of epoch " + std::to_string(core.epoch()) +
            " lacks committed entries (" + std::to_string(committed_.size()) + " committed, log of " +
@@ -246,14 +340,14 @@ class Simulation {
       }
     }
     if (!leader) fail("no leader " + std::to_string(kCalmPhaseMs) + " ms after the faults stopped");
-    const RaftCore& lead = *nodes_[index_of(*leader)].core;
-    if (lead.high_watermark() != static_cast<int64_t>(lead.log().size()))
-      fail("the leader's log is not all committed: high watermark " + std::to_string(lead.high_watermark()) +
-           " of " + std::to_string(lead.log().size()));
+    const Node& lead = nodes_[index_of(*leader)];
+    if (lead.core->high_watermark() != static_cast<int64_t>(lead.written.size()))
+      fail("the leader's log is not all committed: high watermark " + std::to_string(lead.core->high_watermark()) +
+           " of " + std::to_string(lead.written.size()));
     for (const Node& node : nodes_) {
-      if (node.core->log() != lead.log())
-        fail("node " + std::to_string(node.core->self()) + " has a log of " + std::to_string(node.core->log().size()) +
-             " entries, the leader " + std::to_string(lead.log().size()));
+      if (node.written != lead.written)
+        fail("node " + std::to_string(node.core->self()) + " has a log of " + std::to_string(node.written.size()) +
+             " entries, the leader " + std::to_string(lead.written.size()));
     }
     for (const Node& node : nodes_)
       if (node.core->epoch() != epoch || node.core->leader() != *leader)
@@ -293,9 +387,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  int64_t installed = 0;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     try {
-      Simulation(seed, voters).run();
+      Simulation simulation(seed, voters);
+      simulation.run();
+      installed += simulation.snapshots_installed;
     } catch (const Failure& f) {
       std::fprintf(stderr, "raft sim: seed %llu (%d voters) failed %s\n  replay: freshet_raft_sim --nodes %d "
                    "--first-seed %llu --seeds 1\n",
@@ -304,7 +401,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("raft sim: %llu schedules of %d voters passed (seeds %llu-%llu)\n", static_cast<unsigned long long>(seeds),
-              voters, static_cast<unsigned long long>(first), static_cast<unsigned long long>(first + seeds - 1));
+  std::printf("raft sim: %llu schedules of %d voters passed (seeds %llu-%llu; %lld snapshots fetched by followers)\n",
+              static_cast<unsigned long long>(seeds), voters, static_cast<unsigned long long>(first),
+              static_cast<unsigned long long>(first + seeds - 1), static_cast<long long>(installed));
   return 0;
 }

@@ -12,11 +12,14 @@ namespace {
 
 RaftConfig config() { return {}; }  // election timeout 1 s, fetch timeout 2 s
 
+// A stored log of these entries from offset 0, without snapshots.
+StoredLog stored(std::vector<int32_t> entries) { return StoredLog{{}, std::move(entries), {}}; }
+
 // A log of `end` entries whose last is of `last_epoch` (the others of epoch 1).
-std::vector<int32_t> log_of(int64_t end, int32_t last_epoch) {
+StoredLog log_of(int64_t end, int32_t last_epoch) {
   std::vector<int32_t> log(static_cast<size_t>(end - 1), 1);
   log.push_back(last_epoch);
-  return log;
+  return stored(std::move(log));
 }
 
 VoteResponse only_vote_response(RaftCore& core) {
@@ -26,7 +29,7 @@ VoteResponse only_vote_response(RaftCore& core) {
 }
 
 TEST(RaftCore, ASingleVoterLeadsAtItsFirstTick) {
-  RaftCore core(1, {1}, config(), {}, {}, 7, 0);
+  RaftCore core(1, {1}, config(), {}, StoredLog{}, 7, 0);
   EXPECT_EQ(core.role(), Role::kUnattached);
   core.tick(1);  // no one to wait for: no election timeout either
   EXPECT_EQ(core.role(), Role::kLeader);
@@ -43,7 +46,7 @@ TEST(RaftCore, ASingleVoterLeadsAtItsFirstTick) {
 
 TEST(RaftCore, AFollowerCutsWhereItsLogDivergesFromTheLeaders) {
   // Leader 1 of epoch 3 holds [1, 1, 3]; follower 2 holds [1, 1, 2, 2] of a lost epoch 2.
-  RaftCore follower(2, {1, 2, 3}, config(), {}, {1, 1, 2, 2}, 7, 0);
+  RaftCore follower(2, {1, 2, 3}, config(), {}, stored({1, 1, 2, 2}), 7, 0);
   follower.receive(1, BeginQuorumEpoch{3, 1}, 0);
   // A new follower fetches at once (after answering the leader).
   auto fetch = std::get<FetchRequest>(follower.take_actions().send.at(0).message);
@@ -81,7 +84,7 @@ TEST(RaftCore, AVoteIsGivenOncePerEpochAndOnlyToALogAsComplete) {
 }
 
 TEST(RaftCore, PreVotesAreRefusedWhileALeaderIsHeardFrom) {
-  RaftCore follower(2, {1, 2, 3}, config(), {}, {}, 7, 0);
+  RaftCore follower(2, {1, 2, 3}, config(), {}, StoredLog{}, 7, 0);
   follower.receive(1, BeginQuorumEpoch{4, 1}, 0);
   EXPECT_EQ(follower.role(), Role::kFollower);
   follower.take_actions();
@@ -105,7 +108,7 @@ namespace {
 
 // Leader 1 of three, elected with voter 2's vote, its LeaderChange entry durable.
 RaftCore elected_leader() {
-  RaftCore leader(1, {1, 2, 3}, config(), {}, {}, 7, 0);
+  RaftCore leader(1, {1, 2, 3}, config(), {}, StoredLog{}, 7, 0);
   leader.tick(3000);  // prospective: pre-votes out
   leader.receive(2, VoteResponse{0, kNoNode, true, true, 1}, 3000);
   leader.receive(2, VoteResponse{1, kNoNode, true, false, 1}, 3000);
@@ -156,10 +159,10 @@ namespace freshet::raft {
 namespace {
 
 TEST(RaftCore, AFollowerThatLosesItsLeadersProcessAsksForAnElectionAtOnce) {
-  RaftCore follower(2, {1, 2, 3}, config(), {}, {}, 7, 0);
+  RaftCore follower(2, {1, 2, 3}, config(), {}, StoredLog{}, 7, 0);
   follower.receive(1, BeginQuorumEpoch{1, 1}, 0);
   follower.take_actions();
-  RaftCore other(3, {1, 2, 3}, config(), {}, {}, 8, 0);
+  RaftCore other(3, {1, 2, 3}, config(), {}, StoredLog{}, 8, 0);
   other.receive(1, BeginQuorumEpoch{1, 1}, 0);
   other.take_actions();
   // Still hearing the leader: a pre-vote is refused.
@@ -176,12 +179,88 @@ TEST(RaftCore, AFollowerThatLosesItsLeadersProcessAsksForAnElectionAtOnce) {
   other.receive(2, VoteRequest{2, 2, {}, true}, 111);
   EXPECT_TRUE(only_vote_response(other).granted);
   // Losing a node that is not the leader changes nothing.
-  RaftCore calm(3, {1, 2, 3}, config(), {}, {}, 9, 0);
+  RaftCore calm(3, {1, 2, 3}, config(), {}, StoredLog{}, 9, 0);
   calm.receive(1, BeginQuorumEpoch{1, 1}, 0);
   calm.take_actions();
   calm.peer_lost(2, 10);
   calm.tick(1000);
   EXPECT_EQ(calm.role(), Role::kFollower);
+}
+
+}  // namespace
+}  // namespace freshet::raft
+
+namespace freshet::raft {
+namespace {
+
+// The answer `core` sends, of type T (the only message it sends).
+template <typename T>
+T only_sent(RaftCore& core) {
+  Actions actions = core.take_actions();
+  EXPECT_EQ(actions.send.size(), 1u);
+  return std::get<T>(actions.send.at(0).message);
+}
+
+TEST(RaftCore, AFollowerBehindTheLeadersLogStartFetchesItsSnapshotChunkByChunk) {
+  RaftCore leader = elected_leader();
+  // Voter 2 holds the leader's 11 entries: they commit; a snapshot of them
+  // is taken and the log starts after it.
+  leader.receive(2, FetchRequest{1, 2, 0, 0, 500}, 3010);
+  ASSERT_TRUE(leader.propose(10));
+  leader.flushed(11, 3020);
+  leader.receive(2, FetchRequest{1, 2, 11, 1, 500}, 3030);
+  leader.take_actions();
+  ASSERT_EQ(leader.high_watermark(), 11);
+  leader.snapshot_taken({11, 1});
+  leader.advance_log_start({11, 1});
+  EXPECT_TRUE(leader.log().empty());
+
+  // Voter 3 starts empty: its fetch at 0 is told to fetch the snapshot.
+  RaftCore follower(3, {1, 2, 3}, config(), {}, StoredLog{}, 8, 0);
+  follower.receive(1, BeginQuorumEpoch{1, 1}, 3040);
+  auto fetch = std::get<FetchRequest>(follower.take_actions().send.at(0).message);
+  leader.receive(3, fetch, 3040);
+  auto told = only_sent<FetchResponse>(leader);
+  ASSERT_TRUE(told.snapshot);
+  EXPECT_EQ(*told.snapshot, (SnapshotId{11, 1}));
+  follower.receive(1, told, 3050);
+  auto ask = only_sent<FetchSnapshotRequest>(follower);
+  EXPECT_EQ(ask.snapshot, (SnapshotId{11, 1}));
+  EXPECT_EQ(ask.position, 0);
+
+  // The leader serves its latest snapshot; the driver sizes the chunks.
+  leader.receive(3, ask, 3050);
+  auto chunk = only_sent<FetchSnapshotResponse>(leader);
+  ASSERT_TRUE(chunk.snapshot);
+  chunk.chunk_bytes = 60;
+  chunk.total_bytes = 100;
+  follower.receive(1, chunk, 3060);
+  Actions first = follower.take_actions();
+  ASSERT_EQ(first.snapshot_writes.size(), 1u);
+  EXPECT_FALSE(first.snapshot_writes[0].complete);
+  EXPECT_EQ(std::get<FetchSnapshotRequest>(first.send.at(0).message).position, 60);
+  follower.receive(1, chunk, 3061);  // a duplicate of the first chunk changes nothing
+  EXPECT_TRUE(follower.take_actions().snapshot_writes.empty());
+  chunk.position = 60;
+  chunk.chunk_bytes = 40;
+  follower.receive(1, chunk, 3070);
+  Actions last = follower.take_actions();
+  ASSERT_EQ(last.snapshot_writes.size(), 1u);
+  EXPECT_TRUE(last.snapshot_writes[0].complete);
+  // Installed: the log restarts after it, committed up to there, and the
+  // follower fetches on from its end.
+  EXPECT_EQ(follower.log_start(), (SnapshotId{11, 1}));
+  EXPECT_TRUE(follower.log().empty());
+  EXPECT_EQ(follower.high_watermark(), 11);
+  auto next = std::get<FetchRequest>(last.send.at(0).message);
+  EXPECT_EQ(next.fetch_offset, 11);
+  EXPECT_EQ(next.last_fetched_epoch, 1);
+  leader.receive(3, next, 3080);
+  EXPECT_FALSE(only_sent<FetchResponse>(leader).snapshot);
+
+  // A snapshot the leader no longer has is not served.
+  leader.receive(3, FetchSnapshotRequest{1, 3, {5, 1}, 0}, 3090);
+  EXPECT_FALSE(only_sent<FetchSnapshotResponse>(leader).snapshot);
 }
 
 }  // namespace
