@@ -42,6 +42,8 @@ const ConfigDef kBrokerKeys[] = {
     {"log.dirs", T::String, ""},
     {"log.dir", T::String, "./freshet-data"},
     {"metadata.log.dir", T::String, ""},
+    {"metadata.log.max.record.bytes.between.snapshots", T::Long, "20971520", 1},
+    {"metadata.log.max.snapshot.interval.ms", T::Long, "3600000", 0},  // 0: no snapshot by age
     {"num.partitions", T::Int, "1", 1},
     {"default.replication.factor", T::Short, "1", 1},
     {"auto.create.topics.enable", T::Boolean, "true"},

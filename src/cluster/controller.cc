@@ -108,7 +108,17 @@ Controller::Controller(BrokerConfig& config, MetadataQuorum& quorum, Publisher p
 void Controller::apply_committed(std::span<const MetadataRecord> records) {
   auto next = std::make_shared<MetadataImage>(*image_);
   for (const auto& r : records) next->apply(r);
-  image_ = next;
+  publish_committed(std::move(next));
+}
+
+void Controller::load_snapshot(std::span<const MetadataRecord> records) {
+  auto next = std::make_shared<MetadataImage>();
+  for (const auto& r : records) next->apply(r);
+  publish_committed(std::move(next));
+}
+
+void Controller::publish_committed(std::shared_ptr<const MetadataImage> next) {
+  image_ = std::move(next);
   // Nothing of ours in flight: the latest image is the committed one (on
   // followers, always).
   if (quorum_.applied_offset() >= proposed_end_ || quorum_.core().role() != raft::Role::kLeader) latest_ = image_;
@@ -375,6 +385,15 @@ TopicResult Controller::commit(std::vector<MetadataRecord> records) {
   }
   proposed_end_ = *end;
   return {};
+}
+
+QuorumCallbacks controller_callbacks(const std::unique_ptr<Controller>& controller) {
+  QuorumCallbacks callbacks;
+  callbacks.committed = [&controller](auto records) { controller->apply_committed(records); };
+  callbacks.loaded = [&controller](auto records) { controller->load_snapshot(records); };
+  callbacks.image_records = [&controller] { return controller->image()->records(); };
+  callbacks.resigned = [&controller] { controller->resigned(); };
+  return callbacks;
 }
 
 }  // namespace freshet::cluster

@@ -103,6 +103,8 @@ class Controller {
 
   // The records the quorum committed since the last call, in log order.
   void apply_committed(std::span<const MetadataRecord> records);
+  // The committed image is now what `records` make from nothing (a snapshot).
+  void load_snapshot(std::span<const MetadataRecord> records);
 
   // The committed image (what is published).
   std::shared_ptr<const MetadataImage> image() const { return image_; }
@@ -165,6 +167,10 @@ class Controller {
 
   BrokerConfig& config_;
   MetadataQuorum& quorum_;
+  // The next committed image: published, and the latest too unless this
+  // leader has proposals in flight.
+  void publish_committed(std::shared_ptr<const MetadataImage> next);
+
   std::shared_ptr<const MetadataImage> image_;   // committed
   std::shared_ptr<const MetadataImage> latest_;  // committed plus this leader's proposals in flight
   int64_t proposed_end_ = 0;
@@ -175,5 +181,10 @@ class Controller {
 
 // Kafka's topic name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 std::optional<std::string> invalid_topic_name_reason(std::string_view name);
+
+// The quorum callbacks that feed `controller` (which the quorum is made
+// before): committed records, snapshots loaded, the image to snapshot,
+// resignations. `send` is the caller's to set.
+QuorumCallbacks controller_callbacks(const std::unique_ptr<Controller>& controller);
 
 }  // namespace freshet::cluster

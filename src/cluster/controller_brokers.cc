@@ -12,20 +12,14 @@ namespace freshet::cluster {
 using protocol::ErrorCode;
 
 RegistrationResult Controller::register_broker(const BrokerRegistration& registration, int64_t now_ms) {
-  protocol::RegisterBrokerRecord record;
-  record.broker_id = registration.broker_id;
-  record.incarnation_id = registration.incarnation;
-  record.broker_epoch = quorum_.log_end_offset();  // the offset this record gets
-  for (const auto& e : registration.endpoints) {
-    protocol::RegisterBrokerRecord::BrokerEndpoint endpoint;
-    endpoint.name = e.listener;
-    endpoint.host = e.host;
-    endpoint.port = e.port;
-    endpoint.security_protocol = 0;  // PLAINTEXT
-    record.end_points.push_back(std::move(endpoint));
-  }
-  record.rack = registration.rack;
-  record.fenced = false;
+  BrokerInfo broker;
+  broker.id = registration.broker_id;
+  broker.incarnation = registration.incarnation;
+  broker.epoch = quorum_.log_end_offset();  // the offset this record gets
+  broker.endpoints = registration.endpoints;
+  broker.rack = registration.rack;
+  broker.fenced = false;
+  const protocol::RegisterBrokerRecord record = registration_record(broker);
   const int64_t epoch = record.broker_epoch;
   if (auto result = commit({record}); result.error != ErrorCode::None) return {result.error};
   last_heartbeat_ms_[registration.broker_id] = now_ms;

@@ -117,6 +117,67 @@ void MetadataImage::apply(const MetadataRecord& record) {
 }
 
 namespace {
+protocol::ConfigRecord config_record(int8_t resource_type, const std::string& resource, const std::string& name,
+                                     const std::string& value) {
+  protocol::ConfigRecord record;
+  record.resource_type = resource_type;
+  record.resource_name = resource;
+  record.name = name;
+  record.value = value;
+  return record;
+}
+}  // namespace
+
+protocol::RegisterBrokerRecord registration_record(const BrokerInfo& broker) {
+  protocol::RegisterBrokerRecord record;
+  record.broker_id = broker.id;
+  record.broker_epoch = broker.epoch;
+  record.incarnation_id = broker.incarnation;
+  for (const auto& e : broker.endpoints) {
+    protocol::RegisterBrokerRecord::BrokerEndpoint endpoint;
+    endpoint.name = e.listener;
+    endpoint.host = e.host;
+    endpoint.port = e.port;
+    endpoint.security_protocol = 0;  // PLAINTEXT
+    record.end_points.push_back(std::move(endpoint));
+  }
+  record.rack = broker.rack;
+  record.fenced = broker.fenced;
+  return record;
+}
+
+std::vector<MetadataRecord> MetadataImage::records() const {
+  std::vector<MetadataRecord> out;
+  for (const auto& [id, broker] : brokers_) out.push_back(registration_record(broker));
+  for (const auto& [resource, configs] : broker_configs_)
+    for (const auto& [name, value] : configs) out.push_back(config_record(kBrokerResource, resource, name, value));
+  for (const auto& [name, topic] : topics_) {
+    protocol::TopicRecord record;
+    record.name = name;
+    record.topic_id = topic->id;
+    out.push_back(std::move(record));
+    for (const auto& p : topic->partitions) {
+      protocol::PartitionRecord partition;
+      partition.partition_id = p.partition;
+      partition.topic_id = topic->id;
+      partition.replicas = p.replicas;
+      partition.isr = p.isr;
+      partition.leader = p.leader;
+      partition.leader_epoch = p.leader_epoch;
+      partition.partition_epoch = p.partition_epoch;
+      out.push_back(std::move(partition));
+    }
+    for (const auto& [key, value] : topic->configs) out.push_back(config_record(kTopicResource, name, key, value));
+  }
+  if (next_producer_id_ > 0) {
+    protocol::ProducerIdsRecord ids;
+    ids.next_producer_id = next_producer_id_;
+    out.push_back(std::move(ids));
+  }
+  return out;
+}
+
+namespace {
 template <typename T>
 void encode_framed(protocol::Writer& w, const T& body) {
   w.uvarint(1);

@@ -94,6 +94,10 @@ class MetadataImage {
   // belongs to a block some broker was allocated (ProducerIdsRecord).
   int64_t next_producer_id() const { return next_producer_id_; }
 
+  // The records that rebuild this image when applied to an empty one (what
+  // a snapshot holds).
+  std::vector<MetadataRecord> records() const;
+
   // Applies one record; unknown topic ids in later records are ignored (a
   // record for a topic removed earlier in the same log). A TopicRecord
   // reusing a name or an id replaces the topic that had it.
@@ -111,6 +115,9 @@ class MetadataImage {
   std::map<int32_t, BrokerInfo> brokers_;
   int64_t next_producer_id_ = 0;
 };
+
+// The RegisterBrokerRecord that registers `broker` as it is.
+protocol::RegisterBrokerRecord registration_record(const BrokerInfo& broker);
 
 // Metadata records framed as KRaft frames them inside record values:
 // uvarint frame version (1), uvarint record type, uvarint record version, body.

@@ -14,7 +14,6 @@ namespace freshet::cluster {
 
 namespace {
 constexpr int32_t kReadChunkBytes = 1 << 20;
-constexpr size_t kMaxBatchRecordsBytes = 64 << 20;
 
 
 // Every whole batch in [from, to), header and bytes.
@@ -31,19 +30,32 @@ void for_each_stored_batch(storage::PartitionLog& log, int64_t from, int64_t to,
 }
 }  // namespace
 
-std::unique_ptr<MetadataLog> MetadataLog::open(const std::filesystem::path& dir) {
+namespace {
+// Segments go only once a snapshot covers them (never by age or size), at once.
+storage::LogConfig metadata_log_config() {
+  storage::LogConfig config;
+  config.delete_retention = false;
+  config.file_delete_delay_ms = 0;
+  return config;
+}
+}  // namespace
+
+std::unique_ptr<MetadataLog> MetadataLog::open(const std::filesystem::path& dir, int64_t start_offset) {
   // Validate the whole log on every start: it is small, and it is the truth.
   storage::StartupState state;
   state.clean_shutdown = false;
-  return std::unique_ptr<MetadataLog>(new MetadataLog(storage::PartitionLog::open(dir, storage::LogConfig{}, {}, state)));
+  state.log_start_offset = start_offset;
+  return std::unique_ptr<MetadataLog>(
+      new MetadataLog(storage::PartitionLog::open(dir, metadata_log_config(), {}, state)));
 }
 
 std::vector<int32_t> MetadataLog::offset_epochs() {
   std::vector<int32_t> epochs;
-  for_each_stored_batch(*log_, log_->log_start_offset(), log_->log_end_offset(),
+  const int64_t start = log_->log_start_offset();  // a batch boundary: snapshots end on one
+  for_each_stored_batch(*log_, start, log_->log_end_offset(),
                         [&](const protocol::RecordBatchHeader& header, std::span<const uint8_t>) {
                           const int32_t epoch = std::max(header.partition_leader_epoch, 0);
-                          epochs.resize(static_cast<size_t>(header.last_offset() + 1), epoch);
+                          epochs.resize(static_cast<size_t>(header.last_offset() + 1 - start), epoch);
                         });
   return epochs;
 }
@@ -64,6 +76,14 @@ int64_t MetadataLog::append_fetched(std::span<const uint8_t> batches) {
 
 void MetadataLog::truncate_to(int64_t offset) { log_->truncate_to(offset); }
 
+void MetadataLog::truncate_fully_and_start_at(int64_t offset) { log_->truncate_fully_and_start_at(offset); }
+
+void MetadataLog::advance_start(int64_t offset) {
+  log_->advance_log_start_offset(offset);
+  auto outcome = log_->enforce_retention(wall_clock_ms(), log_->log_end_offset());
+  storage::remove_retired_files(outcome.files_due);
+}
+
 void MetadataLog::sync() {
   auto target = log_->flush_target();
   try {
@@ -80,22 +100,22 @@ protocol::Records MetadataLog::read(int64_t offset, int32_t max_bytes) {
 }
 
 void MetadataLog::for_each_batch(int64_t from, int64_t to,
-                                 const std::function<void(const std::vector<MetadataRecord>&, int64_t)>& apply) {
+                                 const std::function<void(const std::vector<MetadataRecord>&, int64_t, size_t)>& apply) {
   for_each_stored_batch(*log_, from, to, [&](const protocol::RecordBatchHeader& header, std::span<const uint8_t> batch) {
     std::vector<MetadataRecord> records;
     if (!header.is_control()) {
-      for (const auto& record : protocol::decode_records(batch, kMaxBatchRecordsBytes)) {
+      for (const auto& record : protocol::decode_records(batch, kMaxMetadataBatchBytes)) {
         if (!record.value) continue;
         if (auto decoded = decode_metadata_record(*record.value)) records.push_back(std::move(*decoded));
       }
     }
-    apply(records, header.last_offset() + 1);
+    apply(records, header.last_offset() + 1, batch.size());
   });
 }
 
 void MetadataLog::close() { log_->close(); }
 
-std::vector<uint8_t> build_metadata_batch(const std::vector<MetadataRecord>& records, int64_t now_ms) {
+std::vector<uint8_t> build_metadata_batch(std::span<const MetadataRecord> records, int64_t now_ms) {
   protocol::RecordBatchBuilder builder(protocol::RecordBatchOptions{});
   std::vector<std::vector<uint8_t>> values;
   values.reserve(records.size());
@@ -115,15 +135,7 @@ std::vector<uint8_t> build_leader_change_batch(int32_t leader, const std::vector
     message.voters.push_back(voter);
   }
   message.granting_voters = message.voters;
-  protocol::Writer writer;
-  message.encode(writer, 0);
-  const std::vector<uint8_t> value = writer.take();
-  protocol::RecordBatchOptions options;
-  options.control = true;
-  protocol::RecordBatchBuilder builder(options);
-  auto key = protocol::control_record_key(protocol::ControlRecordType::kLeaderChange);
-  builder.append(now_ms, std::span<const uint8_t>(key), std::span<const uint8_t>(value));
-  return builder.build();
+  return build_control_batch(protocol::ControlRecordType::kLeaderChange, message, now_ms);
 }
 
 }  // namespace freshet::cluster

@@ -15,20 +15,28 @@
 #include <vector>
 
 #include "cluster/metadata_image.h"
+#include "protocol/control_record.h"
+#include "protocol/record_batch_builder.h"
 #include "protocol/wire.h"
 #include "storage/partition_log.h"
 
 namespace freshet::cluster {
 
+// The most bytes one metadata batch's records may take uncompressed (more is a corrupt log).
+constexpr size_t kMaxMetadataBatchBytes = 64 << 20;
+
 class MetadataLog {
  public:
-  // Opens (or creates) the log in `dir`, validating every batch. Throws
-  // storage::StorageError or protocol::DecodeError when it cannot be read.
-  static std::unique_ptr<MetadataLog> open(const std::filesystem::path& dir);
+  // Opens (or creates) the log in `dir`, starting at `start_offset` (a
+  // snapshot's end; at least the first offset it holds), validating every
+  // batch. Throws storage::StorageError or protocol::DecodeError when it
+  // cannot be read.
+  static std::unique_ptr<MetadataLog> open(const std::filesystem::path& dir, int64_t start_offset);
 
-  // The epoch of every offset in the log, for the Raft core (batches written
-  // before the log was Raft's carry epoch 0).
+  // The epoch of every offset from the log start on, for the Raft core
+  // (batches written before the log was Raft's carry epoch 0).
   std::vector<int32_t> offset_epochs();
+  int64_t start_offset() const { return log_->log_start_offset(); }
   int64_t end_offset() const { return log_->log_end_offset(); }
 
   // Appends one batch as the leader of `epoch`, at the log end.
@@ -38,6 +46,11 @@ class MetadataLog {
   int64_t append_fetched(std::span<const uint8_t> batches);
   // Drops every offset from `offset` on (a follower's divergent tail).
   void truncate_to(int64_t offset);
+  // Drops every offset and restarts empty at `offset` (a fetched snapshot's end).
+  void truncate_fully_and_start_at(int64_t offset);
+  // The log starts at `offset` (a snapshot's end): the segments wholly below
+  // it are removed.
+  void advance_start(int64_t offset);
   // Makes everything written durable. Throws storage::StorageError.
   void sync();
 
@@ -45,10 +58,12 @@ class MetadataLog {
   // them but at least one; empty at the log end.
   protocol::Records read(int64_t offset, int32_t max_bytes);
   // Calls `apply` with the metadata records of each batch in [from, to)
-  // (both batch boundaries) and the offset after that batch; control batches
-  // and records of types this version does not know are skipped.
-  void for_each_batch(int64_t from, int64_t to,
-                      const std::function<void(const std::vector<MetadataRecord>&, int64_t next_offset)>& apply);
+  // (both batch boundaries), the offset after that batch and the batch's
+  // size; control batches and records of types this version does not know
+  // are skipped.
+  void for_each_batch(
+      int64_t from, int64_t to,
+      const std::function<void(const std::vector<MetadataRecord>&, int64_t next_offset, size_t batch_bytes)>& apply);
   void close();
 
  private:
@@ -58,7 +73,20 @@ class MetadataLog {
 };
 
 // One controller decision as a batch to append (offsets and epoch set by the log).
-std::vector<uint8_t> build_metadata_batch(const std::vector<MetadataRecord>& records, int64_t now_ms);
+std::vector<uint8_t> build_metadata_batch(std::span<const MetadataRecord> records, int64_t now_ms);
+// A control batch of one record of `type` whose value is `message` (version 0).
+template <typename Message>
+std::vector<uint8_t> build_control_batch(protocol::ControlRecordType type, const Message& message, int64_t now_ms) {
+  protocol::Writer writer;
+  message.encode(writer, 0);
+  const std::vector<uint8_t> value = writer.take();
+  protocol::RecordBatchOptions options;
+  options.control = true;
+  protocol::RecordBatchBuilder builder(options);
+  auto key = protocol::control_record_key(type);
+  builder.append(now_ms, std::span<const uint8_t>(key), std::span<const uint8_t>(value));
+  return builder.build();
+}
 // The control batch a new leader writes first in its epoch (KRaft's
 // LeaderChangeMessage: the leader and the voters).
 std::vector<uint8_t> build_leader_change_batch(int32_t leader, const std::vector<int32_t>& voters, int64_t now_ms);

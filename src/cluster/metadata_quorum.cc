@@ -1,12 +1,16 @@
 #include "cluster/metadata_quorum.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 
 #include "protocol/batch_iterator.h"
 #include "protocol/record_batch.h"
-#include "raft/invariant.h"
 #include "cluster/clock.h"
+#include "raft/invariant.h"
+#include "storage/storage_error.h"
 
 namespace freshet::cluster {
 
@@ -28,14 +32,58 @@ std::optional<std::vector<int32_t>> fetched_entries(std::span<const uint8_t> bat
   return entries;
 }
 
-MetadataQuorum::MetadataQuorum(const std::filesystem::path& log_dir, const QuorumOptions& options, Committed committed,
-                               Send send, Resigned resigned, int64_t now_ms)
-    : state_file_(log_dir / "quorum-state"),
-      log_(MetadataLog::open(log_dir)),
-      committed_(std::move(committed)),
-      send_(std::move(send)),
-      resigned_(std::move(resigned)),
-      core_(options.self, options.voters, options.raft, state_file_.load(), log_->offset_epochs(), options.seed, now_ms) {}
+namespace {
+int64_t oldest_end(const std::vector<raft::SnapshotId>& snapshots) {
+  return snapshots.empty() ? 0 : snapshots.front().end_offset;
+}
+}  // namespace
+
+MetadataQuorum::MetadataQuorum(const std::filesystem::path& log_dir, const QuorumOptions& options,
+                               QuorumCallbacks callbacks, int64_t now_ms)
+    : options_(options),
+      state_file_(log_dir / "quorum-state"),
+      snapshots_(log_dir),
+      log_(MetadataLog::open(log_dir, oldest_end(snapshots_.list()))),
+      callbacks_(std::move(callbacks)),
+      core_(options.self, options.voters, options.raft, state_file_.load(), stored_log(), options.seed, now_ms),
+      last_snapshot_ms_(now_ms) {}
+
+raft::StoredLog MetadataQuorum::stored_log() {
+  const auto snapshots = snapshots_.list();
+  raft::StoredLog stored;
+  if (snapshots.empty()) {
+    stored.entries = log_->offset_epochs();
+    return stored;
+  }
+  stored.latest_snapshot = snapshots.back();
+  // A snapshot fetched whole but not yet followed by the log's restart
+  // (a crash in between): the log restarts after it now.
+  if (log_->end_offset() < stored.latest_snapshot.end_offset) {
+    log_->truncate_fully_and_start_at(stored.latest_snapshot.end_offset);
+    log_->sync();
+  }
+  // The log starts at the oldest snapshot it holds entries from.
+  const auto start = std::find_if(snapshots.begin(), snapshots.end(),
+                                  [&](raft::SnapshotId id) { return id.end_offset >= log_->start_offset(); });
+  if (start == snapshots.end())
+    throw storage::StorageError(fmt::format("the metadata log starts at offset {}, after its latest snapshot",
+                                            log_->start_offset()));
+  stored.start = *start;
+  log_->advance_start(stored.start.end_offset);
+  snapshots_.remove_before(stored.start.end_offset);
+  stored.entries = log_->offset_epochs();
+  return stored;
+}
+
+void MetadataQuorum::start(int64_t now_ms) {
+  if (const auto latest = core_.latest_snapshot(); latest.end_offset > 0) {
+    const auto records = snapshots_.read_records(latest);
+    callbacks_.loaded(records);
+    applied_offset_ = latest.end_offset;
+    spdlog::info("metadata quorum: loaded the snapshot at offset {} ({} records)", latest.end_offset, records.size());
+  }
+  tick(now_ms);
+}
 
 void MetadataQuorum::tick(int64_t now_ms) {
   core_.tick(now_ms);
@@ -44,6 +92,12 @@ void MetadataQuorum::tick(int64_t now_ms) {
 
 void MetadataQuorum::receive(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records,
                              int64_t now_ms) {
+  if (const auto* chunk = std::get_if<raft::FetchSnapshotResponse>(&message); chunk && chunk->snapshot) {
+    const bool last = chunk->position + static_cast<int64_t>(records.size()) == chunk->total_bytes;
+    if (chunk->chunk_bytes != static_cast<int64_t>(records.size()) ||
+        !valid_snapshot_chunk(records, chunk->position == 0, last))
+      return;  // malformed: to the core, this answer was lost
+  }
   core_.receive(from, message, now_ms);
   drive(now_ms, records, {});
 }
@@ -86,19 +140,21 @@ void MetadataQuorum::drive(int64_t now_ms, std::span<const uint8_t> fetched, std
   for (;;) {
     raft::Actions actions = core_.take_actions();
     if (actions.persist) state_file_.save(*actions.persist);
+    for (const auto& w : actions.snapshot_writes) write_snapshot(w, fetched);
     for (const auto& w : actions.log_writes) write(w, fetched, proposal, now_ms);
     if (!actions.log_writes.empty()) {
       log_->sync();
       core_.flushed(log_->end_offset(), now_ms);
     }
     for (auto& out : actions.send) send(std::move(out));
-    if (!actions.persist && actions.log_writes.empty() && actions.send.empty()) break;
+    if (!actions.persist && actions.snapshot_writes.empty() && actions.log_writes.empty() && actions.send.empty()) break;
   }
   apply_committed();
+  snapshot_if_due(now_ms);
   const bool leading = core_.role() == raft::Role::kLeader;
   if (leading_ && !leading) {
     spdlog::info("metadata quorum: node {} no longer leads (epoch {})", core_.self(), core_.epoch());
-    resigned_();
+    callbacks_.resigned();
   }
   if (!leading_ && leading) spdlog::info("metadata quorum: node {} leads epoch {}", core_.self(), core_.epoch());
   leading_ = leading;
@@ -127,20 +183,74 @@ void MetadataQuorum::send(raft::Outbound out) {
     RAFT_ASSERT(entries && !entries->empty());
     answer->entries = std::move(*entries);
   }
-  send_(std::move(message));
+  if (auto* answer = std::get_if<raft::FetchSnapshotResponse>(&message.message); answer && answer->snapshot) {
+    auto chunk = snapshots_.read_chunk(*answer->snapshot, answer->position, kMaxFetchAnswerBytes);
+    auto size = snapshots_.size_bytes(*answer->snapshot);
+    if (!chunk || !size) {
+      answer->snapshot.reset();  // gone, or asked from no batch boundary: SNAPSHOT_NOT_FOUND
+    } else {
+      answer->chunk_bytes = static_cast<int64_t>(chunk->size());
+      answer->total_bytes = *size;
+      auto owner = std::make_shared<std::vector<uint8_t>>(std::move(*chunk));
+      message.records.bytes = *owner;
+      message.records.owner = std::move(owner);
+    }
+  }
+  callbacks_.send(std::move(message));
+}
+
+void MetadataQuorum::write_snapshot(const raft::SnapshotWrite& write, std::span<const uint8_t> chunk) {
+  snapshots_.write_chunk(write.snapshot, write.position, chunk);
+  if (!write.complete) return;
+  snapshots_.complete(write.snapshot);
+  // Installed: the image is the snapshot's, the log restarts after it.
+  const auto records = snapshots_.read_records(write.snapshot);
+  log_->truncate_fully_and_start_at(write.snapshot.end_offset);
+  log_->sync();
+  snapshots_.remove_before(write.snapshot.end_offset);
+  callbacks_.loaded(records);
+  applied_offset_ = write.snapshot.end_offset;
+  bytes_since_snapshot_ = 0;
+  spdlog::info("metadata quorum: installed the leader's snapshot at offset {} (epoch {}, {} records)",
+               write.snapshot.end_offset, write.snapshot.epoch, records.size());
+}
+
+void MetadataQuorum::snapshot_if_due(int64_t now_ms) {
+  const bool due = bytes_since_snapshot_ >= options_.snapshot_max_record_bytes ||
+                   (bytes_since_snapshot_ > 0 && options_.snapshot_max_interval_ms > 0 &&
+                    now_ms - last_snapshot_ms_ >= options_.snapshot_max_interval_ms);
+  // Of what is applied, committed and durable here.
+  if (!due || applied_offset_ > core_.durable_end_offset()) return;
+  const raft::SnapshotId previous = core_.latest_snapshot();
+  const raft::SnapshotId id{applied_offset_, core_.epoch_at(applied_offset_ - 1)};
+  snapshots_.write(id, callbacks_.image_records(), wall_clock_ms());
+  core_.snapshot_taken(id);
+  bytes_since_snapshot_ = 0;
+  last_snapshot_ms_ = now_ms;
+  // The log keeps what follows the snapshot before this one: a voter a
+  // little behind catches up from the log, not from a snapshot.
+  if (previous.end_offset > core_.log_start().end_offset) {
+    core_.advance_log_start(previous);
+    snapshots_.remove_before(previous.end_offset);
+    log_->advance_start(previous.end_offset);
+  }
+  spdlog::info("metadata quorum: snapshot at offset {} (epoch {}); the log starts at {}", id.end_offset, id.epoch,
+               core_.log_start().end_offset);
 }
 
 void MetadataQuorum::apply_committed() {
   const int64_t committed_end = core_.high_watermark();
   if (committed_end <= applied_offset_) return;
   std::vector<MetadataRecord> records;
-  log_->for_each_batch(applied_offset_, committed_end, [&](const std::vector<MetadataRecord>& batch, int64_t next) {
-    records.insert(records.end(), batch.begin(), batch.end());
-    applied_offset_ = next;
-  });
+  log_->for_each_batch(applied_offset_, committed_end,
+                       [&](const std::vector<MetadataRecord>& batch, int64_t next, size_t batch_bytes) {
+                         records.insert(records.end(), batch.begin(), batch.end());
+                         applied_offset_ = next;
+                         bytes_since_snapshot_ += static_cast<int64_t>(batch_bytes);
+                       });
   // The high watermark falls on batch boundaries: every batch below it is whole.
   RAFT_ASSERT(applied_offset_ == committed_end);
-  if (!records.empty()) committed_(records);
+  if (!records.empty()) callbacks_.committed(records);
 }
 
 }  // namespace freshet::cluster

@@ -4,9 +4,15 @@
 // writes (the leader's LeaderChangeMessage, its proposals, batches fetched
 // from the leader), syncs them and reports the durable end back, attaches
 // the batches to the fetch answers it sends, and hands every newly committed
-// metadata record (below the high watermark) to `Committed`, in log order,
-// once. Time and the network are the caller's: it ticks, delivers messages
-// and sends what `Send` gets; `now_ms` is a monotonic clock's.
+// metadata record (below the high watermark) to `committed`, in log order,
+// once. It snapshots the image every
+// metadata.log.max.record.bytes.between.snapshots bytes of committed batches
+// (or metadata.log.max.snapshot.interval.ms), and lets the log start at the
+// snapshot before (so a voter a little behind still catches up from the
+// log); it serves its latest snapshot to a follower below its log start, and
+// installs the one it fetched itself. Time and the network are the caller's:
+// it ticks, delivers messages and sends what `send` gets; `now_ms` is a
+// monotonic clock's.
 // Single-threaded; the log's fsyncs happen inline (metadata changes are rare).
 #pragma once
 
@@ -20,6 +26,7 @@
 
 #include "cluster/metadata_log.h"
 #include "cluster/quorum_state_file.h"
+#include "cluster/snapshot_store.h"
 #include "raft/raft_core.h"
 
 namespace freshet::cluster {
@@ -29,14 +36,31 @@ struct QuorumOptions {
   std::vector<raft::NodeId> voters;  // includes `self`
   raft::RaftConfig raft;
   uint64_t seed = 0;                 // the core's randomized timeouts
+  int64_t snapshot_max_record_bytes = 20 << 20;  // metadata.log.max.record.bytes.between.snapshots
+  int64_t snapshot_max_interval_ms = 3600000;    // metadata.log.max.snapshot.interval.ms (0: never by age)
 };
 
 // One message for another voter; a fetch answer carries the batches its
-// entries are (`records`, whole batches from its base offset).
+// entries are (`records`, whole batches from its base offset), a
+// FetchSnapshot answer its chunk.
 struct QuorumMessage {
   raft::NodeId to;
   raft::Message message;
   protocol::Records records;
+};
+
+struct QuorumCallbacks {
+  // Newly committed metadata records, in log order, once each.
+  std::function<void(std::span<const MetadataRecord>)> committed;
+  // The image is now what these records make from nothing (a snapshot
+  // loaded at start or fetched from the leader); committed records follow
+  // on from it.
+  std::function<void(std::span<const MetadataRecord>)> loaded;
+  // The image as of applied_offset(), as records (what a snapshot keeps).
+  std::function<std::vector<MetadataRecord>()> image_records;
+  std::function<void(QuorumMessage)> send;
+  // This node stops leading (its uncommitted proposals may be lost).
+  std::function<void()> resigned;
 };
 
 // Byte bound of the batches one fetch answer carries (at least one batch).
@@ -44,33 +68,30 @@ constexpr int32_t kMaxFetchAnswerBytes = 1 << 20;
 
 class MetadataQuorum {
  public:
-  using Committed = std::function<void(std::span<const MetadataRecord>)>;
-  using Send = std::function<void(QuorumMessage)>;
-  // Called when this node stops leading (its uncommitted proposals may be lost).
-  using Resigned = std::function<void()>;
+  // Opens the metadata log, its snapshots and the quorum-state file in
+  // `log_dir`. Nothing happens until start(). Throws storage::StorageError.
+  MetadataQuorum(const std::filesystem::path& log_dir, const QuorumOptions& options, QuorumCallbacks callbacks,
+                 int64_t now_ms);
 
-  // Opens the metadata log and the quorum-state file in `log_dir`. Nothing
-  // happens until start(). Throws storage::StorageError.
-  MetadataQuorum(const std::filesystem::path& log_dir, const QuorumOptions& options, Committed committed, Send send,
-                 Resigned resigned, int64_t now_ms);
-
-  // First tick: a quorum of one elects itself and commits its whole log here.
-  void start(int64_t now_ms) { tick(now_ms); }
+  // Loads the latest snapshot (`loaded`), then ticks: a quorum of one elects
+  // itself and commits its whole log here.
+  void start(int64_t now_ms);
   void tick(int64_t now_ms);
   // The connection to voter `peer` was reset or refused (raft::RaftCore::peer_lost).
   void peer_lost(raft::NodeId peer, int64_t now_ms) {
     core_.peer_lost(peer, now_ms);
     drive(now_ms, {}, {});
   }
-  // A message from voter `from`; `records` holds a fetch answer's batches.
+  // A message from voter `from`; `records` holds a fetch answer's batches
+  // or a FetchSnapshot answer's chunk.
   void receive(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records, int64_t now_ms);
   // The leader appends `records` as one batch; returns the offset after it,
   // or nullopt when this node is not the leader. The batch is committed (and
-  // handed to Committed) once a majority holds it; a quorum of one commits
+  // handed to `committed`) once a majority holds it; a quorum of one commits
   // it before this returns.
   std::optional<int64_t> propose(const std::vector<MetadataRecord>& records, int64_t now_ms);
 
-  // done(true) once every record below `offset` was handed to Committed;
+  // done(true) once every record below `offset` was applied;
   // done(false) if this node stops leading first (what it proposed may then
   // never commit). Runs at once when already applied.
   void when_applied(int64_t offset, std::function<void(bool)> done);
@@ -81,7 +102,8 @@ class MetadataQuorum {
   }
 
   const raft::RaftCore& core() const { return core_; }
-  // Every record below this offset was handed to Committed.
+  // Every record below this offset was applied (handed to `committed`, or in
+  // the snapshot `loaded`).
   int64_t applied_offset() const { return applied_offset_; }
   int64_t log_end_offset() const { return log_->end_offset(); }
   void close() { log_->close(); }
@@ -92,19 +114,27 @@ class MetadataQuorum {
   // proposed.
   void drive(int64_t now_ms, std::span<const uint8_t> fetched, std::span<uint8_t> proposal);
   void write(const raft::LogWrite& write, std::span<const uint8_t> fetched, std::span<uint8_t> proposal, int64_t now_ms);
+  // A chunk of the snapshot being fetched; the whole snapshot is installed.
+  void write_snapshot(const raft::SnapshotWrite& write, std::span<const uint8_t> chunk);
   void send(raft::Outbound out);
   void apply_committed();
+  void snapshot_if_due(int64_t now_ms);
+  // What the log dir holds, as the core starts from it: the log from its
+  // oldest snapshot on, and the latest snapshot.
+  raft::StoredLog stored_log();
   // Completes the waiters the applied offset reached, or all of them
   // (unsuccessfully) once this node no longer leads.
   void notify_waiters();
 
+  QuorumOptions options_;
   QuorumStateFile state_file_;
+  SnapshotStore snapshots_;
   std::unique_ptr<MetadataLog> log_;
-  Committed committed_;
-  Send send_;
-  Resigned resigned_;
+  QuorumCallbacks callbacks_;
   raft::RaftCore core_;
   int64_t applied_offset_ = 0;
+  int64_t bytes_since_snapshot_ = 0;  // of committed batches applied since the latest snapshot
+  int64_t last_snapshot_ms_;
   bool leading_ = false;
   std::multimap<int64_t, std::function<void(bool)>> waiters_;  // by offset
 };

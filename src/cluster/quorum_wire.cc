@@ -151,10 +151,39 @@ protocol::FetchResponse wire_fetch_response(const raft::FetchResponse& response,
       partition.diverging_epoch.epoch = response.diverging->epoch;
       partition.diverging_epoch.end_offset = response.diverging->end_offset;
     }
+    if (response.snapshot) {
+      partition.snapshot_id.end_offset = response.snapshot->end_offset;
+      partition.snapshot_id.epoch = response.snapshot->epoch;
+    }
     partition.records = records;
   }
   topic.partitions.push_back(std::move(partition));
   wire.responses.push_back(std::move(topic));
+  return wire;
+}
+
+protocol::FetchSnapshotResponse wire_fetch_snapshot_response(const raft::FetchSnapshotResponse& response,
+                                                             raft::NodeId self, const protocol::Records& chunk) {
+  protocol::FetchSnapshotResponse wire;
+  protocol::FetchSnapshotResponse::TopicSnapshot topic;
+  topic.name = std::string(kMetadataTopicName);
+  protocol::FetchSnapshotResponse::PartitionSnapshot partition;
+  partition.index = kMetadataPartition;
+  partition.current_leader.leader_id = response.leader;
+  partition.current_leader.leader_epoch = response.epoch;
+  if (response.leader != self) {
+    partition.error_code = code(ErrorCode::NotLeaderOrFollower);
+  } else if (!response.snapshot) {
+    partition.error_code = code(ErrorCode::SnapshotNotFound);
+  } else {
+    partition.snapshot_id.end_offset = response.snapshot->end_offset;
+    partition.snapshot_id.epoch = response.snapshot->epoch;
+    partition.size = response.total_bytes;
+    partition.position = response.position;
+    partition.unaligned_records = chunk;
+  }
+  topic.partitions.push_back(std::move(partition));
+  wire.topics.push_back(std::move(topic));
   return wire;
 }
 
@@ -172,6 +201,12 @@ protocol::BeginQuorumEpochResponse begin_quorum_epoch_error(ErrorCode error) {
 
 protocol::FetchResponse quorum_fetch_error(ErrorCode error) {
   protocol::FetchResponse response;
+  response.error_code = code(error);
+  return response;
+}
+
+protocol::FetchSnapshotResponse fetch_snapshot_error(ErrorCode error) {
+  protocol::FetchSnapshotResponse response;
   response.error_code = code(error);
   return response;
 }
@@ -198,13 +233,17 @@ std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchRespon
   const auto& p = topic.partitions.front();
   if (!names_epoch(p.error_code) || p.current_leader.leader_epoch < 0) return std::nullopt;
   QuorumFetchAnswer answer;
-  raft::FetchResponse& message = answer.message;
+  auto& message = answer.message.emplace<raft::FetchResponse>();
   message.epoch = p.current_leader.leader_epoch;
   message.leader = p.current_leader.leader_id;
   message.base_offset = asked.fetch_offset;
   message.base_last_epoch = asked.last_fetched_epoch;
   if (p.error_code != code(ErrorCode::None)) return answer;
   message.high_watermark = p.high_watermark;
+  if (p.snapshot_id.end_offset > 0 && p.snapshot_id.epoch >= 0) {
+    message.snapshot = raft::SnapshotId{p.snapshot_id.end_offset, p.snapshot_id.epoch};
+    return answer;
+  }
   if (p.diverging_epoch.epoch >= 0) {
     message.diverging = raft::DivergingEpoch{p.diverging_epoch.epoch, p.diverging_epoch.end_offset};
     return answer;
@@ -215,6 +254,64 @@ std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchRespon
     message.entries = std::move(*entries);
     answer.records = *p.records;
   }
+  return answer;
+}
+
+namespace {
+// The metadata partition of a FetchSnapshot request's or response's topics
+// (whose fields are named unlike the other quorum APIs'), when it is alone.
+template <typename Partition, typename Topics, typename Index>
+const Partition* only_metadata_snapshot_partition(const Topics& topics, Index index) {
+  if (topics.size() != 1 || topics[0].name != kMetadataTopicName || topics[0].partitions.size() != 1) return nullptr;
+  const Partition& partition = topics[0].partitions[0];
+  return index(partition) == kMetadataPartition ? &partition : nullptr;
+}
+}  // namespace
+
+protocol::FetchSnapshotRequest wire_fetch_snapshot_request(const raft::FetchSnapshotRequest& request,
+                                                           const std::string& cluster_id) {
+  protocol::FetchSnapshotRequest wire;
+  wire.cluster_id = cluster_id;
+  wire.replica_id = request.replica;
+  wire.max_bytes = kMaxFetchAnswerBytes;
+  protocol::FetchSnapshotRequest::TopicSnapshot topic;
+  topic.name = std::string(kMetadataTopicName);
+  protocol::FetchSnapshotRequest::PartitionSnapshot partition;
+  partition.partition = kMetadataPartition;
+  partition.current_leader_epoch = request.epoch;
+  partition.snapshot_id.end_offset = request.snapshot.end_offset;
+  partition.snapshot_id.epoch = request.snapshot.epoch;
+  partition.position = request.position;
+  topic.partitions.push_back(partition);
+  wire.topics.push_back(std::move(topic));
+  return wire;
+}
+
+std::optional<raft::FetchSnapshotRequest> raft_fetch_snapshot_request(const protocol::FetchSnapshotRequest& request) {
+  const auto* p = only_metadata_snapshot_partition<protocol::FetchSnapshotRequest::PartitionSnapshot>(
+      request.topics, [](const auto& partition) { return partition.partition; });
+  if (!p || p->position < 0) return std::nullopt;
+  return raft::FetchSnapshotRequest{p->current_leader_epoch, request.replica_id,
+                                    raft::SnapshotId{p->snapshot_id.end_offset, p->snapshot_id.epoch}, p->position};
+}
+
+std::optional<QuorumFetchAnswer> raft_fetch_snapshot_response(const protocol::FetchSnapshotResponse& response) {
+  if (response.error_code != code(ErrorCode::None)) return std::nullopt;
+  const auto* p = only_metadata_snapshot_partition<protocol::FetchSnapshotResponse::PartitionSnapshot>(
+      response.topics, [](const auto& partition) { return partition.index; });
+  const bool not_found = p && p->error_code == code(ErrorCode::SnapshotNotFound);
+  if (!p || !(names_epoch(p->error_code) || not_found) || p->current_leader.leader_epoch < 0) return std::nullopt;
+  QuorumFetchAnswer answer;
+  auto& message = answer.message.emplace<raft::FetchSnapshotResponse>();
+  message.epoch = p->current_leader.leader_epoch;
+  message.leader = p->current_leader.leader_id;
+  if (p->error_code != code(ErrorCode::None)) return answer;
+  if (!p->unaligned_records || p->unaligned_records->bytes.empty()) return std::nullopt;
+  message.snapshot = raft::SnapshotId{p->snapshot_id.end_offset, p->snapshot_id.epoch};
+  message.position = p->position;
+  message.chunk_bytes = static_cast<int64_t>(p->unaligned_records->bytes.size());
+  message.total_bytes = p->size;
+  answer.records = *p->unaligned_records;
   return answer;
 }
 

@@ -1,6 +1,6 @@
 // The metadata quorum's messages in Kafka's wire forms, and back: KRaft's
-// Vote (v2, with KIP-996's pre-vote), BeginQuorumEpoch (v1) and Fetch (v17)
-// on `__cluster_metadata-0`. Requests carry the cluster id; a receiver
+// Vote (v2, with KIP-996's pre-vote), BeginQuorumEpoch (v1), Fetch (v17)
+// and FetchSnapshot (v1) on `__cluster_metadata-0`. Requests carry the cluster id; a receiver
 // refuses another cluster's (INCONSISTENT_CLUSTER_ID). An answer that is an
 // error (another cluster, a request the receiver's core did not answer) is
 // never handed to the requester's core: to it, that message was lost.
@@ -21,12 +21,15 @@ inline constexpr protocol::Uuid kMetadataTopicId{0, 1};
 inline constexpr int16_t kVoteVersion = 2;
 inline constexpr int16_t kBeginQuorumEpochVersion = 1;
 inline constexpr int16_t kQuorumFetchVersion = 17;
+inline constexpr int16_t kFetchSnapshotVersion = 1;
 
 // Requests, as the requester sends them to voter `to`.
 protocol::VoteRequest wire_vote_request(const raft::VoteRequest& request, raft::NodeId to, const std::string& cluster_id);
 protocol::BeginQuorumEpochRequest wire_begin_quorum_epoch(const raft::BeginQuorumEpoch& request, raft::NodeId to,
                                                           const std::string& cluster_id);
 protocol::FetchRequest wire_fetch_request(const raft::FetchRequest& request, const std::string& cluster_id);
+protocol::FetchSnapshotRequest wire_fetch_snapshot_request(const raft::FetchSnapshotRequest& request,
+                                                           const std::string& cluster_id);
 
 // Requests as the receiver's core sees them; nullopt when the request is not
 // for the metadata partition. The sender is the request's candidate, leader
@@ -34,6 +37,7 @@ protocol::FetchRequest wire_fetch_request(const raft::FetchRequest& request, con
 std::optional<raft::VoteRequest> raft_vote_request(const protocol::VoteRequest& request);
 std::optional<raft::BeginQuorumEpoch> raft_begin_quorum_epoch(const protocol::BeginQuorumEpochRequest& request);
 std::optional<raft::FetchRequest> raft_fetch_request(const protocol::FetchRequest& request);
+std::optional<raft::FetchSnapshotRequest> raft_fetch_snapshot_request(const protocol::FetchSnapshotRequest& request);
 // Whether a Fetch is a quorum replica's pull of the metadata log (rather
 // than a client's or a follower broker's fetch of a topic).
 bool is_quorum_fetch(const protocol::FetchRequest& request);
@@ -46,9 +50,14 @@ protocol::BeginQuorumEpochResponse wire_begin_quorum_epoch_response(const raft::
 // when it names itself as the leader.
 protocol::FetchResponse wire_fetch_response(const raft::FetchResponse& response, raft::NodeId self,
                                             const protocol::Records& records);
+// A chunk of the leader's snapshot (error NONE), or SNAPSHOT_NOT_FOUND from
+// the leader, or NOT_LEADER_OR_FOLLOWER from another node.
+protocol::FetchSnapshotResponse wire_fetch_snapshot_response(const raft::FetchSnapshotResponse& response,
+                                                             raft::NodeId self, const protocol::Records& chunk);
 protocol::VoteResponse vote_error(protocol::ErrorCode error);
 protocol::BeginQuorumEpochResponse begin_quorum_epoch_error(protocol::ErrorCode error);
 protocol::FetchResponse quorum_fetch_error(protocol::ErrorCode error);
+protocol::FetchSnapshotResponse fetch_snapshot_error(protocol::ErrorCode error);
 
 // Answers as the requester's core sees them, given what it asked; nullopt
 // for error answers. A fetch answer's entries are those its records hold.
@@ -56,9 +65,11 @@ std::optional<raft::VoteResponse> raft_vote_response(const protocol::VoteRespons
 std::optional<raft::BeginQuorumEpochResponse> raft_begin_quorum_epoch_response(
     const protocol::BeginQuorumEpochResponse& response);
 struct QuorumFetchAnswer {
-  raft::FetchResponse message;
+  raft::Message message;  // a FetchResponse or a FetchSnapshotResponse
   protocol::Records records;
 };
 std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchResponse& response, const raft::FetchRequest& asked);
+// A chunk's size is that of the bytes it carries.
+std::optional<QuorumFetchAnswer> raft_fetch_snapshot_response(const protocol::FetchSnapshotResponse& response);
 
 }  // namespace freshet::cluster

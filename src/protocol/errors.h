@@ -86,6 +86,7 @@ enum class ErrorCode : int16_t {
   ResourceNotFound = 91,
   DuplicateResource = 92,
   InconsistentVoterSet = 94,
+  SnapshotNotFound = 98,
   UnknownTopicId = 100,
   BrokerIdNotRegistered = 102,
   InconsistentTopicId = 103,

@@ -98,12 +98,12 @@ struct FetchResponse {
   NodeId leader;
   int64_t high_watermark = 0;
   std::optional<DivergingEpoch> diverging;
-  std::optional<SnapshotId> snapshot;
   // The fetch answered (its offset and last fetched epoch), so that a late
   // or duplicated answer is told from the one for where the log is now.
   int64_t base_offset = 0;
   int32_t base_last_epoch = 0;
   std::vector<int32_t> entries;
+  std::optional<SnapshotId> snapshot;
 };
 
 // FetchSnapshot: a follower told to fetch snapshot `snapshot` pulls its

@@ -149,6 +149,9 @@ class RaftCore {
   const std::vector<int32_t>& log() const { return log_; }
   SnapshotId log_start() const { return log_start_; }
   SnapshotId latest_snapshot() const { return latest_snapshot_; }
+  // The epoch of the entry at `offset`, from log_start() - 1 on (that of the
+  // log start's snapshot; 0 before offset 0).
+  int32_t epoch_at(int64_t offset) const;
   int64_t high_watermark() const { return high_watermark_; }
   // The log is durable below this offset.
   int64_t durable_end_offset() const { return flushed_end_; }
@@ -210,8 +213,6 @@ class RaftCore {
   std::optional<DivergingEpoch> divergence(int64_t offset, int32_t last_epoch) const;
   // Whether a fetch at `offset` after `last_epoch` is answered with the snapshot.
   bool needs_snapshot(int64_t offset, int32_t last_epoch) const;
-  // The epoch of the entry at `offset`, from log_start() - 1 on.
-  int32_t epoch_at(int64_t offset) const;
   int64_t log_end_offset() const { return log_start_.end_offset + static_cast<int64_t>(log_.size()); }
   // How many entries of the log are of epochs <= `epoch` (a prefix) end: the offset after them.
   int64_t end_of_epochs_upto(int32_t epoch) const;

@@ -123,13 +123,14 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
   options.raft.election_backoff_max_ms = config_.get_int("controller.quorum.election.backoff.max.ms");
   options.raft.request_timeout_ms = config_.get_int("controller.quorum.request.timeout.ms");
   options.seed = std::random_device{}();
+  options.snapshot_max_record_bytes = config_.get_int("metadata.log.max.record.bytes.between.snapshots");
+  options.snapshot_max_interval_ms = config_.get_int("metadata.log.max.snapshot.interval.ms");
   transport_ = std::make_unique<QuorumTransport>(shards_.context(0), node_id(), voters, cluster_id_, options.raft,
                                                  [this](int32_t leader) { active_controller_ = leader; });
   controller_channel_ = std::make_unique<ControllerChannel>(shards_.context(0), node_id(), voters);
-  quorum_ = std::make_unique<cluster::MetadataQuorum>(
-      dir, options, [this](auto records) { controller_->apply_committed(records); },
-      [this](cluster::QuorumMessage m) { transport_->send(std::move(m)); }, [this] { controller_->resigned(); },
-      cluster::monotonic_ms());
+  auto callbacks = cluster::controller_callbacks(controller_);
+  callbacks.send = [this](cluster::QuorumMessage m) { transport_->send(std::move(m)); };
+  quorum_ = std::make_unique<cluster::MetadataQuorum>(dir, options, std::move(callbacks), cluster::monotonic_ms());
   controller_ = std::make_unique<cluster::Controller>(config_, *quorum_, [this](auto next) {
     image_.store(std::move(next));
     // Followers learn of changes here: every shard opens or drops partitions.

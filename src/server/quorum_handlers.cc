@@ -1,5 +1,5 @@
 // The metadata quorum's requests from other voters (Vote, BeginQuorumEpoch,
-// and Fetch of the metadata log): checked for this cluster's id, handed to
+// and Fetch and FetchSnapshot of the metadata log): checked for this cluster's id, handed to
 // the QuorumTransport on shard 0, answered on the connection's shard with
 // what the Raft core says, or with an error when it says nothing.
 #include "cluster/quorum_wire.h"
@@ -63,6 +63,21 @@ void handle_quorum_fetch(const RequestPtr& request, const protocol::FetchRequest
   forward_to_quorum<protocol::FetchResponse>(request, fetch->replica, *fetch, [self](const auto& reply) {
     return reply ? cluster::wire_fetch_response(std::get<raft::FetchResponse>(reply->message), self, reply->records)
                  : cluster::quorum_fetch_error(ErrorCode::NotLeaderOrFollower);
+  });
+}
+
+void handle_fetch_snapshot(const RequestPtr& request, protocol::Reader& body) {
+  protocol::FetchSnapshotRequest req;
+  req.decode(body, request->version());
+  if (!same_cluster(req.cluster_id, request->broker))
+    return request->reply(cluster::fetch_snapshot_error(ErrorCode::InconsistentClusterId));
+  auto fetch = cluster::raft_fetch_snapshot_request(req);
+  if (!fetch) return request->reply(cluster::fetch_snapshot_error(ErrorCode::UnknownTopicOrPartition));
+  const raft::NodeId self = request->broker.node_id();
+  forward_to_quorum<protocol::FetchSnapshotResponse>(request, fetch->replica, *fetch, [self](const auto& reply) {
+    return reply ? cluster::wire_fetch_snapshot_response(std::get<raft::FetchSnapshotResponse>(reply->message), self,
+                                                         reply->records)
+                 : cluster::fetch_snapshot_error(ErrorCode::NotLeaderOrFollower);
   });
 }
 

@@ -14,7 +14,20 @@ template <typename T>
 bool holds(const raft::Message& m) {
   return std::holds_alternative<T>(m);
 }
+
+bool is_request(const raft::Message& m) {
+  return holds<raft::VoteRequest>(m) || holds<raft::BeginQuorumEpoch>(m) || holds<raft::FetchRequest>(m) ||
+         holds<raft::FetchSnapshotRequest>(m);
+}
 }  // namespace
+
+// The API a request or its answer is of.
+QuorumTransport::Kind QuorumTransport::kind_of(const raft::Message& m) {
+  if (holds<raft::VoteRequest>(m) || holds<raft::VoteResponse>(m)) return Kind::kVote;
+  if (holds<raft::BeginQuorumEpoch>(m) || holds<raft::BeginQuorumEpochResponse>(m)) return Kind::kBeginQuorumEpoch;
+  if (holds<raft::FetchRequest>(m) || holds<raft::FetchResponse>(m)) return Kind::kFetch;
+  return Kind::kFetchSnapshot;
+}
 
 QuorumTransport::QuorumTransport(asio::io_context& context, raft::NodeId self,
                                  const std::vector<cluster::QuorumVoter>& voters, std::string cluster_id,
@@ -86,9 +99,7 @@ void QuorumTransport::release_held_fetches() {
 
 void QuorumTransport::receive_request(raft::NodeId from, const raft::Message& request, Reply reply) {
   if (stopped_ || !quorum_) return reply(std::nullopt);
-  const Kind kind = holds<raft::VoteRequest>(request)        ? Kind::kVote
-                    : holds<raft::BeginQuorumEpoch>(request) ? Kind::kBeginQuorumEpoch
-                                                             : Kind::kFetch;
+  const Kind kind = kind_of(request);
   const auto key = std::make_pair(from, kind);
   if (auto it = waiting_.find(key); it != waiting_.end()) {
     Reply superseded = std::move(it->second);
@@ -109,12 +120,8 @@ void QuorumTransport::receive_request(raft::NodeId from, const raft::Message& re
 
 void QuorumTransport::send(cluster::QuorumMessage message) {
   const raft::Message& m = message.message;
-  if (holds<raft::VoteRequest>(m) || holds<raft::BeginQuorumEpoch>(m) || holds<raft::FetchRequest>(m))
-    return send_request(message.to, m);
-  const Kind kind = holds<raft::VoteResponse>(m)               ? Kind::kVote
-                    : holds<raft::BeginQuorumEpochResponse>(m) ? Kind::kBeginQuorumEpoch
-                                                               : Kind::kFetch;
-  auto it = waiting_.find({message.to, kind});
+  if (is_request(m)) return send_request(message.to, m);
+  auto it = waiting_.find({message.to, kind_of(m)});
   if (it == waiting_.end()) return;  // its request was answered with an error already
   Reply reply = std::move(it->second);
   waiting_.erase(it);
@@ -152,6 +159,14 @@ void QuorumTransport::send_request(raft::NodeId to, const raft::Message& message
         [this, to, asked = *fetch](std::optional<protocol::FetchResponse> response) {
           if (!response) return;
           if (auto answer = cluster::raft_fetch_response(*response, asked))
+            deliver(to, answer->message, answer->records.bytes);
+        });
+  } else if (const auto* snapshot = std::get_if<raft::FetchSnapshotRequest>(&message)) {
+    client.call<protocol::FetchSnapshotResponse>(
+        cluster::wire_fetch_snapshot_request(*snapshot, cluster_id_), cluster::kFetchSnapshotVersion,
+        raft_.request_timeout_ms, [this, to](std::optional<protocol::FetchSnapshotResponse> response) {
+          if (!response) return;
+          if (auto answer = cluster::raft_fetch_snapshot_response(*response))
             deliver(to, answer->message, answer->records.bytes);
         });
   }

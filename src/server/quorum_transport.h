@@ -1,5 +1,6 @@
 // The metadata quorum's network, on shard 0: the requests its core sends go
-// to the other voters over PeerClients (Vote, BeginQuorumEpoch, Fetch), and
+// to the other voters over PeerClients (Vote, BeginQuorumEpoch, Fetch,
+// FetchSnapshot), and
 // their answers come back to the core; the requests other voters send us are
 // handed to the core, and its answers go back on their connections. A fetch
 // the leader's core holds (long poll) waits here, one per voter: a newer
@@ -44,7 +45,8 @@ class QuorumTransport {
   const std::string& cluster_id() const { return cluster_id_; }
 
  private:
-  enum class Kind { kVote, kBeginQuorumEpoch, kFetch };
+  enum class Kind { kVote, kBeginQuorumEpoch, kFetch, kFetchSnapshot };
+  static Kind kind_of(const raft::Message& message);
   void send_request(raft::NodeId to, const raft::Message& message);
   void deliver(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records);
   // After the core ran: reports a new leader.

@@ -259,30 +259,33 @@ std::pair<int32_t, int64_t> PartitionLog::end_offset_for_epoch(int32_t epoch) co
 void PartitionLog::truncate_to(int64_t offset) {
   assert(!closed_);
   if (offset >= log_end_offset_) return;
+  if (offset <= segments_.front()->base_offset()) return truncate_fully_and_start_at(offset);
   int64_t now_ms = wall_clock_ms();
   ++generation_;
-  const bool emptied = offset <= segments_.front()->base_offset();
-  if (emptied) {
-    drop_segments_from(0);
-    segments_.push_back(Segment::create(dir_, offset, config_, now_ms));
-    log_start_offset_ = offset;
-  } else {
-    drop_segments_from(segment_index_for(offset) + 1);
-    active().truncate_to(offset, now_ms);
-    if (const auto& txn_index = active().txn_index().handle()) sync_later(txn_index);
-  }
+  drop_segments_from(segment_index_for(offset) + 1);
+  active().truncate_to(offset, now_ms);
+  if (const auto& txn_index = active().txn_index().handle()) sync_later(txn_index);
   log_end_offset_ = active().next_offset();
   log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
   recovery_point_ = std::min(recovery_point_, log_end_offset_);
   if (epochs_.truncate_from_end(log_end_offset_)) persist_epochs();
-  if (emptied) {
-    // Nothing is left of the log, nor of its producers (Kafka's truncateFullyAndStartAt).
-    delete_snapshots_if([](int64_t) { return true; });
-    producers_.clear();
-  } else {
-    delete_snapshots_if([this](int64_t snapshot) { return snapshot > log_end_offset_; });
-    load_producer_state(log_end_offset_, now_ms);
-  }
+  delete_snapshots_if([this](int64_t snapshot) { return snapshot > log_end_offset_; });
+  load_producer_state(log_end_offset_, now_ms);
+}
+
+void PartitionLog::truncate_fully_and_start_at(int64_t offset) {
+  assert(!closed_ && offset >= 0);
+  ++generation_;
+  drop_segments_from(0);
+  segments_.push_back(Segment::create(dir_, offset, config_, wall_clock_ms()));
+  sync_later(dir_handle_);
+  log_start_offset_ = offset;
+  log_end_offset_ = offset;
+  recovery_point_ = std::min(recovery_point_, offset);
+  if (epochs_.truncate_from_end(0)) persist_epochs();
+  // Nothing is left of the log, nor of its producers.
+  delete_snapshots_if([](int64_t) { return true; });
+  producers_.clear();
 }
 
 void PartitionLog::collect_unflushed_files(std::vector<std::shared_ptr<FileHandle>>& out,

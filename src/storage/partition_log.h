@@ -213,6 +213,10 @@ class PartitionLog {
   // The recovery point drops with the log end: the caller should checkpoint it
   // (LogDirectory::write_checkpoints) before relying on the truncation.
   void truncate_to(int64_t offset);
+  // Removes every batch and restarts the log empty at `offset` (which may lie
+  // past the log end: a replica that installs a snapshot from there), without
+  // producers or leader epochs. The caller checkpoints as for truncate_to().
+  void truncate_fully_and_start_at(int64_t offset);
 
   // Group commit: take a target on the owner thread, sync() it on another,
   // then report back with mark_flushed() on the owner thread.

@@ -29,9 +29,9 @@ class ControllerTest : public ::testing::Test {
   void open() {
     QuorumOptions options;
     options.voters = {options.self};
-    quorum_ = std::make_unique<MetadataQuorum>(
-        dir_, options, [this](auto records) { controller_->apply_committed(records); },
-        [](QuorumMessage) { FAIL() << "a quorum of one sent a message"; }, [] {}, 0);
+    auto callbacks = controller_callbacks(controller_);
+    callbacks.send = [](QuorumMessage) { FAIL() << "a quorum of one sent a message"; };
+    quorum_ = std::make_unique<MetadataQuorum>(dir_, options, std::move(callbacks), 0);
     controller_ = std::make_unique<Controller>(config_, *quorum_, [this](auto next) { published_ = next; });
     quorum_->start(0);
     // Broker 1 registers at every start, as a node does.
