@@ -8,6 +8,7 @@
 
 #include "cluster/inert_configs.h"
 #include "cluster/internal_topics.h"
+#include "cluster/replica_placement.h"
 #include "cluster/clock.h"
 #include "raft/invariant.h"
 
@@ -155,10 +156,12 @@ TopicResult Controller::check_replication(int32_t partitions, int16_t replicatio
 std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count,
                                                           int16_t replication_factor) const {
   std::vector<MetadataRecord> records;
-  auto brokers = live_brokers();
+  std::vector<PlacementBroker> live;
+  for (int32_t id : live_brokers()) live.push_back({id, latest_->broker(id)->rack});
+  const std::vector<int32_t> brokers = rack_alternated(std::move(live));
   RAFT_ASSERT(!brokers.empty() && static_cast<size_t>(replication_factor) <= brokers.size());
-  // Replicas striped over the live brokers from a random one on, so that
-  // leaders spread (rack awareness comes with broker.rack placement).
+  // Replicas striped along the rack-alternated brokers from a random one
+  // on, so that leaders spread over brokers and racks.
   const auto start = static_cast<size_t>(std::random_device{}() % brokers.size());
   for (int32_t p = first; p < first + count; ++p) {
     protocol::PartitionRecord record;
@@ -328,9 +331,6 @@ TopicResult Controller::check_broker_resource(const std::string& resource_name) 
   auto id = parse_int64(resource_name);
   if (!id || *id < INT32_MIN || *id > INT32_MAX)
     return fail(ErrorCode::InvalidRequest, fmt::format("Node id must be an integer, but it is: {}", resource_name));
-  if (*id != config_.node_id())
-    return fail(ErrorCode::InvalidRequest,
-                fmt::format("Unexpected broker id, expected {}, but received {}", config_.node_id(), resource_name));
   return {};
 }
 

@@ -1,7 +1,8 @@
 // What AlterConfigs and IncrementalAlterConfigs share: Kafka's per-resource
 // preprocessing (ConfigAdminManager.preprocess: each resource at most once,
-// no duplicate keys, no null values), the resource-type dispatch and
-// building the per-resource result.
+// no duplicate keys, no null values, a BROKER resource sent to that broker),
+// the resource-type dispatch, building the per-resource result, and
+// forwarding to the active controller.
 #pragma once
 
 #include <map>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "cluster/controller.h"
+#include "server/broker.h"
+#include "server/controller_forwarding.h"
 
 namespace freshet::server {
 
@@ -46,6 +49,29 @@ cluster::TopicResult alter_resource(int8_t resource_type, AlterTopic alter_topic
   if (resource_type == cluster::kTopicResource) return alter_topic();
   if (resource_type == cluster::kBrokerResource) return alter_broker();
   return {protocol::ErrorCode::InvalidRequest, "Unknown resource type " + std::to_string(resource_type)};
+}
+
+// Kafka checks on the broker a client chose that a BROKER resource names
+// that broker (or is "", the cluster default): the error for one that does
+// not. A controller listener takes any broker's (what brokers forward).
+template <typename Resource>
+std::optional<cluster::TopicResult> misdirected(const Resource& resource, const Request& request) {
+  const std::string self = std::to_string(request.broker.node_id());
+  if (resource.resource_type != cluster::kBrokerResource || resource.resource_name.empty() ||
+      resource.resource_name == self || request.broker.config().is_controller_listener(request.listener))
+    return std::nullopt;
+  if (resource.resource_name.find_first_not_of("-0123456789") != std::string::npos) return std::nullopt;  // the controller's to refuse
+  return cluster::TopicResult{protocol::ErrorCode::InvalidRequest,
+                              "Unexpected broker id, expected " + self + ", but received " + resource.resource_name};
+}
+
+// Sends the request to the active controller when this node is not it and
+// no resource is misdirected (then this node answers, resource by resource).
+template <typename AlterRequest>
+bool forward_alter_configs(const RequestPtr& request, const AlterRequest& req) {
+  for (const auto& resource : req.resources)
+    if (misdirected(resource, *request)) return false;
+  return forward_to_controller(request);
 }
 
 template <typename Result, typename Resource>

@@ -12,15 +12,17 @@ using protocol::AlterConfigsResponse;
 void handle_alter_configs(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<AlterConfigsRequest>();
   req->decode(body, request->version());
+  if (forward_alter_configs(request, *req)) return;
   call_controller<AlterConfigsResponse>(
       request->broker,
-      [req](cluster::Controller& controller) {
+      [req, request](cluster::Controller& controller) {
         AlterConfigsResponse resp;
         auto repeated = repeated_resources(req->resources);
         for (const auto& resource : req->resources) {
           auto outcome = [&]() -> cluster::TopicResult {
             if (repeated.count({resource.resource_type, resource.resource_name}))
               return {protocol::ErrorCode::InvalidRequest, "Each resource must appear at most once."};
+            if (auto wrong = misdirected(resource, *request)) return *wrong;
             if (auto check = check_config_list(resource, [](const auto&) { return true; }); check.error != protocol::ErrorCode::None)
               return check;
             cluster::ConfigMap configs;

@@ -362,6 +362,7 @@ void Broker::handle(const net::ClientInfo& client, std::shared_ptr<const std::ve
   protocol::Reader body(*frame, nullptr, &budget);
   try {
     request->header.decode(body, protocol::request_header_version(api_key, version));
+    request->body_offset = frame->size() - body.remaining();
     api->handle(request, body);
   } catch (const protocol::DecodeError& e) {
     request->fail(fmt::format("malformed request: {}", e.what()));

@@ -1,4 +1,5 @@
 #include "server/controller_calls.h"
+#include "server/controller_forwarding.h"
 #include "server/handlers.h"
 
 namespace freshet::server {
@@ -9,6 +10,7 @@ using protocol::CreatePartitionsResponse;
 void handle_create_partitions(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<CreatePartitionsRequest>();
   req->decode(body, request->version());
+  if (forward_to_controller(request)) return;
   call_controller<CreatePartitionsResponse>(
       request->broker,
       [req](cluster::Controller& controller) {

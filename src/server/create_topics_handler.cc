@@ -1,6 +1,7 @@
 #include <set>
 
 #include "server/controller_calls.h"
+#include "server/controller_forwarding.h"
 #include "server/handlers.h"
 
 namespace freshet::server {
@@ -44,6 +45,7 @@ void describe_created(Broker& broker, CreateTopicsResponse::CreatableTopicResult
 void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<CreateTopicsRequest>();
   req->decode(body, request->version());
+  if (forward_to_controller(request)) return;
   call_controller<CreateTopicsResponse>(
       request->broker,
       [req](cluster::Controller& controller) {

@@ -1,4 +1,5 @@
 #include "server/controller_calls.h"
+#include "server/controller_forwarding.h"
 #include "server/handlers.h"
 
 namespace freshet::server {
@@ -10,6 +11,7 @@ using protocol::DeleteTopicsResponse;
 void handle_delete_topics(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<DeleteTopicsRequest>();
   req->decode(body, request->version());
+  if (forward_to_controller(request)) return;
   for (const auto& name : req->topic_names) {
     DeleteTopicsRequest::DeleteTopicState state;
     state.name = name;

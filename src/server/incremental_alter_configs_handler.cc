@@ -10,15 +10,17 @@ using protocol::IncrementalAlterConfigsResponse;
 void handle_incremental_alter_configs(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<IncrementalAlterConfigsRequest>();
   req->decode(body, request->version());
+  if (forward_alter_configs(request, *req)) return;
   call_controller<IncrementalAlterConfigsResponse>(
       request->broker,
-      [req](cluster::Controller& controller) {
+      [req, request](cluster::Controller& controller) {
         IncrementalAlterConfigsResponse resp;
         auto repeated = repeated_resources(req->resources);
         for (const auto& resource : req->resources) {
           auto outcome = [&]() -> cluster::TopicResult {
             if (repeated.count({resource.resource_type, resource.resource_name}))
               return {protocol::ErrorCode::InvalidRequest, "Each resource must appear at most once."};
+            if (auto wrong = misdirected(resource, *request)) return *wrong;
             auto needs_value = [](const auto& c) { return c.config_operation != static_cast<int8_t>(cluster::ConfigOp::Delete); };
             if (auto check = check_config_list(resource, needs_value); check.error != protocol::ErrorCode::None) return check;
             std::vector<cluster::ConfigChange> changes;

@@ -33,6 +33,7 @@ struct Request {
   std::string listener;  // the name of the listener the client connected through
   protocol::RequestHeader header;
   std::shared_ptr<const std::vector<uint8_t>> frame;  // keeps decoded Records views alive
+  size_t body_offset = 0;  // where the request body starts in `frame` (after the header)
   net::Responder respond;
 
   int16_t version() const { return header.request_api_version; }
@@ -42,6 +43,14 @@ struct Request {
     protocol::Writer w;
     write_response_header(w);
     body.encode(w, version());
+    answered_ = true;
+    respond(w.take_message());
+  }
+  // A body encoded already (the active controller's answer to a forwarded request).
+  void reply_encoded(std::span<const uint8_t> body) const {
+    protocol::Writer w;
+    write_response_header(w);
+    w.raw(body);
     answered_ = true;
     respond(w.take_message());
   }

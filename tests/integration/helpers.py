@@ -535,6 +535,7 @@ def incremental_alter_configs_request():
 # IncrementalAlterConfigs operations.
 OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
 RESOURCE_TOPIC = 2
+RESOURCE_BROKER = 4
 
 
 def incremental_alter_topic_configs(broker, topic, ops, validate_only=False):

@@ -6,11 +6,10 @@ from confluent_kafka.admin import ConfigResource, ConfigSource
 from kafka.admin import ConfigResource as KpConfigResource
 from kafka.admin import ConfigResourceType
 
-from helpers import (INVALID_CONFIG, MESSAGE_TOO_LARGE, OP_APPEND, OP_DELETE, OP_SET, Array, Api,
-                     admin, call, create_topic, data_files, kp_admin, produce, produce_ok)
+from helpers import (INVALID_CONFIG, INVALID_REQUEST, MESSAGE_TOO_LARGE, OP_APPEND, OP_DELETE, OP_SET,
+                     RESOURCE_BROKER as BROKER, Array, Api, admin, call, create_topic, data_files, kp_admin,
+                     produce, produce_ok)
 
-INVALID_REQUEST = 42
-BROKER = 4
 BROKER_LOGGER = 8
 NODE_ID = "1"
 

@@ -13,9 +13,10 @@ import time
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.admin import ConfigResource, NewTopic
 
-from helpers import (OP_TIMEOUT_S, RawConnection, admin, consume_all, create_topic, produce_ok, unique_topic,
+from helpers import (INVALID_REQUEST, OP_SET, OP_TIMEOUT_S, RESOURCE_BROKER, RESOURCE_TOPIC, RawConnection, admin,
+                     consume_all, create_topic, incremental_alter_configs_request, produce_ok, unique_topic,
                      wait_until)
 from freshet_broker import freshet_bin
 from kafka_tools import kafka_tool
@@ -193,3 +194,46 @@ def test_the_whole_cluster_restarts_with_its_metadata(cluster_factory):
     assert [r.value for r in consume_all(cluster, sorted(topics)[0], 2)] == [b"kept"]
     assert sorted(metadata(cluster.nodes[1]).brokers) == [1, 2, 3]
     assert_one_leader_per_epoch(cluster)
+
+
+def test_admin_requests_to_any_node_are_forwarded_to_the_active_controller(cluster_factory):
+    """KIP-590: a node that is not the active controller forwards CreateTopics, CreatePartitions,
+    IncrementalAlterConfigs and DeleteTopics there, and answers with the controller's answer."""
+    from kafka.protocol.admin import CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest
+    cluster = cluster_factory(nodes=3)
+    controller = metadata(cluster.nodes[1]).controller_id
+    other_id, other = next((i, n) for i, n in cluster.nodes.items() if i != controller)
+    topic = unique_topic()
+    with RawConnection(other) as conn:
+        created = conn.request(CreateTopicsRequest[1](
+            create_topic_requests=[(topic, 3, 1, [], [])], timeout=30000, validate_only=False))
+        assert created.topic_errors == [(topic, 0, None)]
+        grown = conn.request(CreatePartitionsRequest[0](
+            topic_partitions=[(topic, (5, None))], timeout=30000, validate_only=False))
+        assert grown.topic_errors == [(topic, 0, None)]
+        alter = incremental_alter_configs_request()
+        altered = conn.request(alter(resources=[(RESOURCE_TOPIC, topic, [("retention.ms", OP_SET, "123456")]),
+                                                (RESOURCE_BROKER, str(other_id),
+                                                 [("log.retention.ms", OP_SET, "654321")])],
+                                     validate_only=False))
+        assert [r[0] for r in altered.responses] == [0, 0], altered.responses
+        # A broker resource is for the broker it names: sent elsewhere, it is refused there.
+        misdirected = conn.request(alter(resources=[(RESOURCE_BROKER, str(controller),
+                                                     [("log.retention.ms", OP_SET, "1")])], validate_only=False))
+        (code, message, _, _), = misdirected.responses
+        assert (code, message) == (INVALID_REQUEST,
+                                   f"Unexpected broker id, expected {other_id}, but received {controller}")
+    for node in cluster.nodes.values():
+        wait_until(lambda: topic in metadata(node).topics and len(metadata(node).topics[topic].partitions) == 5,
+                   what=f"{topic} with 5 partitions on {node}")
+    resource = ConfigResource("TOPIC", topic)
+    configs = admin(cluster.nodes[controller]).describe_configs([resource])[resource].result(timeout=OP_TIMEOUT_S)
+    assert configs["retention.ms"].value == "123456"
+    broker_resource = ConfigResource("BROKER", str(other_id))
+    configs = admin(other).describe_configs([broker_resource])[broker_resource].result(timeout=OP_TIMEOUT_S)
+    assert configs["log.retention.ms"].value == "654321"
+    with RawConnection(other) as conn:
+        deleted = conn.request(DeleteTopicsRequest[1](topics=[topic], timeout=30000))
+        assert deleted.topic_error_codes == [(topic, 0)]
+    for node in cluster.nodes.values():
+        wait_until(lambda: topic not in metadata(node).topics, what=f"{topic} gone from {node}")

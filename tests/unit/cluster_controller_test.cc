@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cluster/controller.h"
+#include "cluster/replica_placement.h"
 
 namespace freshet::cluster {
 namespace {
@@ -272,8 +273,6 @@ TEST_F(ControllerTest, BrokerConfigChangesRefusedAsKafkaRefusesThem) {
   r = refused("", {{"log.retention.ms", ConfigOp::Set, "soon"}});
   EXPECT_EQ(r.error, ErrorCode::InvalidRequest);
   EXPECT_EQ(r.message, "Invalid value soon for configuration log.retention.ms: Not a number of type LONG");
-  r = refused("2", {{"log.retention.ms", ConfigOp::Set, "1"}});
-  EXPECT_EQ(r.message, "Unexpected broker id, expected 1, but received 2");
   r = refused("one", {{"log.retention.ms", ConfigOp::Set, "1"}});
   EXPECT_EQ(r.message, "Node id must be an integer, but it is: one");
   r = refused("", {{"log.retention.ms", ConfigOp::Append, "1"}});
@@ -288,4 +287,18 @@ TEST_F(ControllerTest, BrokerConfigChangesRefusedAsKafkaRefusesThem) {
 }
 
 }  // namespace
+}  // namespace freshet::cluster
+
+namespace freshet::cluster {
+namespace placement_test {
+
+TEST(ReplicaPlacement, BrokersAlternateRacksLikeKafkas) {
+  // Racks a: 1, 2; b: 3, 4; c: 5; and one broker without a rack.
+  std::vector<PlacementBroker> brokers{{4, "b"}, {1, "a"}, {5, "c"}, {2, "a"}, {3, "b"}, {6, std::nullopt}};
+  EXPECT_EQ(rack_alternated(brokers), (std::vector<int32_t>{6, 1, 3, 5, 2, 4}));
+  // Without racks: by id.
+  EXPECT_EQ(rack_alternated({{3, std::nullopt}, {1, std::nullopt}, {2, std::nullopt}}), (std::vector<int32_t>{1, 2, 3}));
+}
+
+}  // namespace placement_test
 }  // namespace freshet::cluster
