@@ -52,17 +52,19 @@ void describe_quorum(const ClusterOptions& options) {
   if (options.format == OutputFormat::kJson) {
     JsonWriter json;
     json.begin_object().key("leader").number(p.leader_id).key("epoch").number(p.leader_epoch);
-    json.key("high_watermark").number(p.high_watermark).key("voters").begin_array();
-    for (const auto& v : p.current_voters)
+    auto replica = [&](const auto& r) {
       json.begin_object()
-          .key("id").number(v.replica_id)
-          .key("log_end_offset").number(v.log_end_offset)
-          .key("lag").number(p.high_watermark - v.log_end_offset)
-          .key("last_fetch_timestamp").number(v.last_fetch_timestamp)
-          .key("last_caught_up_timestamp").number(v.last_caught_up_timestamp)
+          .key("id").number(r.replica_id)
+          .key("log_end_offset").number(r.log_end_offset)
+          .key("lag").number(p.high_watermark - r.log_end_offset)
+          .key("last_fetch_timestamp").number(r.last_fetch_timestamp)
+          .key("last_caught_up_timestamp").number(r.last_caught_up_timestamp)
           .end_object();
+    };
+    json.key("high_watermark").number(p.high_watermark).key("voters").begin_array();
+    for (const auto& v : p.current_voters) replica(v);
     json.end_array().key("observers").begin_array();
-    for (const auto& o : p.observers) json.begin_object().key("id").number(o.replica_id).end_object();
+    for (const auto& o : p.observers) replica(o);
     json.end_array().end_object();
     std::fputs((json.text() + "\n").c_str(), stdout);
     return;

@@ -55,13 +55,14 @@ raft::StoredLog MetadataQuorum::stored_log() {
     stored.entries = log_->offset_epochs();
     return stored;
   }
-  stored.latest_snapshot = snapshots.back();
+  const raft::SnapshotId latest = stored.latest_snapshot = snapshots.back();
+  auto restart_after_latest = [&] {
+    log_->truncate_fully_and_start_at(latest.end_offset);
+    log_->sync();
+  };
   // A snapshot fetched whole but not yet followed by the log's restart
   // (a crash in between): the log restarts after it now.
-  if (log_->end_offset() < stored.latest_snapshot.end_offset) {
-    log_->truncate_fully_and_start_at(stored.latest_snapshot.end_offset);
-    log_->sync();
-  }
+  if (log_->end_offset() < latest.end_offset) restart_after_latest();
   // The log starts at the oldest snapshot it holds entries from.
   const auto start = std::find_if(snapshots.begin(), snapshots.end(),
                                   [&](raft::SnapshotId id) { return id.end_offset >= log_->start_offset(); });
@@ -72,6 +73,15 @@ raft::StoredLog MetadataQuorum::stored_log() {
   log_->advance_start(stored.start.end_offset);
   snapshots_.remove_before(stored.start.end_offset);
   stored.entries = log_->offset_epochs();
+  // The same crash after a snapshot that replaced a log parting from it
+  // below its end (whose entry before the snapshot's end has another epoch).
+  const int64_t last = latest.end_offset - 1 - stored.start.end_offset;
+  if (last >= 0 && stored.entries.at(static_cast<size_t>(last)) != latest.epoch) {
+    restart_after_latest();
+    snapshots_.remove_before(latest.end_offset);
+    stored.start = latest;
+    stored.entries.clear();
+  }
   return stored;
 }
 

@@ -26,6 +26,7 @@ RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& co
                    StoredLog log, uint64_t seed, int64_t now_ms)
     : self_(self),
       voters_(std::move(voters)),
+      observer_(std::find(voters_.begin(), voters_.end(), self) == voters_.end()),
       config_(config),
       random_(seed),
       state_(persisted),
@@ -40,30 +41,52 @@ RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& co
   RAFT_ASSERT(latest_snapshot_.end_offset >= log_start_.end_offset && latest_snapshot_.end_offset <= log_end_offset());
   RAFT_ASSERT(epoch_at(latest_snapshot_.end_offset - 1) == latest_snapshot_.epoch);
   std::sort(voters_.begin(), voters_.end());
-  RAFT_ASSERT(std::binary_search(voters_.begin(), voters_.end(), self_));
-  last_fetch_ms_.assign(voters_.size(), -1);
-  last_caught_up_ms_.assign(voters_.size(), -1);
-  voter_end_.assign(voters_.size(), 0);
-  hw_told_.assign(voters_.size(), -1);
-  parked_.resize(voters_.size());
+  RAFT_ASSERT(!voters_.empty());
+  voter_state_.resize(voters_.size());
+  for (size_t i = 0; i < voters_.size(); ++i) voter_state_[i].id = voters_[i];
   // A restarted node trusts no leader until it hears from one; a node that
   // led before the restart resigned with it (KRaft's Resigned state, here
   // unattached at the same epoch, keeping its vote for itself).
   role_ = Role::kUnattached;
-  // The only voter has no one to wait for: it elects itself on the first tick.
-  election_deadline_ms_ = voters_.size() == 1 ? now_ms : now_ms + randomized_election_timeout_ms();
+  // The only voter has no one to wait for: it elects itself on the first
+  // tick; an observer asks a voter who leads at once.
+  election_deadline_ms_ = voters_.size() == 1 || observer_ ? now_ms : now_ms + randomized_election_timeout_ms();
 }
 
 std::vector<VoterProgress> RaftCore::voter_progress(int64_t now_ms) const {
   RAFT_ASSERT(role_ == Role::kLeader);
   std::vector<VoterProgress> out;
-  for (size_t i = 0; i < voters_.size(); ++i) {
-    if (voters_[i] == self_)
+  for (const Replica& r : voter_state_) {
+    if (r.id == self_)
       out.push_back({self_, flushed_end_, now_ms, now_ms});
     else
-      out.push_back({voters_[i], voter_end_[i], last_fetch_ms_[i], last_caught_up_ms_[i]});
+      out.push_back({r.id, r.end_offset, r.last_fetch_ms, r.last_caught_up_ms});
   }
   return out;
+}
+
+std::vector<VoterProgress> RaftCore::observer_progress() const {
+  RAFT_ASSERT(role_ == Role::kLeader);
+  std::vector<VoterProgress> out;
+  for (const auto& [id, r] : observers_) out.push_back({id, r.end_offset, r.last_fetch_ms, r.last_caught_up_ms});
+  return out;
+}
+
+RaftCore::Replica* RaftCore::replica(NodeId id) {
+  RAFT_ASSERT(role_ == Role::kLeader && id != self_);
+  const auto voter = std::lower_bound(voters_.begin(), voters_.end(), id);
+  if (voter != voters_.end() && *voter == id) return &voter_state_[static_cast<size_t>(voter - voters_.begin())];
+  auto it = observers_.find(id);
+  if (it == observers_.end()) {
+    if (observers_.size() >= kMaxObservers) return nullptr;
+    it = observers_.emplace(id, Replica{id}).first;
+  }
+  return &it->second;
+}
+
+void RaftCore::drop_replica_state() {
+  for (Replica& r : voter_state_) r.parked.reset();
+  observers_.clear();
 }
 
 LogEnd RaftCore::log_end() const { return {log_end_offset(), epoch_at(log_end_offset() - 1)}; }
@@ -76,12 +99,6 @@ int32_t RaftCore::epoch_at(int64_t offset) const {
 
 int64_t RaftCore::end_of_epochs_upto(int32_t epoch) const {
   return log_start_.end_offset + (std::upper_bound(log_.begin(), log_.end(), epoch) - log_.begin());
-}
-
-size_t RaftCore::voter_index(NodeId id) const {
-  const auto it = std::lower_bound(voters_.begin(), voters_.end(), id);
-  RAFT_ASSERT(it != voters_.end() && *it == id);
-  return static_cast<size_t>(it - voters_.begin());
 }
 
 void RaftCore::append(int64_t offset, std::vector<int32_t> entries, WriteSource source) {
@@ -131,10 +148,17 @@ void RaftCore::advance_log_start(SnapshotId start) {
   log_start_ = start;
 }
 
+bool RaftCore::snapshot_replaces_log(SnapshotId snapshot) const {
+  if (snapshot.end_offset <= log_start_.end_offset) return false;
+  return snapshot.end_offset > log_end_offset() || epoch_at(snapshot.end_offset - 1) != snapshot.epoch;
+}
+
 void RaftCore::install_snapshot(SnapshotId snapshot) {
   // The log has not moved since the leader said to fetch it (fetch answers
-  // wait until it is whole), and the snapshot lies past its end.
-  RAFT_ASSERT(role_ == Role::kFollower && snapshot.end_offset > log_end_offset());
+  // wait until it is whole), and it ends before the snapshot or parts from
+  // it below its end: above what is committed here, which it covers.
+  RAFT_ASSERT(role_ == Role::kFollower && snapshot_replaces_log(snapshot));
+  RAFT_ASSERT(snapshot.end_offset >= high_watermark_);
   log_.clear();
   log_start_ = snapshot;
   latest_snapshot_ = snapshot;
@@ -170,17 +194,28 @@ void RaftCore::fetch_if_idle(int64_t now_ms) {
 
 void RaftCore::answer_parked_fetches(bool all, int64_t now_ms) {
   RAFT_ASSERT(role_ == Role::kLeader);
-  for (size_t i = 0; i < parked_.size(); ++i) {
-    if (!parked_[i] || (!all && now_ms < parked_[i]->deadline_ms)) continue;
-    const FetchRequest fetch = parked_[i]->fetch;
-    parked_[i].reset();
-    send(voters_[i], answer_fetch(i, fetch));
-  }
+  auto answer = [&](Replica& r) {
+    if (!r.parked || (!all && now_ms < r.parked->deadline_ms)) return;
+    const FetchRequest fetch = r.parked->fetch;
+    r.parked.reset();
+    send(r.id, answer_fetch(r, fetch));
+  };
+  for (Replica& r : voter_state_) answer(r);
+  for (auto& [id, r] : observers_) answer(r);
+}
+
+void RaftCore::ask_a_voter(int64_t now_ms) {
+  RAFT_ASSERT(observer_);
+  if (now_ms < next_fetch_ms_ || flushed_end_ != log_end_offset()) return;
+  const NodeId voter = voters_[next_voter_asked_++ % voters_.size()];
+  // No max wait: a leader answers at once, with entries if it is ours.
+  send(voter, FetchRequest{state_.epoch, self_, flushed_end_, epoch_at(flushed_end_ - 1), 0});
+  next_fetch_ms_ = now_ms + config_.request_timeout_ms;
 }
 
 void RaftCore::advance_high_watermark() {
   std::vector<int64_t> ends;
-  for (size_t i = 0; i < voters_.size(); ++i) ends.push_back(voters_[i] == self_ ? flushed_end_ : voter_end_[i]);
+  for (const Replica& r : voter_state_) ends.push_back(r.id == self_ ? flushed_end_ : r.end_offset);
   std::sort(ends.begin(), ends.end(), std::greater<>());
   const int64_t held_by_majority = ends[majority() - 1];
   // Only an entry of this epoch commits (with it, all before it): an older
@@ -242,9 +277,10 @@ void RaftCore::become_unattached(int32_t epoch, int64_t now_ms) {
   if (epoch > state_.epoch) persist({epoch, kNoNode, kNoNode});
   role_ = Role::kUnattached;
   granted_.clear();
-  std::fill(parked_.begin(), parked_.end(), std::nullopt);
+  drop_replica_state();
   snapshot_fetch_.reset();
-  election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
+  election_deadline_ms_ = observer_ ? now_ms : now_ms + randomized_election_timeout_ms();
+  next_fetch_ms_ = now_ms;
 }
 
 void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
@@ -257,7 +293,7 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
     persist({epoch, leader, state_.voted_for});
   role_ = Role::kFollower;
   granted_.clear();
-  std::fill(parked_.begin(), parked_.end(), std::nullopt);
+  drop_replica_state();
   snapshot_fetch_.reset();
   leader_heard_ms_ = now_ms;
   leader_lost_ = false;
@@ -266,6 +302,7 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
 }
 
 void RaftCore::become_prospective(int64_t now_ms) {
+  RAFT_ASSERT(!observer_);  // observers never stand
   role_ = Role::kProspective;
   snapshot_fetch_.reset();
   granted_ = {self_};
@@ -289,10 +326,9 @@ void RaftCore::become_leader(int64_t now_ms) {
   persist({state_.epoch, self_, self_});
   role_ = Role::kLeader;
   // Every voter counts as just heard from: check-quorum starts now.
-  std::fill(last_fetch_ms_.begin(), last_fetch_ms_.end(), now_ms);
+  for (Replica& r : voter_state_) r = Replica{r.id, 0, now_ms, -1, -1, std::nullopt};
+  observers_.clear();
   next_begin_ms_ = now_ms + config_.fetch_interval_ms;
-  std::fill(voter_end_.begin(), voter_end_.end(), 0);
-  std::fill(hw_told_.begin(), hw_told_.end(), -1);
   // The epoch's first entry (KRaft's LeaderChangeMessage): once it commits,
   // so does everything before it.
   append(log_end_offset(), {state_.epoch}, WriteSource::kLeaderChange);
@@ -306,21 +342,29 @@ void RaftCore::observe_epoch(int32_t epoch, NodeId leader, int64_t now_ms) {
       become_follower(epoch, leader, now_ms);
     else
       become_unattached(epoch, now_ms);
-  } else if (epoch == state_.epoch && other_leader && state_.leader == kNoNode) {
-    become_follower(epoch, leader, now_ms);  // this epoch's election was won by `leader`
+  } else if (epoch == state_.epoch && other_leader &&
+             (state_.leader == kNoNode || (role_ == Role::kUnattached && state_.leader == leader))) {
+    // This epoch's election was won by `leader` (or, restarted, we knew so
+    // and hear of it again).
+    become_follower(epoch, leader, now_ms);
   }
 }
 
 void RaftCore::tick(int64_t now_ms) {
   switch (role_) {
     case Role::kUnattached:
-      if (now_ms >= election_deadline_ms_) become_prospective(now_ms);
+      if (observer_)
+        ask_a_voter(now_ms);
+      else if (now_ms >= election_deadline_ms_)
+        become_prospective(now_ms);
       break;
     case Role::kFollower:
-      if (now_ms - leader_heard_ms_ >= config_.fetch_timeout_ms)
-        become_prospective(now_ms);
-      else
+      if (now_ms - leader_heard_ms_ < config_.fetch_timeout_ms)
         fetch_if_idle(now_ms);
+      else if (observer_)
+        ask_a_voter(now_ms);  // the leader is silent: who leads now?
+      else
+        become_prospective(now_ms);
       break;
     case Role::kProspective:
     case Role::kCandidate:
@@ -334,19 +378,19 @@ void RaftCore::tick(int64_t now_ms) {
     case Role::kLeader: {
       // Check quorum: a leader that a majority stopped fetching from resigns.
       size_t fresh = 0;
-      for (size_t i = 0; i < voters_.size(); ++i)
-        if (voters_[i] == self_ || now_ms - last_fetch_ms_[i] < config_.fetch_timeout_ms * 3 / 2) ++fresh;
+      for (const Replica& r : voter_state_)
+        if (r.id == self_ || now_ms - r.last_fetch_ms < config_.fetch_timeout_ms * 3 / 2) ++fresh;
       if (fresh < majority()) {
         role_ = Role::kUnattached;
-        std::fill(parked_.begin(), parked_.end(), std::nullopt);
+        drop_replica_state();
         election_deadline_ms_ = now_ms + backoff_ms();
         break;
       }
       answer_parked_fetches(/*all=*/false, now_ms);
       if (now_ms >= next_begin_ms_) {
-        for (size_t i = 0; i < voters_.size(); ++i)
-          if (voters_[i] != self_ && now_ms - last_fetch_ms_[i] >= config_.fetch_interval_ms * 2)
-            send(voters_[i], BeginQuorumEpoch{state_.epoch, self_});
+        for (const Replica& r : voter_state_)
+          if (r.id != self_ && now_ms - r.last_fetch_ms >= config_.fetch_interval_ms * 2)
+            send(r.id, BeginQuorumEpoch{state_.epoch, self_});
         next_begin_ms_ = now_ms + config_.fetch_interval_ms;
       }
       break;
@@ -355,7 +399,13 @@ void RaftCore::tick(int64_t now_ms) {
 }
 
 void RaftCore::receive(NodeId from, const Message& message, int64_t now_ms) {
-  if (!std::binary_search(voters_.begin(), voters_.end(), from) || from == self_) return;
+  if (from == self_) return;
+  // Observers fetch, and only fetch; an observer only follows (answers to its fetches).
+  const bool fetch = std::holds_alternative<FetchRequest>(message) || std::holds_alternative<FetchSnapshotRequest>(message);
+  const bool answer =
+      std::holds_alternative<FetchResponse>(message) || std::holds_alternative<FetchSnapshotResponse>(message);
+  if (!fetch && !std::binary_search(voters_.begin(), voters_.end(), from)) return;
+  if (observer_ && !answer) return;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -364,9 +414,9 @@ void RaftCore::receive(NodeId from, const Message& message, int64_t now_ms) {
         if constexpr (std::is_same_v<T, BeginQuorumEpoch>) on_begin_quorum_epoch(from, m, now_ms);
         if constexpr (std::is_same_v<T, BeginQuorumEpochResponse>) observe_epoch(m.epoch, m.leader, now_ms);
         if constexpr (std::is_same_v<T, FetchRequest>) on_fetch_request(from, m, now_ms);
-        if constexpr (std::is_same_v<T, FetchResponse>) on_fetch_response(m, now_ms);
+        if constexpr (std::is_same_v<T, FetchResponse>) on_fetch_response(from, m, now_ms);
         if constexpr (std::is_same_v<T, FetchSnapshotRequest>) on_fetch_snapshot_request(from, m, now_ms);
-        if constexpr (std::is_same_v<T, FetchSnapshotResponse>) on_fetch_snapshot_response(m, now_ms);
+        if constexpr (std::is_same_v<T, FetchSnapshotResponse>) on_fetch_snapshot_response(from, m, now_ms);
       },
       message);
 }
@@ -427,22 +477,23 @@ void RaftCore::on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t 
     return;
   }
   if (role_ == Role::kLeader && fetch.epoch == state_.epoch) {
-    const size_t i = voter_index(from);
-    last_fetch_ms_[i] = now_ms;
-    if (fetch.fetch_offset >= log_end_offset()) last_caught_up_ms_[i] = now_ms;
-    parked_[i].reset();  // a newer fetch supersedes a parked one
+    Replica* r = replica(from);
+    if (!r) return;  // past the bound on observers: unanswered, it asks again later
+    r->last_fetch_ms = now_ms;
+    if (fetch.fetch_offset >= log_end_offset()) r->last_caught_up_ms = now_ms;
+    r->parked.reset();  // a newer fetch supersedes a parked one
     const bool matches = !needs_snapshot(fetch.fetch_offset, fetch.last_fetched_epoch) &&
                          !divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
     if (matches) {
-      voter_end_[i] = fetch.fetch_offset;
-      advance_high_watermark();
+      r->end_offset = fetch.fetch_offset;
+      advance_high_watermark();  // observers' ends do not count
     }
     // Caught up with nothing new to learn: hold the fetch (long poll).
-    if (matches && fetch.max_wait_ms > 0 && fetch.fetch_offset == log_end_offset() && hw_told_[i] == high_watermark_) {
-      parked_[i] = ParkedFetch{fetch, now_ms + std::min(fetch.max_wait_ms, config_.fetch_max_wait_ms)};
+    if (matches && fetch.max_wait_ms > 0 && fetch.fetch_offset == log_end_offset() && r->hw_told == high_watermark_) {
+      r->parked = ParkedFetch{fetch, now_ms + std::min(fetch.max_wait_ms, config_.fetch_max_wait_ms)};
       return;
     }
-    send(from, answer_fetch(i, fetch));
+    send(from, answer_fetch(*r, fetch));
     return;
   }
   FetchResponse response;
@@ -461,7 +512,7 @@ void RaftCore::on_fetch_snapshot_request(NodeId from, const FetchSnapshotRequest
   if (fetch.epoch > state_.epoch) return observe_epoch(fetch.epoch, kNoNode, now_ms);
   FetchSnapshotResponse response{state_.epoch, acting_leader(), std::nullopt};
   if (role_ == Role::kLeader && fetch.epoch == state_.epoch) {
-    last_fetch_ms_[voter_index(from)] = now_ms;
+    if (Replica* r = replica(from)) r->last_fetch_ms = now_ms;
     // Only the latest is served: an older one may be gone already.
     if (fetch.snapshot == latest_snapshot_ && latest_snapshot_.end_offset > 0) {
       response.snapshot = latest_snapshot_;
@@ -471,8 +522,8 @@ void RaftCore::on_fetch_snapshot_request(NodeId from, const FetchSnapshotRequest
   send(from, response);
 }
 
-void RaftCore::on_fetch_snapshot_response(const FetchSnapshotResponse& response, int64_t now_ms) {
-  if (!from_our_leader(response.epoch, response.leader, now_ms) || !snapshot_fetch_) return;
+void RaftCore::on_fetch_snapshot_response(NodeId from, const FetchSnapshotResponse& response, int64_t now_ms) {
+  if (!from_our_leader(from, response.epoch, response.leader, now_ms) || !snapshot_fetch_) return;
   if (!response.snapshot) {
     snapshot_fetch_.reset();  // gone: the next fetch learns of the newer one
   } else {
@@ -488,20 +539,21 @@ void RaftCore::on_fetch_snapshot_response(const FetchSnapshotResponse& response,
   fetch_if_idle(now_ms);
 }
 
-bool RaftCore::from_our_leader(int32_t epoch, NodeId leader, int64_t now_ms) {
+bool RaftCore::from_our_leader(NodeId from, int32_t epoch, NodeId leader, int64_t now_ms) {
   if (epoch < state_.epoch) return false;
-  if (epoch > state_.epoch || leader != state_.leader) {
+  if (epoch > state_.epoch || leader != state_.leader || role_ == Role::kUnattached) {
     observe_epoch(epoch, leader, now_ms);
     return false;
   }
-  if (role_ != Role::kFollower) return false;
+  // An observer asks other voters too: only the leader's own answer is from it.
+  if (role_ != Role::kFollower || from != state_.leader) return false;
   leader_heard_ms_ = now_ms;
   leader_lost_ = false;  // it answers after all
   return true;
 }
 
-FetchResponse RaftCore::answer_fetch(size_t i, const FetchRequest& fetch) {
-  RAFT_ASSERT(role_ == Role::kLeader && voters_[i] != self_);
+FetchResponse RaftCore::answer_fetch(Replica& replica, const FetchRequest& fetch) {
+  RAFT_ASSERT(role_ == Role::kLeader && replica.id != self_);
   FetchResponse response;
   response.epoch = state_.epoch;
   response.leader = self_;
@@ -514,7 +566,7 @@ FetchResponse RaftCore::answer_fetch(size_t i, const FetchRequest& fetch) {
   response.diverging = divergence(fetch.fetch_offset, fetch.last_fetched_epoch);
   if (!response.diverging) {
     response.high_watermark = high_watermark_;
-    hw_told_[i] = high_watermark_;
+    replica.hw_told = high_watermark_;
     const int64_t end = std::min(log_end_offset(), fetch.fetch_offset + kMaxEntriesPerFetch);
     const auto first = log_.begin() + (fetch.fetch_offset - log_start_.end_offset);
     response.entries.assign(first, first + (end - fetch.fetch_offset));
@@ -522,15 +574,15 @@ FetchResponse RaftCore::answer_fetch(size_t i, const FetchRequest& fetch) {
   return response;
 }
 
-void RaftCore::on_fetch_response(const FetchResponse& response, int64_t now_ms) {
-  if (!from_our_leader(response.epoch, response.leader, now_ms)) return;
+void RaftCore::on_fetch_response(NodeId from, const FetchResponse& response, int64_t now_ms) {
+  if (!from_our_leader(from, response.epoch, response.leader, now_ms)) return;
   // Only an answer to a fetch from where the log ends now applies: a late or
   // duplicated one for an older position must not cut or extend the log;
   // none does while a snapshot is being fetched.
   const int64_t end = log_end_offset();
   if (response.base_offset != end || response.base_last_epoch != epoch_at(end - 1) || snapshot_fetch_) return;
   if (response.snapshot) {
-    if (response.snapshot->end_offset <= end) return;  // it would take us nowhere
+    if (!snapshot_replaces_log(*response.snapshot)) return;  // a stale answer
     snapshot_fetch_ = SnapshotFetch{*response.snapshot, 0};
   } else if (response.diverging) {
     // Cut to where both logs agree: the leader's end of the epoch, or ours

@@ -1,4 +1,4 @@
-// One KRaft voter as a pure, deterministic state machine: no sockets,
+// One KRaft voter or observer as a pure, deterministic state machine: no sockets,
 // clocks, threads or files. Time and messages are handed in (tick,
 // receive); what to persist and what to send comes out (take_actions), and
 // the driver persists the quorum state before it sends anything, so that a
@@ -19,9 +19,15 @@
 // at a snapshot). A follower that fetches from below the leader's log start
 // is told to fetch the leader's latest snapshot (FetchSnapshot, chunk by
 // chunk); once it holds all of it, its log restarts empty after it.
+//
+// Observers (a node not among the voters: a broker-only node) follow the
+// log as followers do but never vote or stand: one that knows no leader, or
+// stopped hearing from it, asks the voters in turn; any answer names the
+// leader that voter knows. The leader serves at most kMaxObservers of them.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -38,6 +44,9 @@ struct QuorumState {
   NodeId voted_for = kNoNode;
   friend bool operator==(const QuorumState&, const QuorumState&) = default;
 };
+
+// Observers a leader tracks (and holds fetches for) at most; others go unanswered.
+inline constexpr size_t kMaxObservers = 64;
 
 struct RaftConfig {
   int64_t election_timeout_ms = 1000;       // controller.quorum.election.timeout.ms
@@ -110,7 +119,7 @@ struct StoredLog {
 
 class RaftCore {
  public:
-  // `voters` includes `self`; `persisted` is what the quorum-state file held
+  // `voters` includes `self` unless it is an observer; `persisted` is what the quorum-state file held
   // (all defaults when new) and `log` what the durable log holds. `seed`
   // drives the randomized timeouts.
   RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
@@ -156,8 +165,10 @@ class RaftCore {
   // The log is durable below this offset.
   int64_t durable_end_offset() const { return flushed_end_; }
   const std::vector<NodeId>& voters() const { return voters_; }
-  // Leader only: every voter's progress, itself included.
+  bool observer() const { return observer_; }
+  // Leader only: every voter's progress, itself included; the observers'.
   std::vector<VoterProgress> voter_progress(int64_t now_ms) const;
+  std::vector<VoterProgress> observer_progress() const;
 
  private:
   size_t majority() const { return voters_.size() / 2 + 1; }
@@ -181,24 +192,49 @@ class RaftCore {
   void on_vote_response(NodeId from, const VoteResponse& response, int64_t now_ms);
   void on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin, int64_t now_ms);
   void on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t now_ms);
-  void on_fetch_response(const FetchResponse& response, int64_t now_ms);
+  void on_fetch_response(NodeId from, const FetchResponse& response, int64_t now_ms);
   void on_fetch_snapshot_request(NodeId from, const FetchSnapshotRequest& fetch, int64_t now_ms);
-  void on_fetch_snapshot_response(const FetchSnapshotResponse& response, int64_t now_ms);
+  void on_fetch_snapshot_response(NodeId from, const FetchSnapshotResponse& response, int64_t now_ms);
   // Whether an answer from `epoch`'s `leader` is from the leader we follow
   // (else it may move us to a newer epoch); counts as hearing from it.
-  bool from_our_leader(int32_t epoch, NodeId leader, int64_t now_ms);
+  bool from_our_leader(NodeId from, int32_t epoch, NodeId leader, int64_t now_ms);
   // The leader this node names in its answers: itself only while it acts as one.
   NodeId acting_leader() const;
-  // Follower: the snapshot fetched is whole; the log restarts after it.
+  // Follower: whether the leader's snapshot is news to its log (the log ends
+  // before it, or parts from it below its end: then all of the log from
+  // there is uncommitted). The snapshot fetched is whole; the log restarts
+  // after it.
+  bool snapshot_replaces_log(SnapshotId snapshot) const;
   void install_snapshot(SnapshotId snapshot);
-  // Voter i of the leader's voters.
-  size_t voter_index(NodeId id) const;
   // Follower: fetches from where its durable log ends, unless a write is
   // still being synced (or the next chunk of the snapshot it fetches).
   void fetch_if_idle(int64_t now_ms);
-  // Leader: the answer to voter i's fetch (entries from its offset, or where
-  // its log diverges).
-  FetchResponse answer_fetch(size_t i, const FetchRequest& fetch);
+  // Leader: what it knows of one replica that fetches from it (a voter, or an
+  // observer). A caught-up fetch that already knows the high watermark is
+  // held (long poll) until the log grows, the high watermark moves or
+  // fetch_max_wait_ms passes; one per replica.
+  struct ParkedFetch {
+    FetchRequest fetch;
+    int64_t deadline_ms;
+  };
+  struct Replica {
+    NodeId id = kNoNode;
+    int64_t end_offset = 0;          // where its durable log ends, as its last fetch said
+    int64_t last_fetch_ms = -1;
+    int64_t last_caught_up_ms = -1;  // when it last fetched from the log end
+    int64_t hw_told = -1;            // the high watermark it last got from us
+    std::optional<ParkedFetch> parked;
+  };
+  // Leader: the replica `id` is (an observer is tracked from its first
+  // fetch on); nullptr past kMaxObservers.
+  Replica* replica(NodeId id);
+  // Leader: the answer to a replica's fetch (entries from its offset, or
+  // where its log diverges).
+  FetchResponse answer_fetch(Replica& replica, const FetchRequest& fetch);
+  // Observer: a fetch to the next voter in turn, to learn who leads.
+  void ask_a_voter(int64_t now_ms);
+  // Leaving leadership: no fetch is held, no observer tracked.
+  void drop_replica_state();
   // Leader: answers the parked fetches (all of them, or those past their deadline).
   void answer_parked_fetches(bool all, int64_t now_ms);
   // Leader: the offsets a majority holds durably, committed once of this epoch.
@@ -219,6 +255,8 @@ class RaftCore {
 
   NodeId self_;
   std::vector<NodeId> voters_;
+  bool observer_;
+  size_t next_voter_asked_ = 0;  // observer: whom ask_a_voter() asks next
   RaftConfig config_;
   std::mt19937_64 random_;
   QuorumState state_;
@@ -244,21 +282,11 @@ class RaftCore {
   std::optional<SnapshotFetch> snapshot_fetch_;
   // Prospective / candidate: the voters that granted.
   std::set<NodeId> granted_;
-  // Leader: the last fetch from each voter and where its durable log ends;
-  // when to resend BeginQuorumEpoch.
-  std::vector<int64_t> last_fetch_ms_;
-  std::vector<int64_t> last_caught_up_ms_;
-  std::vector<int64_t> voter_end_;
-  std::vector<int64_t> hw_told_;  // the high watermark each voter last got from us
+  // Leader: each voter (in voters_' order) and observer that fetches from
+  // it; when to resend BeginQuorumEpoch.
+  std::vector<Replica> voter_state_;
+  std::map<NodeId, Replica> observers_;  // at most kMaxObservers
   int64_t next_begin_ms_ = 0;
-  // Leader: a caught-up voter's fetch that already knows the high watermark,
-  // held (long poll) until the log grows, the high watermark moves or
-  // fetch_max_wait_ms passes; one per voter.
-  struct ParkedFetch {
-    FetchRequest fetch;
-    int64_t deadline_ms;
-  };
-  std::vector<std::optional<ParkedFetch>> parked_;
 };
 
 }  // namespace freshet::raft

@@ -1,5 +1,6 @@
 // DescribeQuorum (KIP-595, KIP-836, KIP-853): the metadata quorum's leader,
-// epoch, high watermark and every voter's progress, as its leader sees them.
+// epoch, high watermark and every voter's and observer's progress, as its
+// leader sees them.
 #include "cluster/clock.h"
 #include "cluster/internal_topics.h"
 #include "server/broker.h"
@@ -25,14 +26,16 @@ Response::PartitionData describe_metadata_partition(const cluster::MetadataQuoru
   const int64_t mono_now = cluster::monotonic_ms();
   const int64_t wall_now = cluster::wall_clock_ms();
   auto wall = [&](int64_t mono) { return mono < 0 ? int64_t{-1} : wall_now - (mono_now - mono); };
-  for (const auto& voter : core.voter_progress(mono_now)) {
+  auto replica_state = [&](const raft::VoterProgress& replica) {
     Response::ReplicaState state;
-    state.replica_id = voter.id;
-    state.log_end_offset = voter.end_offset;
-    state.last_fetch_timestamp = wall(voter.last_fetch_ms);
-    state.last_caught_up_timestamp = wall(voter.last_caught_up_ms);
-    partition.current_voters.push_back(state);
-  }
+    state.replica_id = replica.id;
+    state.log_end_offset = replica.end_offset;
+    state.last_fetch_timestamp = wall(replica.last_fetch_ms);
+    state.last_caught_up_timestamp = wall(replica.last_caught_up_ms);
+    return state;
+  };
+  for (const auto& voter : core.voter_progress(mono_now)) partition.current_voters.push_back(replica_state(voter));
+  for (const auto& observer : core.observer_progress()) partition.observers.push_back(replica_state(observer));
   return partition;
 }
 

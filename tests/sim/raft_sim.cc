@@ -1,5 +1,6 @@
-// The deterministic simulator for raft/: N RaftCores on a simulated network
-// and clock, driven through a seeded schedule. During the fault phase
+// The deterministic simulator for raft/: V voting RaftCores and O observers
+// (broker-only nodes that follow the log) on a simulated network and clock,
+// driven through a seeded schedule. During the fault phase
 // messages are delayed (up to 100 ms), dropped, duplicated and reordered,
 // the network is cut into random sides and nodes crash and restart from
 // what they persisted (the quorum state, the log as far as it was synced,
@@ -12,11 +13,11 @@
 // offset agree up to it), committed entries never change and every new
 // leader holds them all, no node's high watermark beyond what is committed,
 // every snapshot (taken or fetched) holds exactly the committed entries it
-// covers;
-// at the end, one leader all live nodes follow, with its log, all of it
-// committed (liveness once faults stop).
+// covers, no observer ever stands or leads;
+// at the end, one leader all live nodes (observers too) follow, with its
+// log, all of it committed (liveness once faults stop).
 //
-//   freshet_raft_sim [--seeds N] [--first-seed S] [--nodes V]
+//   freshet_raft_sim [--seeds N] [--first-seed S] [--nodes V] [--observers O]
 //
 // A failing seed is printed with what broke; `--first-seed S --seeds 1`
 // replays it exactly.
@@ -52,10 +53,11 @@ class Simulation {
  public:
   int64_t snapshots_installed = 0;  // fetched whole by a follower
 
-  Simulation(uint64_t seed, int voters) : random_(seed) {
+  Simulation(uint64_t seed, int voters, int observers) : random_(seed) {
     RaftConfig config;
-    for (int i = 0; i < voters; ++i) ids_.push_back(i + 1);
-    nodes_.resize(static_cast<size_t>(voters));
+    for (int i = 0; i < voters + observers; ++i) ids_.push_back(i + 1);
+    voter_ids_.assign(ids_.begin(), ids_.begin() + voters);
+    nodes_.resize(ids_.size());
     config_ = config;
     for (size_t i = 0; i < nodes_.size(); ++i) start(i);
     sides_.assign(nodes_.size(), 0);
@@ -125,7 +127,7 @@ class Simulation {
     stored.start = node.log_start;
     stored.entries.assign(node.durable.begin() + node.log_start.end_offset, node.durable.end());
     if (!node.snapshots.empty()) stored.latest_snapshot = node.snapshots.rbegin()->second.first;
-    node.core.emplace(ids_[i], ids_, config_, node.disk, std::move(stored), random_(), now_);
+    node.core.emplace(ids_[i], voter_ids_, config_, node.disk, std::move(stored), random_(), now_);
     node.restart_at_ms = -1;
   }
 
@@ -315,6 +317,8 @@ class Simulation {
 
   void check_leader(size_t i) {
     const RaftCore& core = *nodes_[i].core;
+    if (core.observer() && core.role() != Role::kFollower && core.role() != Role::kUnattached)
+      fail("observer " + std::to_string(core.self()) + " is " + role_name(core.role()));
     if (core.role() != Role::kLeader) return;
     auto [it, fresh] = leaders_.try_emplace(core.epoch(), core.self());
     if (!fresh && it->second != core.self())
@@ -346,8 +350,11 @@ class Simulation {
            " of " + std::to_string(lead.written.size()));
     for (const Node& node : nodes_) {
       if (node.written != lead.written)
-        fail("node " + std::to_string(node.core->self()) + " has a log of " + std::to_string(node.written.size()) +
-             " entries, the leader " + std::to_string(lead.written.size()));
+        fail("node " + std::to_string(node.core->self()) + " (" + role_name(node.core->role()) + ", epoch " +
+             std::to_string(node.core->epoch()) + ", leader " + std::to_string(node.core->leader()) + ", durable to " +
+             std::to_string(node.core->durable_end_offset()) + ", log from " +
+             std::to_string(node.core->log_start().end_offset) + ") has a log of " +
+             std::to_string(node.written.size()) + " entries, the leader " + std::to_string(lead.written.size()));
     }
     for (const Node& node : nodes_)
       if (node.core->epoch() != epoch || node.core->leader() != *leader)
@@ -360,7 +367,8 @@ class Simulation {
 
   std::mt19937_64 random_;
   RaftConfig config_;
-  std::vector<NodeId> ids_;
+  std::vector<NodeId> ids_;        // voters, then observers
+  std::vector<NodeId> voter_ids_;
   std::vector<Node> nodes_;
   std::vector<int> sides_;  // nodes on the same side reach each other
   std::priority_queue<InFlight, std::vector<InFlight>, std::greater<>> queue_;
@@ -375,13 +383,14 @@ class Simulation {
 
 int main(int argc, char** argv) {
   uint64_t seeds = 1000, first = 1;
-  int voters = 3;
+  int voters = 3, observers = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const uint64_t value = std::strtoull(argv[i + 1], nullptr, 10);
     if (flag == "--seeds") seeds = value;
     else if (flag == "--first-seed") first = value;
     else if (flag == "--nodes") voters = static_cast<int>(value);
+    else if (flag == "--observers") observers = static_cast<int>(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -390,19 +399,20 @@ int main(int argc, char** argv) {
   int64_t installed = 0;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     try {
-      Simulation simulation(seed, voters);
+      Simulation simulation(seed, voters, observers);
       simulation.run();
       installed += simulation.snapshots_installed;
     } catch (const Failure& f) {
-      std::fprintf(stderr, "raft sim: seed %llu (%d voters) failed %s\n  replay: freshet_raft_sim --nodes %d "
-                   "--first-seed %llu --seeds 1\n",
-                   static_cast<unsigned long long>(seed), voters, f.what.c_str(), voters,
+      std::fprintf(stderr, "raft sim: seed %llu (%d voters, %d observers) failed %s\n  replay: freshet_raft_sim "
+                   "--nodes %d --observers %d --first-seed %llu --seeds 1\n",
+                   static_cast<unsigned long long>(seed), voters, observers, f.what.c_str(), voters, observers,
                    static_cast<unsigned long long>(seed));
       return 1;
     }
   }
-  std::printf("raft sim: %llu schedules of %d voters passed (seeds %llu-%llu; %lld snapshots fetched by followers)\n",
-              static_cast<unsigned long long>(seeds), voters, static_cast<unsigned long long>(first),
+  std::printf("raft sim: %llu schedules of %d voters and %d observers passed (seeds %llu-%llu; %lld snapshots "
+              "fetched by followers)\n",
+              static_cast<unsigned long long>(seeds), voters, observers, static_cast<unsigned long long>(first),
               static_cast<unsigned long long>(first + seeds - 1), static_cast<long long>(installed));
   return 0;
 }
