@@ -137,29 +137,51 @@ std::string security_protocol(const BrokerConfig& config, const std::string& lis
 
 // Settings asking for what this node cannot do yet are refused at start,
 // rather than quietly ignored.
+// Kafka's checks of process.roles against the quorum and the listeners
+// (KafkaConfig's validateValues).
+void check_roles(const BrokerConfig& config) {
+  const auto roles = split_list(config.get("process.roles"));
+  if (roles.empty()) throw std::runtime_error("process.roles must name broker, controller or both");
+  const auto voters = config.quorum_voters();
+  const bool voter = std::any_of(voters.begin(), voters.end(), [&](const QuorumVoter& v) { return v.id == config.node_id(); });
+  const auto listeners = config.listeners();
+  const auto controller_listeners = std::count_if(listeners.begin(), listeners.end(), [&](const ListenerAddress& l) {
+    return config.is_controller_listener(l.name);
+  });
+  if (!config.is_controller()) {
+    if (voters.empty())
+      throw std::runtime_error("process.roles=broker needs controller.quorum.voters: the controllers it follows");
+    if (voter)
+      throw std::runtime_error(fmt::format("controller.quorum.voters={} lists this node (node.id={}), but "
+                                           "process.roles={} does not make it a controller",
+                                           config.get("controller.quorum.voters"), config.node_id(),
+                                           config.get("process.roles")));
+    if (config.get("controller.listener.names").empty())
+      throw std::runtime_error("controller.listener.names must contain at least one value when running KRaft with "
+                               "just the broker role");
+    if (controller_listeners > 0)
+      throw std::runtime_error("controller.listener.names must not contain a value appearing in the 'listeners' "
+                               "configuration when running KRaft with just the broker role");
+    return;
+  }
+  if (!voters.empty() && !voter)
+    throw std::runtime_error(fmt::format("controller.quorum.voters={} does not list this node (node.id={}), which "
+                                         "process.roles makes a controller",
+                                         config.get("controller.quorum.voters"), config.node_id()));
+  if ((voters.size() > 1 || !config.is_broker()) && controller_listeners == 0)
+    throw std::runtime_error(fmt::format(
+        "controller.listener.names={} must name one of the listeners ({}) for the controller quorum to listen on",
+        config.get("controller.listener.names"), config.get("listeners")));
+  if (!config.is_broker() && static_cast<size_t>(controller_listeners) != listeners.size())
+    throw std::runtime_error("The listeners config must only contain KRaft controller listeners from "
+                             "controller.listener.names when process.roles=controller");
+}
+
 void refuse_unsupported(const BrokerConfig& config) {
-  auto roles = split_list(config.get("process.roles"));
-  std::sort(roles.begin(), roles.end());
-  if (roles != std::vector<std::string>{"broker", "controller"})
-    throw std::runtime_error(fmt::format("process.roles={}: only combined nodes (broker,controller) are supported yet",
-                                         config.get("process.roles")));
   if (!config.get("controller.quorum.bootstrap.servers").empty())
     throw std::runtime_error("controller.quorum.bootstrap.servers (a dynamic quorum, KIP-853) is not supported yet: "
                              "list the voters in controller.quorum.voters");
-  const auto voters = config.quorum_voters();
-  if (!voters.empty()) {
-    if (std::none_of(voters.begin(), voters.end(), [&](const QuorumVoter& v) { return v.id == config.node_id(); }))
-      throw std::runtime_error(fmt::format("controller.quorum.voters={} does not list this node (node.id={}), which "
-                                           "process.roles makes a controller",
-                                           config.get("controller.quorum.voters"), config.node_id()));
-    const auto listeners = config.listeners();
-    if (voters.size() > 1 && std::none_of(listeners.begin(), listeners.end(), [&](const ListenerAddress& l) {
-          return config.is_controller_listener(l.name);
-        }))
-      throw std::runtime_error(fmt::format(
-          "controller.listener.names={} must name one of the listeners ({}) for the controller quorum to listen on",
-          config.get("controller.listener.names"), config.get("listeners")));
-  }
+  check_roles(config);
   for (const auto& listener : config.listeners()) {
     std::string protocol = security_protocol(config, listener.name);
     if (protocol != "PLAINTEXT")
@@ -342,6 +364,16 @@ std::vector<ListenerAddress> BrokerConfig::advertised_listeners() const {
     advertised.push_back(l);
   }
   return advertised;
+}
+
+bool BrokerConfig::is_broker() const {
+  const auto roles = split_list(get("process.roles"));
+  return std::find(roles.begin(), roles.end(), "broker") != roles.end();
+}
+
+bool BrokerConfig::is_controller() const {
+  const auto roles = split_list(get("process.roles"));
+  return std::find(roles.begin(), roles.end(), "controller") != roles.end();
 }
 
 bool BrokerConfig::is_controller_listener(std::string_view name) const {

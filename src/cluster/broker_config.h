@@ -89,6 +89,10 @@ class BrokerConfig {
   // Whether `name` is one of controller.listener.names: the quorum's
   // listeners, never advertised to clients.
   bool is_controller_listener(std::string_view name) const;
+  // process.roles: whether this node serves clients and hosts partitions
+  // (broker), and whether it votes in the metadata quorum (controller).
+  bool is_broker() const;
+  bool is_controller() const;
   // The address to advertise to a client connected through listener `name`:
   // its advertised.listeners entry, else the listener's own address (as
   // advertised_listeners() gives it), else the first advertised one.

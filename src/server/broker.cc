@@ -87,14 +87,22 @@ fs::path Broker::open_log_dirs() {
   // comes from `freshet storage format`, never made up here.
   const bool formatted = std::any_of(claimed.begin(), claimed.end(),
                                      [](const fs::path& dir) { return storage::read_meta_properties(dir).has_value(); });
-  if (!formatted && config_.get("cluster.id").empty() && config_.quorum_voters().size() > 1)
+  if (!formatted && config_.get("cluster.id").empty() && (config_.quorum_voters().size() > 1 || !config_.is_controller()))
     throw std::runtime_error(fmt::format(
-        "no meta.properties in {}: a node of a {}-voter quorum needs its log dirs formatted with the cluster's id "
-        "first (freshet storage format --cluster-id ID, the same ID on every node; freshet storage random-uuid makes one)",
+        "no meta.properties in {}: a node of a cluster whose quorum has {} voter(s) needs its log dirs formatted with "
+        "the cluster's id first (freshet storage format --cluster-id ID, the same ID on every node; freshet storage "
+        "random-uuid makes one)",
         metadata_dir.string(), config_.quorum_voters().size()));
   std::string new_cluster_id = protocol::Uuid::random().to_base64();
   cluster_id_ = storage::claim_log_dirs(claimed, node_id(), config_.get("cluster.id"), new_cluster_id);
   return metadata_dir;
+}
+
+int32_t Broker::controller_for_clients() const {
+  const int32_t active = active_controller();
+  if (active == -1) return -1;
+  const cluster::BrokerInfo* live = image()->broker(active);
+  return live && !live->fenced ? active : node_id();
 }
 
 unsigned Broker::shard_of(const cluster::TopicInfo& topic, int32_t partition) const {
@@ -238,6 +246,12 @@ void Broker::start() {
   // leader, which this node waits for before it serves clients.
   start_listeners(/*controller_listeners=*/true);
   await_metadata();
+  if (!config_.is_broker()) {
+    spdlog::info("freshet node {} ready as a controller in {} ms: cluster {}, metadata in {}, listening on {}", node_id(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+                 cluster_id_, metadata_dir.string(), config_.get("listeners"));
+    return;  // no partitions, no clients: the quorum's listeners only
+  }
   join_cluster();
   auto image = image_.load();
   delete_stray_partitions(*image);

@@ -10,7 +10,7 @@ void handle_describe_cluster(const RequestPtr& request, protocol::Reader& body) 
   Broker& broker = request->broker;
   protocol::DescribeClusterResponse resp;
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.active_controller();
+  resp.controller_id = broker.controller_for_clients();
   resp.endpoint_type = req.endpoint_type;
   for (const auto& live : live_broker_endpoints(*broker.image(), request->listener)) {
     protocol::DescribeClusterResponse::DescribeClusterBroker b;

@@ -60,7 +60,7 @@ void respond(const RequestPtr& request, const protocol::MetadataRequest& req) {
     resp.brokers.push_back(std::move(b));
   }
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.active_controller();
+  resp.controller_id = broker.controller_for_clients();
   bool all_topics = !req.topics || (request->version() == 0 && req.topics->empty());
   if (all_topics) {
     for (const auto& [name, topic] : image->topics()) resp.topics.push_back(describe_topic(*topic, *image));

@@ -1,5 +1,6 @@
 """A cluster of real `freshet server` processes on loopback ports: N nodes with
-process.roles=broker,controller, each with a client listener and a CONTROLLER listener, one
+process.roles=broker,controller, each with a client listener and a CONTROLLER listener (or, with
+separate_brokers=B, N process.roles=controller nodes and B process.roles=broker ones), one
 controller.quorum.voters list, log dirs formatted with one cluster id by `freshet storage format`
 (as kafka-storage.sh does). Each node is a freshet_broker.Broker, so tests kill -9, stop and
 start nodes one by one; a node is ready once it serves clients, which it does only after the
@@ -19,6 +20,30 @@ def combined_node_settings(node_id, voters, client_address, controller_address):
         "node.id": node_id,
         "controller.quorum.voters": voters,
         "listeners": f"PLAINTEXT://{client_address},CONTROLLER://{controller_address}",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    }
+
+
+def controller_node_settings(node_id, voters, controller_address):
+    """A controller-only node: the quorum's listener alone."""
+    return {
+        "process.roles": "controller",
+        "node.id": node_id,
+        "controller.quorum.voters": voters,
+        "listeners": f"CONTROLLER://{controller_address}",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT",
+    }
+
+
+def broker_node_settings(node_id, voters, client_address):
+    """A broker-only node: clients' listener; it follows the controllers named in the voters."""
+    return {
+        "process.roles": "broker",
+        "node.id": node_id,
+        "controller.quorum.voters": voters,
+        "listeners": f"PLAINTEXT://{client_address}",
         "controller.listener.names": "CONTROLLER",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     }
@@ -51,26 +76,42 @@ class NodeSet:
 
 
 class Cluster(NodeSet):
-    def __init__(self, workdir, nodes=3, settings=None):
+    def __init__(self, workdir, nodes=3, settings=None, separate_brokers=0):
         self.workdir = workdir
-        ids = list(range(1, nodes + 1))
-        controller_ports = {i: free_port() for i in ids}
-        self.voters = ",".join(f"{i}@127.0.0.1:{controller_ports[i]}" for i in ids)
+        voter_ids = list(range(1, nodes + 1))
+        controller_ports = {i: free_port() for i in voter_ids}
+        self.voters = ",".join(f"{i}@127.0.0.1:{controller_ports[i]}" for i in voter_ids)
         self.cluster_id = subprocess.run([freshet_bin(), "storage", "random-uuid"], check=True,
                                          capture_output=True, text=True).stdout.strip()
         self.nodes = {}
-        for i in ids:
-            node_dir = os.path.join(workdir, f"node{i}")
-            os.makedirs(node_dir, exist_ok=True)
+        self.broker_ids = []
+        for i in range(1, nodes + separate_brokers + 1):
             port = free_port()
-            node_settings = {**combined_node_settings(i, self.voters, f"127.0.0.1:{port}",
-                                                      f"127.0.0.1:{controller_ports[i]}"), **(settings or {})}
-            node = Broker(node_dir, settings=node_settings, port=port, smp=1)
-            subprocess.run([freshet_bin(), "storage", "format", "--cluster-id", self.cluster_id,
-                            "--set", f"log.dirs={node.data_dir}", "--set", f"node.id={i}"],
-                           check=True, capture_output=True, text=True)
-            self.nodes[i] = node
+            if not separate_brokers:
+                role_settings = combined_node_settings(i, self.voters, f"127.0.0.1:{port}",
+                                                       f"127.0.0.1:{controller_ports[i]}")
+            elif i in controller_ports:
+                port = controller_ports[i]  # ready once the quorum's listener accepts
+                role_settings = controller_node_settings(i, self.voters, f"127.0.0.1:{port}")
+            else:
+                role_settings = broker_node_settings(i, self.voters, f"127.0.0.1:{port}")
+            if role_settings["process.roles"] != "controller":
+                self.broker_ids.append(i)
+            self.nodes[i] = self.format_node(i, port, {**role_settings, **(settings or {})})
+
+    def format_node(self, node_id, port, node_settings):
+        node_dir = os.path.join(self.workdir, f"node{node_id}")
+        os.makedirs(node_dir, exist_ok=True)
+        node = Broker(node_dir, settings=node_settings, port=port, smp=1)
+        subprocess.run([freshet_bin(), "storage", "format", "--cluster-id", self.cluster_id,
+                        "--set", f"log.dirs={node.data_dir}", "--set", f"node.id={node_id}"],
+                       check=True, capture_output=True, text=True)
+        return node
+
+    @property
+    def brokers(self):
+        return {i: self.nodes[i] for i in self.broker_ids}
 
     @property
     def bootstrap(self):
-        return ",".join(n.bootstrap for n in self.nodes.values())
+        return ",".join(n.bootstrap for n in self.brokers.values())
