@@ -103,3 +103,34 @@ TEST(ConfigKeys, SettingsThisNodeCannotHonourAreRefused) {
 
 }  // namespace
 }  // namespace freshet::cluster
+
+namespace freshet::cluster {
+namespace roles_test {
+
+TEST(ConfigKeys, SeparateRolesAreCheckedAsKafkaChecksThem) {
+  const std::string voters = "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097";
+  const std::vector<std::string> broker{"process.roles=broker", "node.id=4", voters,
+                                        "listeners=PLAINTEXT://127.0.0.1:9092", "controller.listener.names=CONTROLLER"};
+  auto config = BrokerConfig::load(std::nullopt, broker, nullptr);
+  EXPECT_TRUE(config.is_broker());
+  EXPECT_FALSE(config.is_controller());
+  const std::vector<std::string> controller{"process.roles=controller", "node.id=2", voters,
+                                            "listeners=CONTROLLER://127.0.0.1:9095", "controller.listener.names=CONTROLLER",
+                                            "listener.security.protocol.map=CONTROLLER:PLAINTEXT"};
+  config = BrokerConfig::load(std::nullopt, controller, nullptr);
+  EXPECT_FALSE(config.is_broker());
+  EXPECT_TRUE(config.is_controller());
+
+  auto refused = [](std::vector<std::string> settings, const std::string& key_value) {
+    settings.push_back(key_value);
+    EXPECT_THROW(BrokerConfig::load(std::nullopt, settings, nullptr), std::runtime_error) << key_value;
+  };
+  refused(broker, "node.id=2");                                              // a broker among the voters
+  refused(broker, "controller.listener.names=");                            // Kafka requires it
+  refused(broker, "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9099");  // a broker does not vote
+  refused(controller, "node.id=5");                                         // a controller outside the voters
+  refused(controller, "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9095");  // clients' listener
+}
+
+}  // namespace roles_test
+}  // namespace freshet::cluster
