@@ -74,10 +74,10 @@ class Broker : public net::RequestHandler {
   const protocol::Uuid& incarnation_id() const { return incarnation_id_; }
   // The metadata quorum's leader as last seen (-1: none known); any thread.
   int32_t active_controller() const { return active_controller_.load(); }
-  // The controller id clients are told (Metadata, DescribeCluster): the
-  // active controller when it is a live broker (it answers admin requests
-  // itself), else this broker, which forwards them (where Kafka names a
-  // random live broker); -1 while no controller leads.
+  // The controller DescribeCluster names: the active controller when it is a
+  // live broker, else this broker (which forwards admin requests there); -1
+  // while no controller leads. (Metadata names this broker always: see
+  // metadata_handler.cc.)
   int32_t controller_for_clients() const;
   // Any shard (it hops to shard 0 itself).
   ProducerIdManager& producer_ids() { return producer_ids_; }

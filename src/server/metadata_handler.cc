@@ -60,7 +60,11 @@ void respond(const RequestPtr& request, const protocol::MetadataRequest& req) {
     resp.brokers.push_back(std::move(b));
   }
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.controller_for_clients();
+  // Kafka names a random live broker, never the controller itself: a client
+  // caches it for admin requests, and one that cached a controller just
+  // killed waits until its next metadata refresh. This broker is alive (it
+  // answers) and forwards them to the active controller.
+  resp.controller_id = broker.node_id();
   bool all_topics = !req.topics || (request->version() == 0 && req.topics->empty());
   if (all_topics) {
     for (const auto& [name, topic] : image->topics()) resp.topics.push_back(describe_topic(*topic, *image));
