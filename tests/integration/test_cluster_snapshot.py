@@ -10,8 +10,6 @@ import os
 import re
 import subprocess
 
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-
 from helpers import OP_TIMEOUT_S, admin, create_topic, wait_until
 from freshet_broker import freshet_bin
 
@@ -30,6 +28,8 @@ def quorum_status(node):
 
 def set_configs(node, topics, round_number):
     """One IncrementalAlterConfigs of every key of every topic: TOPICS * len(KEYS) ConfigRecords."""
+    # Imported here: Debian's confluent-kafka 1.7 (which collects this file) has no AlterConfigOpType.
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
     resources = [ConfigResource("TOPIC", t, incremental_configs=[
         ConfigEntry(key, str(100_000 + round_number), incremental_operation=AlterConfigOpType.SET)
         for key in KEYS]) for t in topics]
@@ -38,6 +38,7 @@ def set_configs(node, topics, round_number):
 
 
 def topic_configs(node, topic):
+    from confluent_kafka.admin import ConfigResource
     resource = ConfigResource("TOPIC", topic)
     configs = admin(node).describe_configs([resource])[resource].result(timeout=OP_TIMEOUT_S)
     return {key: configs[key].value for key in KEYS}
