@@ -99,9 +99,10 @@ std::optional<std::string> Controller::colliding_topic(std::string_view name) co
   return std::nullopt;
 }
 
-Controller::Controller(BrokerConfig& config, MetadataQuorum& quorum, Publisher publish)
+Controller::Controller(BrokerConfig& config, MetadataProposer& quorum, Publisher publish, uint64_t seed)
     : config_(config),
       quorum_(quorum),
+      random_(seed),
       image_(std::make_shared<MetadataImage>()),
       latest_(image_),
       publish_(std::move(publish)) {}
@@ -122,7 +123,7 @@ void Controller::publish_committed(std::shared_ptr<const MetadataImage> next) {
   image_ = std::move(next);
   // Nothing of ours in flight: the latest image is the committed one (on
   // followers, always).
-  if (quorum_.applied_offset() >= proposed_end_ || quorum_.core().role() != raft::Role::kLeader) latest_ = image_;
+  if (quorum_.applied_offset() >= proposed_end_ || !quorum_.leading()) latest_ = image_;
   config_.set_dynamic(image_->dynamic_broker_configs(config_.node_id()));
   publish_(image_);
 }
@@ -154,7 +155,7 @@ TopicResult Controller::check_replication(int32_t partitions, int16_t replicatio
 }
 
 std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count,
-                                                          int16_t replication_factor) const {
+                                                          int16_t replication_factor) {
   std::vector<MetadataRecord> records;
   std::vector<PlacementBroker> live;
   for (int32_t id : live_brokers()) live.push_back({id, latest_->broker(id)->rack});
@@ -162,7 +163,7 @@ std::vector<MetadataRecord> Controller::partition_records(const protocol::Uuid& 
   RAFT_ASSERT(!brokers.empty() && static_cast<size_t>(replication_factor) <= brokers.size());
   // Replicas striped along the rack-alternated brokers from a random one
   // on, so that leaders spread over brokers and racks.
-  const auto start = static_cast<size_t>(std::random_device{}() % brokers.size());
+  const auto start = static_cast<size_t>(random_() % brokers.size());
   for (int32_t p = first; p < first + count; ++p) {
     protocol::PartitionRecord record;
     record.partition_id = p;
@@ -221,7 +222,7 @@ TopicResult Controller::create_topic(const NewTopic& topic, bool validate_only) 
 
   protocol::TopicRecord record;
   record.name = topic.name;
-  record.topic_id = protocol::Uuid::random();
+  record.topic_id = protocol::Uuid::random(random_);
   std::vector<MetadataRecord> records{record};
   if (topic.assignments.empty()) {
     for (auto& p : partition_records(record.topic_id, 0, partitions, replication)) records.push_back(std::move(p));
@@ -366,6 +367,7 @@ TopicResult Controller::alter_broker_configs(const std::string& resource_name, c
 
 TopicResult Controller::commit(std::vector<MetadataRecord> records) {
   if (records.empty()) return {};
+  if (!quorum_.active()) return fail(ErrorCode::NotController, "This node is not the active controller.");
   // The next operation validates against what this one will have made.
   auto before = latest_;
   auto next = std::make_shared<MetadataImage>(*latest_);

@@ -16,11 +16,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "cluster/broker_config.h"
 #include "cluster/metadata_image.h"
+#include "cluster/metadata_proposer.h"
 #include "cluster/metadata_quorum.h"
 #include "protocol/errors.h"
 
@@ -98,8 +100,8 @@ class Controller {
   using Publisher = std::function<void(std::shared_ptr<const MetadataImage>)>;
 
   // Starts from an empty image; `config`'s dynamic layers are set again on
-  // every commit.
-  Controller(BrokerConfig& config, MetadataQuorum& quorum, Publisher publish);
+  // every commit. `seed` draws topic ids and where placement starts.
+  Controller(BrokerConfig& config, MetadataProposer& quorum, Publisher publish, uint64_t seed = std::random_device{}());
 
   // The records the quorum committed since the last call, in log order.
   void apply_committed(std::span<const MetadataRecord> records);
@@ -155,7 +157,7 @@ class Controller {
   TopicResult check_replication(int32_t partitions, int16_t replication_factor) const;
   // New partitions [first, first + count) placed over the live brokers.
   std::vector<MetadataRecord> partition_records(const protocol::Uuid& topic_id, int32_t first, int32_t count,
-                                                int16_t replication_factor) const;
+                                                int16_t replication_factor);
   MetadataRecord assigned_partition(const protocol::Uuid& topic_id, int32_t partition,
                                     const std::vector<int32_t>& replicas) const;
   std::vector<MetadataRecord> config_diff(int8_t resource_type, const std::string& resource_name, const ConfigMap& before,
@@ -166,7 +168,8 @@ class Controller {
                                     bool validate_only);
 
   BrokerConfig& config_;
-  MetadataQuorum& quorum_;
+  MetadataProposer& quorum_;
+  std::mt19937_64 random_;
   // The next committed image: published, and the latest too unless this
   // leader has proposals in flight.
   void publish_committed(std::shared_ptr<const MetadataImage> next);

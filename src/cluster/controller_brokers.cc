@@ -28,6 +28,8 @@ RegistrationResult Controller::register_broker(const BrokerRegistration& registr
 }
 
 HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t now_ms) {
+  // Not knowing all registrations yet, it could not tell a stale epoch.
+  if (!quorum_.active()) return {ErrorCode::NotController};
   const BrokerInfo* broker = latest_->broker(heartbeat.broker_id);
   if (!broker) return {ErrorCode::BrokerIdNotRegistered};
   if (broker->epoch != heartbeat.broker_epoch) return {ErrorCode::StaleBrokerEpoch};
@@ -53,6 +55,7 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
 }
 
 void Controller::fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms) {
+  if (!quorum_.active()) return;
   std::vector<MetadataRecord> fences;
   for (int32_t id : latest_->live_brokers()) {
     // A broker this controller has not heard from yet (it was just elected)

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "cluster/metadata_log.h"
+#include "cluster/metadata_proposer.h"
 #include "cluster/quorum_state_file.h"
 #include "cluster/snapshot_store.h"
 #include "raft/raft_core.h"
@@ -66,7 +67,7 @@ struct QuorumCallbacks {
 // Byte bound of the batches one fetch answer carries (at least one batch).
 constexpr int32_t kMaxFetchAnswerBytes = 1 << 20;
 
-class MetadataQuorum {
+class MetadataQuorum : public MetadataProposer {
  public:
   // Opens the metadata log, its snapshots and the quorum-state file in
   // `log_dir`. Nothing happens until start(). Throws storage::StorageError.
@@ -89,7 +90,9 @@ class MetadataQuorum {
   // or nullopt when this node is not the leader. The batch is committed (and
   // handed to `committed`) once a majority holds it; a quorum of one commits
   // it before this returns.
-  std::optional<int64_t> propose(const std::vector<MetadataRecord>& records, int64_t now_ms);
+  std::optional<int64_t> propose(const std::vector<MetadataRecord>& records, int64_t now_ms) override;
+  bool leading() const override { return core_.role() == raft::Role::kLeader; }
+  bool active() const override { return active_leader(core_, applied_offset_); }
 
   // done(true) once every record below `offset` was applied;
   // done(false) if this node stops leading first (what it proposed may then
@@ -104,8 +107,8 @@ class MetadataQuorum {
   const raft::RaftCore& core() const { return core_; }
   // Every record below this offset was applied (handed to `committed`, or in
   // the snapshot `loaded`).
-  int64_t applied_offset() const { return applied_offset_; }
-  int64_t log_end_offset() const { return log_->end_offset(); }
+  int64_t applied_offset() const override { return applied_offset_; }
+  int64_t log_end_offset() const override { return log_->end_offset(); }
   void close() { log_->close(); }
 
  private:

@@ -79,6 +79,10 @@ std::optional<Uuid> Uuid::from_base64(std::string_view text) {
 
 Uuid Uuid::random() {
   thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32)};
+  return random(rng);
+}
+
+Uuid Uuid::random(std::mt19937_64& rng) {
   // Like Kafka: a version-4 UUID (its version bits rule out the reserved ids 0
   // and 1) whose text form does not start with '-' (it would read as a flag).
   for (;;) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,8 @@ struct Uuid {
   std::string to_base64() const;
   static std::optional<Uuid> from_base64(std::string_view text);
   static Uuid random();
+  // The same, drawn from `rng` (deterministic for a seeded one).
+  static Uuid random(std::mt19937_64& rng);
 };
 
 // A stretch of an open file (a log segment) that a record set can stand for

@@ -331,7 +331,8 @@ void RaftCore::become_leader(int64_t now_ms) {
   next_begin_ms_ = now_ms + config_.fetch_interval_ms;
   // The epoch's first entry (KRaft's LeaderChangeMessage): once it commits,
   // so does everything before it.
-  append(log_end_offset(), {state_.epoch}, WriteSource::kLeaderChange);
+  epoch_start_offset_ = log_end_offset();
+  append(epoch_start_offset_, {state_.epoch}, WriteSource::kLeaderChange);
   send_to_others(BeginQuorumEpoch{state_.epoch, self_});
 }
 

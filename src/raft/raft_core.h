@@ -33,6 +33,7 @@
 #include <set>
 #include <vector>
 
+#include "raft/invariant.h"
 #include "raft/messages.h"
 
 namespace freshet::raft {
@@ -162,6 +163,14 @@ class RaftCore {
   // log start's snapshot; 0 before offset 0).
   int32_t epoch_at(int64_t offset) const;
   int64_t high_watermark() const { return high_watermark_; }
+  // Leader: the offset of its epoch's first entry (the LeaderChangeMessage).
+  // Once the high watermark passes it, every entry of the epochs before is
+  // committed too, so a state machine applied that far has seen all history
+  // (what a new leader must see before it validates anything).
+  int64_t epoch_start_offset() const {
+    RAFT_ASSERT(role_ == Role::kLeader);
+    return epoch_start_offset_;
+  }
   // The log is durable below this offset.
   int64_t durable_end_offset() const { return flushed_end_; }
   const std::vector<NodeId>& voters() const { return voters_; }
@@ -265,6 +274,7 @@ class RaftCore {
   std::vector<int32_t> log_;        // epoch of each entry from the log start, written (maybe not yet durable)
   int64_t flushed_end_ = 0;         // durable up to here
   int64_t high_watermark_ = 0;
+  int64_t epoch_start_offset_ = 0;  // leader: see epoch_start_offset()
   Role role_ = Role::kUnattached;
   Actions pending_;
 

@@ -13,9 +13,17 @@
 
 namespace freshet::server {
 
-// call_controller's part on shard 0.
+// call_controller's part on shard 0. A leader not yet active (it has not
+// applied all that came before its epoch) runs `fn` once it is, or once it
+// no longer leads (where its writes answer NOT_CONTROLLER).
 template <typename Result>
 void run_on_controller(Broker& broker, std::function<Result(cluster::Controller&)> fn, std::function<void(Result)> reply) {
+  auto& quorum = broker.quorum();
+  if (quorum.leading() && !quorum.active())
+    return quorum.when_applied(quorum.core().epoch_start_offset() + 1,
+                               [&broker, fn = std::move(fn), reply = std::move(reply)](bool) mutable {
+                                 run_on_controller<Result>(broker, std::move(fn), std::move(reply));
+                               });
   auto result = std::make_shared<Result>(fn(broker.controller()));
   broker.quorum().when_applied(broker.controller().proposed_end(),
                                [&broker, fn = std::move(fn), reply = std::move(reply), result](bool committed) mutable {

@@ -1,6 +1,8 @@
 // The deterministic simulator for raft/: V voting RaftCores and O observers
 // (broker-only nodes that follow the log) on a simulated network and clock,
-// driven through a seeded schedule. During the fault phase
+// driven through a seeded schedule; every node runs the real controller
+// (cluster::Controller) on its core, leaders taking admin operations all
+// along (sim_controller.h). During the fault phase
 // messages are delayed (up to 100 ms), dropped, duplicated and reordered,
 // the network is cut into random sides and nodes crash and restart from
 // what they persisted (the quorum state, the log as far as it was synced,
@@ -13,7 +15,10 @@
 // offset agree up to it), committed entries never change and every new
 // leader holds them all, no node's high watermark beyond what is committed,
 // every snapshot (taken or fetched) holds exactly the committed entries it
-// covers, no observer ever stands or leads;
+// covers, no observer ever stands or leads; every node's metadata image at
+// a committed offset is the one every other node has there, and each
+// committed record is what its controller promises (no topic created
+// twice, no producer id handed out twice, broker epochs their offsets...);
 // at the end, one leader all live nodes (observers too) follow, with its
 // log, all of it committed (liveness once faults stop).
 //
@@ -31,11 +36,17 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "raft/raft_core.h"
+#include "sim_controller.h"
 
 namespace {
 
 using namespace freshet::raft;
+using freshet::sim::Failure;
+using freshet::sim::MetadataRecord;
+using freshet::sim::SimController;
 
 constexpr int64_t kTickMs = 10;
 constexpr int64_t kFaultPhaseMs = 20000;
@@ -44,10 +55,6 @@ constexpr int64_t kMaxDelayMs = 100;
 constexpr int64_t kMaxFlushDelayMs = 30;
 constexpr int64_t kSnapshotEveryEntries = 8;
 constexpr int64_t kMaxSnapshotChunkBytes = 8;  // a snapshot "byte" here is one entry
-
-struct Failure {
-  std::string what;
-};
 
 class Simulation {
  public:
@@ -70,13 +77,15 @@ class Simulation {
       else heal();
       deliver_due();
       flush_due();
-      // Client entries, to whoever thinks it leads, until shortly before the end.
+      // Admin operations, to one of those who think they lead, until shortly before the end.
       if (now_ < kFaultPhaseMs + kCalmPhaseMs / 2 && chance(0.03)) {
-        for (size_t i = 0; i < nodes_.size(); ++i) {
-          if (nodes_[i].core && nodes_[i].core->propose(1 + static_cast<int>(random_() % 3))) {
-            drain(i);
-            break;
-          }
+        std::vector<size_t> leaders;
+        for (size_t i = 0; i < nodes_.size(); ++i)
+          if (nodes_[i].core && nodes_[i].core->role() == Role::kLeader) leaders.push_back(i);
+        if (!leaders.empty()) {
+          const size_t i = leaders[random_() % leaders.size()];
+          nodes_[i].controller->random_operation(random_, now_);
+          drain(i);
         }
       }
       for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -88,12 +97,21 @@ class Simulation {
     }
     check_liveness();
   }
+  size_t batches_proposed() const { return batches_.size(); }
 
  private:
-  // A snapshot as the sim keeps it: the entries it covers.
+  // A snapshot as the sim keeps it: the entries it covers ("bytes"), and
+  // the metadata image there.
   using SnapshotContent = std::vector<int32_t>;
+  using Image = std::shared_ptr<const std::vector<MetadataRecord>>;
+  struct Snapshot {
+    SnapshotId id;
+    SnapshotContent entries;
+    Image image;
+  };
   struct Node {
     std::optional<RaftCore> core;
+    std::unique_ptr<SimController> controller;  // over `core`
     QuorumState disk;               // the quorum-state file: written before anything is sent
     // The log from offset 0 (below the log start: what the snapshots cover).
     std::vector<int32_t> written;   // as written (page cache)
@@ -101,8 +119,8 @@ class Simulation {
     int64_t flush_at_ms = -1;       // when `written` becomes durable (-1: nothing to sync)
     int64_t restart_at_ms = -1;
     SnapshotId log_start;                               // durable, like the snapshots
-    std::map<int64_t, std::pair<SnapshotId, SnapshotContent>> snapshots;  // by end offset
-    std::optional<std::pair<SnapshotId, SnapshotContent>> partial;       // being fetched (lost in a crash)
+    std::map<int64_t, Snapshot> snapshots;  // by end offset
+    std::optional<Snapshot> partial;        // being fetched (lost in a crash)
   };
   struct InFlight {
     int64_t deliver_at_ms;
@@ -110,6 +128,7 @@ class Simulation {
     size_t from, to;
     Message message;
     SnapshotContent chunk;  // a FetchSnapshot answer's bytes
+    Image image;            // and the image of its snapshot
     bool operator>(const InFlight& other) const {
       return deliver_at_ms != other.deliver_at_ms ? deliver_at_ms > other.deliver_at_ms : sequence > other.sequence;
     }
@@ -126,8 +145,13 @@ class Simulation {
     StoredLog stored;
     stored.start = node.log_start;
     stored.entries.assign(node.durable.begin() + node.log_start.end_offset, node.durable.end());
-    if (!node.snapshots.empty()) stored.latest_snapshot = node.snapshots.rbegin()->second.first;
+    if (!node.snapshots.empty()) stored.latest_snapshot = node.snapshots.rbegin()->second.id;
     node.core.emplace(ids_[i], voter_ids_, config_, node.disk, std::move(stored), random_(), now_);
+    node.controller = std::make_unique<SimController>(*node.core, batches_, images_, random_());
+    if (!node.snapshots.empty()) {
+      const Snapshot& latest = node.snapshots.rbegin()->second;
+      guarded([&] { node.controller->load_snapshot(latest.id.end_offset, *latest.image); });
+    }
     node.restart_at_ms = -1;
   }
 
@@ -139,34 +163,36 @@ class Simulation {
            " unlike what is committed");
   }
 
-  // A snapshot of the committed, durable log every few entries; the log then
-  // starts at the one before.
+  // A snapshot of the committed, durable log every few entries, when the
+  // image is at its end; the log then starts at the one before.
   void take_snapshot_if_due(size_t i) {
     Node& node = nodes_[i];
     RaftCore& core = *node.core;
     const int64_t end = std::min(core.high_watermark(), core.durable_end_offset());
-    if (end - core.latest_snapshot().end_offset < kSnapshotEveryEntries) return;
+    if (end - core.latest_snapshot().end_offset < kSnapshotEveryEntries || node.controller->applied_offset() != end) return;
     const SnapshotId id{end, node.written[static_cast<size_t>(end - 1)]};
     SnapshotContent content(node.written.begin(), node.written.begin() + end);
     check_snapshot(i, id, content);
     core.snapshot_taken(id);
     if (!node.snapshots.empty()) {
-      const SnapshotId previous = node.snapshots.rbegin()->second.first;
+      const SnapshotId previous = node.snapshots.rbegin()->second.id;
       core.advance_log_start(previous);
       node.log_start = previous;
       std::erase_if(node.snapshots, [&](const auto& s) { return s.first < previous.end_offset; });
     }
-    node.snapshots[id.end_offset] = {id, std::move(content)};
+    node.snapshots[id.end_offset] = {id, std::move(content),
+                                     std::make_shared<std::vector<MetadataRecord>>(node.controller->image().records())};
   }
 
-  // The FetchSnapshot answer's bytes: a chunk of the snapshot it names.
-  SnapshotContent fill_snapshot_chunk(size_t i, Message& message) {
+  // The FetchSnapshot answer's bytes: a chunk of the snapshot it names
+  // (with that snapshot's image).
+  Snapshot fill_snapshot_chunk(size_t i, Message& message) {
     auto* answer = std::get_if<FetchSnapshotResponse>(&message);
     if (!answer || !answer->snapshot) return {};
     const auto it = nodes_[i].snapshots.find(answer->snapshot->end_offset);
-    if (it == nodes_[i].snapshots.end() || it->second.first != *answer->snapshot)
+    if (it == nodes_[i].snapshots.end() || it->second.id != *answer->snapshot)
       fail("node " + std::to_string(ids_[i]) + " serves a snapshot it does not hold");
-    const SnapshotContent& content = it->second.second;
+    const SnapshotContent& content = it->second.entries;
     const auto total = static_cast<int64_t>(content.size());
     if (answer->position >= total) {
       answer->snapshot.reset();
@@ -175,21 +201,23 @@ class Simulation {
     const int64_t size = std::min<int64_t>(total - answer->position, 1 + static_cast<int64_t>(random_() % kMaxSnapshotChunkBytes));
     answer->chunk_bytes = size;
     answer->total_bytes = total;
-    return SnapshotContent(content.begin() + answer->position, content.begin() + answer->position + size);
+    return {it->second.id, SnapshotContent(content.begin() + answer->position, content.begin() + answer->position + size),
+            it->second.image};
   }
 
-  void write_snapshot_chunk(size_t i, const SnapshotWrite& write, const SnapshotContent& chunk) {
+  void write_snapshot_chunk(size_t i, const SnapshotWrite& write, const Snapshot& chunk) {
     Node& node = nodes_[i];
-    if (write.position == 0) node.partial = {write.snapshot, {}};
-    if (!node.partial || node.partial->first != write.snapshot ||
-        static_cast<int64_t>(node.partial->second.size()) != write.position)
+    if (write.position == 0) node.partial = Snapshot{write.snapshot, {}, chunk.image};
+    if (!node.partial || node.partial->id != write.snapshot ||
+        static_cast<int64_t>(node.partial->entries.size()) != write.position)
       fail("node " + std::to_string(ids_[i]) + " writes a snapshot chunk out of order");
-    node.partial->second.insert(node.partial->second.end(), chunk.begin(), chunk.end());
+    node.partial->entries.insert(node.partial->entries.end(), chunk.entries.begin(), chunk.entries.end());
     if (!write.complete) return;
-    check_snapshot(i, write.snapshot, node.partial->second);
-    // Installed durably: the log restarts empty after it.
-    node.written = node.durable = node.partial->second;
+    check_snapshot(i, write.snapshot, node.partial->entries);
+    // Installed durably: the log restarts empty after it, the image is the snapshot's.
+    node.written = node.durable = node.partial->entries;
     node.log_start = write.snapshot;
+    guarded([&] { node.controller->load_snapshot(write.snapshot.end_offset, *node.partial->image); });
     node.snapshots = {{write.snapshot.end_offset, std::move(*node.partial)}};
     node.partial.reset();
     ++snapshots_installed;
@@ -202,6 +230,7 @@ class Simulation {
     for (size_t i = 0; i < nodes_.size(); ++i) {
       Node& node = nodes_[i];
       if (node.core && chance(0.0005)) {  // crash: what was persisted stays
+        node.controller.reset();
         node.core.reset();
         node.restart_at_ms = now_ + 200 + static_cast<int64_t>(random_() % 3000);
         // Its connections reset: the nodes that hear of it (most) know it is gone.
@@ -223,7 +252,7 @@ class Simulation {
   }
 
   // Carries out node i's actions; `chunk` is the snapshot chunk it just received, if any.
-  void drain(size_t i, const SnapshotContent& chunk = {}) {
+  void drain(size_t i, const Snapshot& chunk = {}) {
     Node& node = nodes_[i];
     Actions actions = node.core->take_actions();
     if (actions.persist) {
@@ -248,15 +277,16 @@ class Simulation {
       node.flush_at_ms = now_ + 1 + static_cast<int64_t>(random_() % kMaxFlushDelayMs);
     check_logs(i);
     check_leader(i);
+    guarded([&] { node.controller->after_step(node.written); });
     const bool faults = now_ < kFaultPhaseMs;
     for (auto& out : actions.send) {
       const size_t to = index_of(out.to);
-      const SnapshotContent bytes = fill_snapshot_chunk(i, out.message);
+      const Snapshot bytes = fill_snapshot_chunk(i, out.message);
       if (faults && (sides_[i] != sides_[to] || chance(0.05))) continue;  // cut or lost
       const int copies = faults && chance(0.02) ? 2 : 1;
       for (int c = 0; c < copies; ++c) {
         const int64_t delay = faults ? 1 + static_cast<int64_t>(random_() % kMaxDelayMs) : 1 + static_cast<int64_t>(random_() % 5);
-        queue_.push({now_ + delay, next_sequence_++, i, to, out.message, bytes});
+        queue_.push({now_ + delay, next_sequence_++, i, to, out.message, bytes.entries, bytes.image});
       }
     }
   }
@@ -311,7 +341,7 @@ class Simulation {
       Node& node = nodes_[next.to];
       if (!node.core) continue;  // a crashed node drops what arrives
       node.core->receive(ids_[next.from], next.message, now_);
-      drain(next.to, next.chunk);
+      drain(next.to, Snapshot{{}, next.chunk, next.image});
     }
   }
 
@@ -364,6 +394,15 @@ class Simulation {
   }
 
   [[noreturn]] void fail(const std::string& what) { throw Failure{"at " + std::to_string(now_) + " ms: " + what}; }
+  // Runs `step` of a controller, whose failures get the time too.
+  template <typename Step>
+  void guarded(Step step) {
+    try {
+      step();
+    } catch (const Failure& f) {
+      fail(f.what);
+    }
+  }
 
   std::mt19937_64 random_;
   RaftConfig config_;
@@ -377,6 +416,8 @@ class Simulation {
   std::map<int32_t, NodeId> leaders_;                      // epoch -> its leader
   std::map<std::pair<int32_t, NodeId>, NodeId> votes_;     // (epoch, voter) -> candidate
   std::vector<int32_t> committed_;                          // the longest committed prefix seen
+  freshet::sim::ProposedBatches batches_;
+  freshet::sim::CommittedImages images_;
 };
 
 }  // namespace
@@ -396,12 +437,15 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  spdlog::set_level(spdlog::level::off);  // the controllers' log lines
   int64_t installed = 0;
+  size_t proposed = 0;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     try {
       Simulation simulation(seed, voters, observers);
       simulation.run();
       installed += simulation.snapshots_installed;
+      proposed += simulation.batches_proposed();
     } catch (const Failure& f) {
       std::fprintf(stderr, "raft sim: seed %llu (%d voters, %d observers) failed %s\n  replay: freshet_raft_sim "
                    "--nodes %d --observers %d --first-seed %llu --seeds 1\n",
@@ -410,9 +454,9 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("raft sim: %llu schedules of %d voters and %d observers passed (seeds %llu-%llu; %lld snapshots "
-              "fetched by followers)\n",
+  std::printf("raft sim: %llu schedules of %d voters and %d observers passed (seeds %llu-%llu; %zu metadata batches "
+              "proposed, %lld snapshots fetched by followers)\n",
               static_cast<unsigned long long>(seeds), voters, observers, static_cast<unsigned long long>(first),
-              static_cast<unsigned long long>(first + seeds - 1), static_cast<long long>(installed));
+              static_cast<unsigned long long>(first + seeds - 1), proposed, static_cast<long long>(installed));
   return 0;
 }
