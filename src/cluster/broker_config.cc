@@ -305,7 +305,8 @@ void BrokerConfig::set_dynamic(const DynamicBrokerConfigs& configs) {
   auto layers = std::make_shared<DynamicBrokerConfigs>();
   layers->cluster_default = applicable_dynamic_broker_configs(configs.cluster_default);
   layers->per_broker = applicable_dynamic_broker_configs(configs.per_broker);
-  dynamic_.store(std::move(layers));
+  // Unchanged layers keep their pointer: readers tell a change by it.
+  if (*dynamic_.load() != *layers) dynamic_.store(std::move(layers));
 }
 
 EffectiveConfig BrokerConfig::lookup(std::string_view key) const {

@@ -67,6 +67,7 @@ class BrokerConfig {
   // by whoever publishes a metadata image, before the image is published.
   // Readers on other threads see either the old or the new layers.
   void set_dynamic(const DynamicBrokerConfigs& configs);
+  // The same pointer until the layers change.
   std::shared_ptr<const DynamicBrokerConfigs> dynamic() const { return dynamic_.load(); }
 
   // "key=value has no effect: reason" for each key set here (server.properties

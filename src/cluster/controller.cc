@@ -368,21 +368,39 @@ TopicResult Controller::alter_broker_configs(const std::string& resource_name, c
 TopicResult Controller::commit(std::vector<MetadataRecord> records) {
   if (records.empty()) return {};
   if (!quorum_.active()) return fail(ErrorCode::NotController, "This node is not the active controller.");
+  const bool alone = !batch_;
+  if (alone) begin_batch();
   // The next operation validates against what this one will have made.
-  auto before = latest_;
-  auto next = std::make_shared<MetadataImage>(*latest_);
-  for (const auto& r : records) next->apply(r);
-  latest_ = next;
+  if (!batch_->image) batch_->image = std::make_shared<MetadataImage>(*latest_);
+  for (auto& r : records) {
+    batch_->image->apply(r);
+    batch_->records.push_back(std::move(r));
+  }
+  latest_ = batch_->image;
+  return alone ? end_batch() : TopicResult{};
+}
+
+void Controller::begin_batch() {
+  RAFT_ASSERT(!batch_);
+  batch_.emplace();
+  batch_->before = latest_;
+}
+
+TopicResult Controller::end_batch() {
+  RAFT_ASSERT(batch_);
+  Batch batch = std::move(*batch_);
+  batch_.reset();
+  if (batch.records.empty()) return {};
   std::optional<int64_t> end;
   try {
-    end = quorum_.propose(records, monotonic_ms());
+    end = quorum_.propose(batch.records, monotonic_ms());
   } catch (const std::exception& e) {
-    latest_ = before;
+    latest_ = batch.before;
     spdlog::error("metadata log append failed: {}", e.what());
     return fail(ErrorCode::KafkaStorageError, e.what());
   }
   if (!end) {
-    latest_ = before;
+    latest_ = batch.before;
     return fail(ErrorCode::NotController, "This node is not the active controller.");
   }
   proposed_end_ = *end;

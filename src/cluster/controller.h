@@ -130,6 +130,15 @@ class Controller {
   // heartbeat for `session_timeout_ms`.
   void fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms);
 
+  // The writes between begin_batch() and end_batch() are validated each
+  // against those before it and proposed together, as one batch (one image
+  // copy, one log append and sync for a whole request); end_batch() says
+  // how proposing went: their own results hold only if it succeeded.
+  // Outside a batch, every write is proposed at once. (Not for
+  // register_broker, whose epoch is its own offset.)
+  void begin_batch();
+  TopicResult end_batch();
+
   TopicResult create_topic(const NewTopic& topic, bool validate_only);
   TopicResult delete_topic(const std::string& name);
   TopicResult create_partitions(const std::string& name, int32_t total_count, bool validate_only);
@@ -176,6 +185,15 @@ class Controller {
 
   std::shared_ptr<const MetadataImage> image_;   // committed
   std::shared_ptr<const MetadataImage> latest_;  // committed plus this leader's proposals in flight
+  // Between begin_batch() and end_batch(): the image before it, the one its
+  // writes make (latest_ meanwhile; built in place, shared with no one
+  // else) and their records.
+  struct Batch {
+    std::shared_ptr<const MetadataImage> before;
+    std::shared_ptr<MetadataImage> image;
+    std::vector<MetadataRecord> records;
+  };
+  std::optional<Batch> batch_;
   int64_t proposed_end_ = 0;
   // Active controller: when each broker last heartbeat (monotonic ms).
   std::map<int32_t, int64_t> last_heartbeat_ms_;

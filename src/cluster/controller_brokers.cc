@@ -12,6 +12,7 @@ namespace freshet::cluster {
 using protocol::ErrorCode;
 
 RegistrationResult Controller::register_broker(const BrokerRegistration& registration, int64_t now_ms) {
+  RAFT_ASSERT(!batch_);  // proposed alone, at the log end
   BrokerInfo broker;
   broker.id = registration.broker_id;
   broker.incarnation = registration.incarnation;

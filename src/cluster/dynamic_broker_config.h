@@ -17,6 +17,7 @@ namespace freshet::cluster {
 struct DynamicBrokerConfigs {
   ConfigMap cluster_default;  // BROKER resource ""
   ConfigMap per_broker;       // BROKER resource "<node.id>" of this node
+  friend bool operator==(const DynamicBrokerConfigs&, const DynamicBrokerConfigs&) = default;
 };
 
 // Whether `name` may be changed at runtime. Freshet applies live the broker

@@ -136,6 +136,7 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
   transport_ = std::make_unique<QuorumTransport>(shards_.context(0), node_id(), voters, cluster_id_, options.raft,
                                                  [this](int32_t leader) { active_controller_ = leader; });
   controller_channel_ = std::make_unique<ControllerChannel>(shards_.context(0), node_id(), voters);
+  forwarding_channel_ = std::make_unique<ControllerChannel>(shards_.context(0), node_id(), voters);
   auto callbacks = cluster::controller_callbacks(controller_);
   callbacks.send = [this](cluster::QuorumMessage m) { transport_->send(std::move(m)); };
   quorum_ = std::make_unique<cluster::MetadataQuorum>(dir, options, std::move(callbacks), cluster::monotonic_ms());
@@ -232,7 +233,7 @@ void Broker::start() {
     cleaner_ = std::make_unique<CleanerPool>(shards_, config_);
   for (unsigned i = 0; i < shards_.size(); ++i) {
     managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dirs_, cleaner_.get(),
-                                                           [this, i] { reconcile_shard(i, *image()); }));
+                                                           [this, i] { reconcile_shard(i, image()); }));
     groups_.push_back(std::make_unique<GroupShard>(*this, i));
     transactions_.push_back(std::make_unique<TransactionShard>(*this, i));
   }
@@ -260,7 +261,7 @@ void Broker::start() {
   std::latch opened(shards_.size());
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
     shards_.post(shard, [this, shard, image, &opened] {
-      reconcile_shard(shard, *image);
+      reconcile_shard(shard, image);
       opened.count_down();
     });
   }
@@ -308,6 +309,7 @@ void Broker::stop() {
   on_shard_0(shards_, [this] {
     transport_->stop();
     controller_channel_->stop();
+    forwarding_channel_->stop();
     return true;
   });
   shards_.stop();
@@ -317,10 +319,10 @@ void Broker::stop() {
   spdlog::info("freshet node {} stopped cleanly", node_id());
 }
 
-void Broker::reconcile_shard(unsigned shard, const cluster::MetadataImage& image) {
+void Broker::reconcile_shard(unsigned shard, const std::shared_ptr<const cluster::MetadataImage>& image) {
   managers_[shard]->reconcile(image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
-  groups_[shard]->reconcile(image);
-  transactions_[shard]->reconcile(image);
+  groups_[shard]->reconcile(*image);
+  transactions_[shard]->reconcile(*image);
 }
 
 void Broker::sync_partitions(std::function<void()> done) {
@@ -330,7 +332,7 @@ void Broker::sync_partitions(std::function<void()> done) {
     shards_.submit(
         shard,
         [this, shard, image] {
-          reconcile_shard(shard, *image);
+          reconcile_shard(shard, image);
           return true;
         },
         [remaining, done](bool) {

@@ -70,6 +70,10 @@ class Broker : public net::RequestHandler {
   QuorumTransport& quorum_transport() { return *transport_; }
   // Only on shard 0.
   ControllerChannel& controller_channel() { return *controller_channel_; }
+  // Only on shard 0: the connections forwarded client requests take (Kafka's
+  // "forwarding" channel), apart from the heartbeats' and registrations':
+  // a slow answer to either never times out (and so disconnects) the other.
+  ControllerChannel& forwarding_channel() { return *forwarding_channel_; }
   // Fresh for every start of the process (BrokerRegistration).
   const protocol::Uuid& incarnation_id() const { return incarnation_id_; }
   // The metadata quorum's leader as last seen (-1: none known); any thread.
@@ -101,7 +105,7 @@ class Broker : public net::RequestHandler {
   void start_listeners(bool controller_listeners);
   void delete_stray_partitions(const cluster::MetadataImage& image);
   // On `shard`: opens/removes its partitions and (re)loads its groups.
-  void reconcile_shard(unsigned shard, const cluster::MetadataImage& image);
+  void reconcile_shard(unsigned shard, const std::shared_ptr<const cluster::MetadataImage>& image);
   // Whether `shard` of this broker holds a replica of the partition.
   bool owns(unsigned shard, const cluster::TopicInfo& topic, int32_t partition) const;
   // Registers this broker and waits until its registration is in the image.
@@ -114,6 +118,7 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<storage::LogDirectories> log_dirs_;
   std::unique_ptr<QuorumTransport> transport_;
   std::unique_ptr<ControllerChannel> controller_channel_;
+  std::unique_ptr<ControllerChannel> forwarding_channel_;
   std::unique_ptr<BrokerHeartbeats> heartbeats_;  // shard 0; from registration on
   protocol::Uuid incarnation_id_ = protocol::Uuid::random();
   std::atomic<int32_t> active_controller_ = -1;

@@ -16,7 +16,7 @@ bool forward_to_controller(const RequestPtr& request) {
   if (controller == -1 || controller == broker.node_id() || broker.config().is_controller_listener(request->listener))
     return false;
   broker.shards().post(0, [request, controller] {
-    PeerClient* client = request->broker.controller_channel().client(controller);
+    PeerClient* client = request->broker.forwarding_channel().client(controller);
     if (!client) return request->fail("no connection to the active controller for a forwarded request");
     std::vector<uint8_t> body(request->frame->begin() + static_cast<std::ptrdiff_t>(request->body_offset),
                               request->frame->end());

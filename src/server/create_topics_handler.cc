@@ -51,6 +51,7 @@ void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
       [req](cluster::Controller& controller) {
         CreateTopicsResponse resp;
         std::set<std::string> seen;
+        controller.begin_batch();
         for (const auto& t : req->topics) {
           CreateTopicsResponse::CreatableTopicResult result;
           result.name = t.name;
@@ -62,6 +63,13 @@ void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
           result.error_code = protocol::code(outcome.error);
           result.error_message = outcome.message_or_null();
           resp.topics.push_back(std::move(result));
+        }
+        if (auto proposed = controller.end_batch(); proposed.error != protocol::ErrorCode::None) {
+          for (auto& result : resp.topics) {
+            if (result.error_code != 0) continue;
+            result.error_code = protocol::code(proposed.error);
+            result.error_message = proposed.message_or_null();
+          }
         }
         return resp;
       },

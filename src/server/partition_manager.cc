@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "server/clock.h"
 #include "storage/storage_error.h"
@@ -151,52 +152,91 @@ DeleteRecordsOutcome PartitionManager::delete_records(Partition& partition, int6
   return outcome;
 }
 
-void PartitionManager::reconcile(const cluster::MetadataImage& image, Owns owns) {
-  // Removed topics first, so a re-created topic of the same name starts empty.
-  for (auto it = partitions_.begin(); it != partitions_.end();) {
-    if (image.topic(it->first.topic_id)) {
-      ++it;
-      continue;
+namespace {
+// The topics `next` adds or changes over `last` (by pointer: images share
+// unchanged topics), and the ids of those it no longer has.
+void diff_topics(const cluster::MetadataImage& last, const cluster::MetadataImage& next,
+                 std::vector<const cluster::TopicInfo*>& changed, std::vector<protocol::Uuid>& removed) {
+  auto a = last.topics().begin(), b = next.topics().begin();
+  const auto a_end = last.topics().end(), b_end = next.topics().end();
+  while (a != a_end || b != b_end) {
+    if (b == b_end || (a != a_end && a->first < b->first)) {
+      removed.push_back((a++)->second->id);
+    } else if (a == a_end || b->first < a->first) {
+      changed.push_back((b++)->second.get());
+    } else {
+      if (a->second != b->second) {
+        if (a->second->id != b->second->id) removed.push_back(a->second->id);  // re-created
+        changed.push_back(b->second.get());
+      }
+      ++a;
+      ++b;
     }
-    Partition& partition = *it->second;
-    spdlog::info("deleting partition {}-{}", partition.topic(), partition.index());
-    log_dirs_.delete_partition({partition.topic(), partition.index()}, partition.release_log());
-    it = partitions_.erase(it);
   }
-  std::erase_if(unavailable_, [&](const Key& key) { return !image.topic(key.topic_id); });
-  std::erase_if(uncleanable_, [&](const Key& key) { return !image.topic(key.topic_id); });
-  std::erase_if(out_of_space_, [&](const Key& key) { return !image.topic(key.topic_id); });
-  bool is_new = started_;
+}
+
+}  // namespace
+
+void PartitionManager::reconcile(std::shared_ptr<const cluster::MetadataImage> image, Owns owns) {
+  const bool is_new = started_;
   if (!started_) {
     for (Chore& chore : chores_) schedule(chore, now_ms());
   }
   started_ = true;
   chore_timer_.rearm();
-  for (const auto& [name, topic] : image.topics()) {
-    ProducePolicy policy = resolve_produce_policy(*topic, config_);
-    storage::LogConfig log_config = resolve_log_config(*topic, config_);
-    for (const auto& p : topic->partitions) {
-      if (!owns(*topic, p.partition)) continue;
-      Key key{topic->id, p.partition};
-      if (auto it = partitions_.find(key); it != partitions_.end()) {
-        it->second->update(policy, log_config);
-        continue;
-      }
-      if (unavailable_.count(key) || out_of_space_.count(key)) continue;
-      std::unique_ptr<storage::PartitionLog> log;
-      try {
-        log = log_dirs_.open_partition({topic->name, p.partition}, log_config, topic->id, is_new);
-      } catch (const storage::StorageError& e) {
-        const bool retried = e.out_of_space();
-        // Logged once, not at every retry.
-        spdlog::log(retrying_.contains(key) ? spdlog::level::debug : spdlog::level::err,
-                    "partition {}-{} is unavailable: {}{}", topic->name, p.partition, e.what(),
-                    retried ? " (tried again while the disk is full)" : "");
-        (retried ? out_of_space_ : unavailable_).insert(key);
-        continue;
-      }
-      partitions_[key] = std::make_shared<Partition>(topic->name, p.partition, std::move(log), policy, notifier_, flusher_);
+  const auto dynamic = config_.dynamic();
+  const bool all = !seen_image_ || !retrying_.empty() || dynamic != seen_dynamic_;
+  std::vector<const cluster::TopicInfo*> changed;
+  std::vector<protocol::Uuid> removed;
+  if (seen_image_) diff_topics(*seen_image_, *image, changed, removed);
+  seen_image_ = image;
+  seen_dynamic_ = dynamic;
+  // Removed topics first, so a re-created topic of the same name starts empty.
+  for (const protocol::Uuid& id : removed) remove_topic(id);
+  if (all) {
+    for (const auto& [name, topic] : image->topics()) reconcile_topic(*topic, owns, is_new);
+  } else {
+    for (const cluster::TopicInfo* topic : changed) reconcile_topic(*topic, owns, is_new);
+  }
+}
+
+void PartitionManager::remove_topic(const protocol::Uuid& topic_id) {
+  // Keys order by topic id first: its partitions are one range.
+  auto it = partitions_.lower_bound(Key{topic_id, std::numeric_limits<int32_t>::min()});
+  while (it != partitions_.end() && it->first.topic_id == topic_id) {
+    Partition& partition = *it->second;
+    spdlog::info("deleting partition {}-{}", partition.topic(), partition.index());
+    log_dirs_.delete_partition({partition.topic(), partition.index()}, partition.release_log());
+    it = partitions_.erase(it);
+  }
+  for (std::set<Key>* keys : {&unavailable_, &uncleanable_, &out_of_space_})
+    std::erase_if(*keys, [&](const Key& key) { return key.topic_id == topic_id; });
+}
+
+void PartitionManager::reconcile_topic(const cluster::TopicInfo& topic, const Owns& owns, bool is_new) {
+  ProducePolicy policy = resolve_produce_policy(topic, config_);
+  storage::LogConfig log_config = resolve_log_config(topic, config_);
+  for (const auto& p : topic.partitions) {
+    if (!owns(topic, p.partition)) continue;
+    Key key{topic.id, p.partition};
+    if (auto it = partitions_.find(key); it != partitions_.end()) {
+      it->second->update(policy, log_config);
+      continue;
     }
+    if (unavailable_.count(key) || out_of_space_.count(key)) continue;
+    std::unique_ptr<storage::PartitionLog> log;
+    try {
+      log = log_dirs_.open_partition({topic.name, p.partition}, log_config, topic.id, is_new);
+    } catch (const storage::StorageError& e) {
+      const bool retried = e.out_of_space();
+      // Logged once, not at every retry.
+      spdlog::log(retrying_.contains(key) ? spdlog::level::debug : spdlog::level::err,
+                  "partition {}-{} is unavailable: {}{}", topic.name, p.partition, e.what(),
+                  retried ? " (tried again while the disk is full)" : "");
+      (retried ? out_of_space_ : unavailable_).insert(key);
+      continue;
+    }
+    partitions_[key] = std::make_shared<Partition>(topic.name, p.partition, std::move(log), policy, notifier_, flusher_);
   }
 }
 

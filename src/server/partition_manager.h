@@ -53,7 +53,10 @@ class PartitionManager {
   // first call (at start-up) opens existing partitions; a partition whose log
   // cannot be opened stays closed, logged, and is not retried (e.g. its log
   // dir is offline) unless the disk was full.
-  void reconcile(const cluster::MetadataImage& image, Owns owns);
+  // Only topics new or changed since the last image are looked at (images
+  // share unchanged topics), unless the broker defaults changed or
+  // partitions are being tried again.
+  void reconcile(std::shared_ptr<const cluster::MetadataImage> image, Owns owns);
   // Clean shutdown of every log on this shard; returns their final
   // recovery points and log start offsets for the checkpoint files.
   std::vector<storage::PartitionCheckpoint> close_all();
@@ -109,6 +112,13 @@ class PartitionManager {
   std::set<Key> unavailable_;  // could not be opened
   std::set<Key> out_of_space_;  // could not be opened for want of space: retried
   std::set<Key> retrying_;      // during a retry: those being tried again
+  // What the last reconcile saw.
+  std::shared_ptr<const cluster::MetadataImage> seen_image_;
+  std::shared_ptr<const cluster::DynamicBrokerConfigs> seen_dynamic_;
+  // Opens, or passes config changes on to, the owned partitions of `topic`.
+  void reconcile_topic(const cluster::TopicInfo& topic, const Owns& owns, bool is_new);
+  // Deletes the owned partitions of a removed topic.
+  void remove_topic(const protocol::Uuid& topic_id);
   std::function<void()> reconcile_again_;
   std::set<Key> cleaning_;     // a cleaning is running
   std::set<Key> uncleanable_;  // a cleaning failed

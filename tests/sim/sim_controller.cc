@@ -144,15 +144,23 @@ void SimController::random_operation(std::mt19937_64& random, int64_t now_ms) {
   auto pick = [&](int64_t n) { return static_cast<int64_t>(random() % static_cast<uint64_t>(n)); };
   const std::string& name = kTopicNames[static_cast<size_t>(pick(static_cast<int64_t>(kTopicNames.size())))];
   const cluster::MetadataImage& committed = image();
-  switch (pick(10)) {
+  auto create_topic = [&](const std::string& topic_name) {
+    cluster::NewTopic topic;
+    topic.name = topic_name;
+    topic.partitions = pick(4) == 0 ? -1 : static_cast<int32_t>(1 + pick(3));
+    controller_.create_topic(topic, pick(8) == 0);
+  };
+  switch (pick(11)) {
     case 0:
-    case 1: {
-      cluster::NewTopic topic;
-      topic.name = name;
-      topic.partitions = pick(4) == 0 ? -1 : static_cast<int32_t>(1 + pick(3));
-      controller_.create_topic(topic, pick(8) == 0);
+    case 1:
+      create_topic(name);
       break;
-    }
+    case 10:  // a CreateTopics request of several: one batch
+      controller_.begin_batch();
+      for (int64_t n = 1 + pick(4); n > 0; --n)
+        create_topic(kTopicNames[static_cast<size_t>(pick(static_cast<int64_t>(kTopicNames.size())))]);
+      controller_.end_batch();
+      break;
     case 2:
       controller_.delete_topic(name);
       break;
@@ -184,7 +192,7 @@ void SimController::random_operation(std::mt19937_64& random, int64_t now_ms) {
     case 8:
       controller_.allocate_producer_ids(static_cast<int32_t>(1 + pick(kBrokerIds)), -1);
       break;
-    default: {
+    case 9: {
       ConfigChange change{"log.retention.ms", ConfigOp::Set, std::to_string(60000 + pick(5))};
       controller_.alter_broker_configs("", {change}, false);
       break;
