@@ -56,9 +56,7 @@ SimController::SimController(raft::RaftCore& core, ProposedBatches& batches, Com
 
 bool SimController::active() const { return cluster::active_leader(core_, applied_offset_); }
 
-int64_t SimController::log_end_offset() const {
-  return core_.log_start().end_offset + static_cast<int64_t>(core_.log().size());
-}
+int64_t SimController::log_end_offset() const { return core_.log_end().end_offset; }
 
 std::optional<int64_t> SimController::propose(const std::vector<MetadataRecord>& records, int64_t) {
   const int64_t base = log_end_offset();
