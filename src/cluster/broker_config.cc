@@ -49,6 +49,8 @@ const ConfigDef kBrokerKeys[] = {
     {"auto.create.topics.enable", T::Boolean, "true"},
     {"delete.topic.enable", T::Boolean, "true"},
     {"socket.request.max.bytes", T::Int, "104857600", 1},
+    // How long a forwarded admin request waits for the active controller (Kafka's).
+    {"request.timeout.ms", T::Int, "30000", 0},
     // Kafka's default is 102400; -1 (the OS's, autotuned) is much faster on fast links.
     {"socket.send.buffer.bytes", T::Int, "-1", -1},
     {"socket.receive.buffer.bytes", T::Int, "-1", -1},

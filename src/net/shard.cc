@@ -10,7 +10,7 @@ thread_local unsigned current_shard = ShardSet::kNoShard;
 }
 
 ShardSet::ShardSet(unsigned count) {
-  for (unsigned i = 0; i < count; ++i) contexts_.push_back(std::make_unique<asio::io_context>(1));
+  for (unsigned i = 0; i <= count; ++i) contexts_.push_back(std::make_unique<asio::io_context>(1));
 }
 
 ShardSet::~ShardSet() { stop(); }

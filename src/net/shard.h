@@ -4,6 +4,11 @@
 // Cross-shard work is message passing: `submit` runs a function on the owner
 // shard and delivers its result back on the caller's shard. A task that
 // throws is logged and dropped; the shard goes on with the next.
+// Besides the data shards there is one control shard: a reactor that owns no
+// connections and no partitions, for the cluster's control plane (the
+// metadata quorum, its fsyncs and the controller), so that neither stalls
+// the other: a shard busy opening partitions never delays a vote or a
+// heartbeat, and an fsync of the metadata log never delays a client.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -18,19 +23,23 @@ namespace freshet::net {
 
 class ShardSet {
  public:
+  // `count` data shards, plus the control shard.
   explicit ShardSet(unsigned count);
   ~ShardSet();
   ShardSet(const ShardSet&) = delete;
   ShardSet& operator=(const ShardSet&) = delete;
 
-  unsigned size() const { return static_cast<unsigned>(contexts_.size()); }
+  // The number of data shards (0 .. size()-1).
+  unsigned size() const { return static_cast<unsigned>(contexts_.size()) - 1; }
+  // The control shard's index (after the data shards).
+  unsigned control_shard() const { return size(); }
   asio::io_context& context(unsigned shard) { return *contexts_[shard]; }
 
   static constexpr unsigned kNoShard = ~0u;
   // Index of the shard whose thread is calling, or kNoShard from any other thread.
   static unsigned current();
 
-  // Starts one thread per shard; returns immediately.
+  // Starts one thread per shard, the control shard's too; returns immediately.
   void start();
   // Stops every reactor (pending handlers are dropped) and joins the threads.
   void stop();

@@ -93,6 +93,8 @@ enum class ErrorCode : int16_t {
   InconsistentClusterId = 104,
   TransactionalIdNotFound = 105,
   FetchSessionTopicIdError = 106,
+  MismatchedEndpointType = 114,
+  UnsupportedEndpointType = 115,
   TransactionAbortable = 120,
 };
 

@@ -65,15 +65,6 @@ std::optional<cluster::TopicResult> misdirected(const Resource& resource, const 
                               "Unexpected broker id, expected " + self + ", but received " + resource.resource_name};
 }
 
-// Sends the request to the active controller when this node is not it and
-// no resource is misdirected (then this node answers, resource by resource).
-template <typename AlterRequest>
-bool forward_alter_configs(const RequestPtr& request, const AlterRequest& req) {
-  for (const auto& resource : req.resources)
-    if (misdirected(resource, *request)) return false;
-  return forward_to_controller(request);
-}
-
 template <typename Result, typename Resource>
 Result alter_result(const Resource& resource, const cluster::TopicResult& outcome) {
   Result result;
@@ -82,6 +73,21 @@ Result alter_result(const Resource& resource, const cluster::TopicResult& outcom
   result.error_code = protocol::code(outcome.error);
   result.error_message = outcome.message_or_null();
   return result;
+}
+
+// Sends the request to the active controller when this node is not it and
+// no resource is misdirected (then this node answers, resource by resource).
+template <typename Response, typename AlterRequest>
+bool forward_alter_configs(const RequestPtr& request, const std::shared_ptr<AlterRequest>& req) {
+  for (const auto& resource : req->resources)
+    if (misdirected(resource, *request)) return false;
+  return forward_to_controller(request, [request, req](protocol::ErrorCode error, const std::string& message) {
+    Response resp;
+    for (const auto& resource : req->resources)
+      resp.responses.push_back(
+          alter_result<typename decltype(resp.responses)::value_type>(resource, cluster::TopicResult{error, message}));
+    request->reply(resp);
+  });
 }
 
 }  // namespace freshet::server

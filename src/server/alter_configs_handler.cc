@@ -12,7 +12,7 @@ using protocol::AlterConfigsResponse;
 void handle_alter_configs(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<AlterConfigsRequest>();
   req->decode(body, request->version());
-  if (forward_alter_configs(request, *req)) return;
+  if (forward_alter_configs<AlterConfigsResponse>(request, req)) return;
   call_controller<AlterConfigsResponse>(
       request->broker,
       [req, request](cluster::Controller& controller) {

@@ -133,10 +133,10 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
   options.seed = std::random_device{}();
   options.snapshot_max_record_bytes = config_.get_int("metadata.log.max.record.bytes.between.snapshots");
   options.snapshot_max_interval_ms = config_.get_int("metadata.log.max.snapshot.interval.ms");
-  transport_ = std::make_unique<QuorumTransport>(shards_.context(0), node_id(), voters, cluster_id_, options.raft,
+  transport_ = std::make_unique<QuorumTransport>(shards_.context(shards_.control_shard()), node_id(), voters, cluster_id_, options.raft,
                                                  [this](int32_t leader) { active_controller_ = leader; });
-  controller_channel_ = std::make_unique<ControllerChannel>(shards_.context(0), node_id(), voters);
-  forwarding_channel_ = std::make_unique<ControllerChannel>(shards_.context(0), node_id(), voters);
+  controller_channel_ = std::make_unique<ControllerChannel>(shards_.context(shards_.control_shard()), node_id(), voters);
+  forwarding_channel_ = std::make_unique<ControllerChannel>(shards_.context(shards_.control_shard()), node_id(), voters);
   auto callbacks = cluster::controller_callbacks(controller_);
   callbacks.send = [this](cluster::QuorumMessage m) { transport_->send(std::move(m)); };
   quorum_ = std::make_unique<cluster::MetadataQuorum>(dir, options, std::move(callbacks), cluster::monotonic_ms());
@@ -146,26 +146,26 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
     if (serving_) sync_partitions([] {});
   });
   image_.store(controller_->image());
-  shards_.post(0, [this] {
+  shards_.post(shards_.control_shard(), [this] {
     quorum_->start(cluster::monotonic_ms());
     transport_->start(*quorum_);
   });
 }
 
 namespace {
-// Runs `fn` on shard 0 and returns its result to the (non-shard) caller.
+// Runs `fn` on the control shard and returns its result to the (non-shard) caller.
 template <typename Fn>
-auto on_shard_0(net::ShardSet& shards, Fn fn) {
+auto on_control_shard(net::ShardSet& shards, Fn fn) {
   std::promise<decltype(fn())> result;
-  shards.post(0, [&] { result.set_value(fn()); });
+  shards.post(shards.control_shard(), [&] { result.set_value(fn()); });
   return result.get_future().get();
 }
 
-// Blocks the starting thread until `done()` holds on shard 0; `waiting()`
+// Blocks the starting thread until `done()` holds on the control shard; `waiting()`
 // runs every 5 s meanwhile.
-void wait_on_shard_0(net::ShardSet& shards, const std::function<bool()>& done, const std::function<void()>& waiting) {
+void wait_on_control_shard(net::ShardSet& shards, const std::function<bool()>& done, const std::function<void()>& waiting) {
   auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!on_shard_0(shards, done)) {
+  while (!on_control_shard(shards, done)) {
     if (std::chrono::steady_clock::now() >= next_note) {
       waiting();
       next_note += std::chrono::seconds(5);
@@ -176,11 +176,11 @@ void wait_on_shard_0(net::ShardSet& shards, const std::function<bool()>& done, c
 }  // namespace
 
 void Broker::await_metadata() {
-  wait_on_shard_0(shards_, [this] { return quorum_->caught_up(); }, [this] {
+  wait_on_control_shard(shards_, [this] { return quorum_->caught_up(); }, [this] {
     spdlog::info("waiting for the metadata quorum ({}) to elect a leader and for this node to catch up",
                  config_.get("controller.quorum.voters"));
   });
-  spdlog::info("metadata quorum: {}", on_shard_0(shards_, [this] {
+  spdlog::info("metadata quorum: {}", on_control_shard(shards_, [this] {
                  return fmt::format("leader {} in epoch {}, {} record offset(s) applied", quorum_->core().leader(),
                                     quorum_->core().epoch(), quorum_->applied_offset());
                }));
@@ -188,14 +188,14 @@ void Broker::await_metadata() {
 
 void Broker::join_cluster() {
   std::promise<int64_t> registered;
-  shards_.post(0, [&] { register_broker(*this, [&](int64_t epoch) { registered.set_value(epoch); }); });
+  shards_.post(shards_.control_shard(), [&] { register_broker(*this, [&](int64_t epoch) { registered.set_value(epoch); }); });
   const int64_t epoch = registered.get_future().get();
-  shards_.post(0, [this, epoch] {
+  shards_.post(shards_.control_shard(), [this, epoch] {
     heartbeats_ = std::make_unique<BrokerHeartbeats>(*this, epoch);
     heartbeats_->start();
   });
   // Our own registration is committed: wait until this node applied it.
-  wait_on_shard_0(shards_, [this, epoch] { return quorum_->applied_offset() > epoch; }, [this, epoch] {
+  wait_on_control_shard(shards_, [this, epoch] { return quorum_->applied_offset() > epoch; }, [this, epoch] {
     spdlog::info("waiting to apply this broker's registration at offset {}", epoch);
   });
   spdlog::info("registered as broker {} with epoch {}", node_id(), epoch);
@@ -268,7 +268,7 @@ void Broker::start() {
   opened.wait();
   serving_ = true;
   // An image published while the shards opened their partitions.
-  shards_.post(0, [this] { sync_partitions([] {}); });
+  shards_.post(shards_.control_shard(), [this] { sync_partitions([] {}); });
   start_listeners(/*controller_listeners=*/false);
   auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("freshet node {} ready in {} ms: cluster {}, {} shard(s), {} topic(s), data in {}, metadata in {}, "
@@ -280,7 +280,7 @@ void Broker::start() {
 void Broker::stop() {
   // Controlled shutdown: fenced first, so clients and placement move on at once.
   auto fenced = std::make_shared<std::promise<void>>();
-  shards_.post(0, [this, fenced] {
+  shards_.post(shards_.control_shard(), [this, fenced] {
     if (!heartbeats_) return fenced->set_value();
     heartbeats_->shut_down([fenced] { fenced->set_value(); });
   });
@@ -306,7 +306,7 @@ void Broker::stop() {
     });
   }
   closed.wait();
-  on_shard_0(shards_, [this] {
+  on_control_shard(shards_, [this] {
     transport_->stop();
     controller_channel_->stop();
     forwarding_channel_->stop();

@@ -62,15 +62,15 @@ class Broker : public net::RequestHandler {
   DataNotifier& notifier() { return notifier_; }
   // KIP-227 incremental fetch sessions, shared by every shard.
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
-  // Only on shard 0.
+  // Only on the control shard.
   cluster::Controller& controller() { return *controller_; }
-  // Only on shard 0.
+  // Only on the control shard.
   cluster::MetadataQuorum& quorum() { return *quorum_; }
-  // Only on shard 0.
+  // Only on the control shard.
   QuorumTransport& quorum_transport() { return *transport_; }
-  // Only on shard 0.
+  // Only on the control shard.
   ControllerChannel& controller_channel() { return *controller_channel_; }
-  // Only on shard 0: the connections forwarded client requests take (Kafka's
+  // Only on the control shard: the connections forwarded client requests take (Kafka's
   // "forwarding" channel), apart from the heartbeats' and registrations':
   // a slow answer to either never times out (and so disconnects) the other.
   ControllerChannel& forwarding_channel() { return *forwarding_channel_; }
@@ -83,9 +83,9 @@ class Broker : public net::RequestHandler {
   // while no controller leads. (Metadata names this broker always: see
   // metadata_handler.cc.)
   int32_t controller_for_clients() const;
-  // Any shard (it hops to shard 0 itself).
+  // Any shard (it hops to the control shard itself).
   ProducerIdManager& producer_ids() { return producer_ids_; }
-  // Runs on shard 0 after the controller published an image: makes every
+  // Runs on the control shard after the controller published an image: makes every
   // shard open/remove its partitions, then calls done() on the caller's shard.
   void sync_partitions(std::function<void()> done);
 
@@ -97,7 +97,7 @@ class Broker : public net::RequestHandler {
   // metadata log's dir (metadata.log.dir, else the first log dir).
   std::filesystem::path open_log_dirs();
   // Opens the metadata log in `dir` as the quorum's, whose committed records
-  // become the image; the quorum starts on shard 0 once the shards run.
+  // become the image; the quorum starts on the control shard once the shards run.
   void start_metadata_quorum(const std::filesystem::path& dir);
   // Blocks until the quorum has a leader and this node applied what it committed.
   void await_metadata();
@@ -119,7 +119,7 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<QuorumTransport> transport_;
   std::unique_ptr<ControllerChannel> controller_channel_;
   std::unique_ptr<ControllerChannel> forwarding_channel_;
-  std::unique_ptr<BrokerHeartbeats> heartbeats_;  // shard 0; from registration on
+  std::unique_ptr<BrokerHeartbeats> heartbeats_;  // control shard; from registration on
   protocol::Uuid incarnation_id_ = protocol::Uuid::random();
   std::atomic<int32_t> active_controller_ = -1;
   std::unique_ptr<cluster::MetadataQuorum> quorum_;

@@ -33,7 +33,7 @@ protocol::BrokerRegistrationRequest registration_request(Broker& broker) {
 }
 
 void retry_later(Broker& broker, std::function<void(int64_t)> done) {
-  auto timer = std::make_shared<asio::steady_timer>(broker.shards().context(0), kRetryBackoff);
+  auto timer = std::make_shared<asio::steady_timer>(broker.shards().context(broker.shards().control_shard()), kRetryBackoff);
   timer->async_wait([&broker, timer, done = std::move(done)](asio::error_code ec) mutable {
     if (!ec) register_broker(broker, std::move(done));
   });
@@ -85,7 +85,7 @@ void send_heartbeat(Broker& broker, int64_t epoch, bool want_shutdown, std::func
 }  // namespace
 
 BrokerHeartbeats::BrokerHeartbeats(Broker& broker, int64_t broker_epoch)
-    : broker_(broker), broker_epoch_(broker_epoch), timer_(std::make_shared<asio::steady_timer>(broker.shards().context(0))) {}
+    : broker_(broker), broker_epoch_(broker_epoch), timer_(std::make_shared<asio::steady_timer>(broker.shards().context(broker.shards().control_shard()))) {}
 
 void BrokerHeartbeats::schedule() {
   timer_->expires_after(std::chrono::milliseconds(broker_.config().get_int("broker.heartbeat.interval.ms")));

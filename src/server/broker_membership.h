@@ -21,10 +21,10 @@ namespace freshet::server {
 
 class Broker;
 
-// On shard 0; done(broker epoch) on shard 0 once registered.
+// On the control shard; done(broker epoch) on the control shard once registered.
 void register_broker(Broker& broker, std::function<void(int64_t)> done);
 
-// Heartbeats for a registered broker, on shard 0.
+// Heartbeats for a registered broker, on the control shard.
 class BrokerHeartbeats {
  public:
   BrokerHeartbeats(Broker& broker, int64_t broker_epoch);

@@ -25,7 +25,7 @@ protocol::CreateTopicsRequest create_topics_request(const cluster::NewTopic& top
 
 void create_topic_on_controller(Broker& broker, cluster::NewTopic topic, std::function<void(cluster::TopicResult)> done) {
   broker.shards().submit_async<cluster::TopicResult>(
-      0,
+      broker.shards().control_shard(),
       [&broker, topic = std::move(topic)](std::function<void(cluster::TopicResult)> reply) {
         auto request = create_topics_request(topic);
         on_active_controller<cluster::TopicResult, protocol::CreateTopicsResponse>(

@@ -1,5 +1,5 @@
 // Running controller operations from any shard: the controller lives on
-// shard 0, so a call hops there, runs, waits until every shard has picked up
+// the control shard, so a call hops there, runs, waits until every shard has picked up
 // the resulting metadata image (partitions opened or removed), and delivers
 // its result back on the caller's shard.
 #pragma once
@@ -13,7 +13,7 @@
 
 namespace freshet::server {
 
-// call_controller's part on shard 0. A leader not yet active (it has not
+// call_controller's part on the control shard. A leader not yet active (it has not
 // applied all that came before its epoch) runs `fn` once it is, or once it
 // no longer leads (where its writes answer NOT_CONTROLLER).
 template <typename Result>
@@ -32,7 +32,7 @@ void run_on_controller(Broker& broker, std::function<Result(cluster::Controller&
                                });
 }
 
-// Runs `fn` on the controller (shard 0). When it proposed metadata records,
+// Runs `fn` on the controller (the control shard). When it proposed metadata records,
 // the answer waits until they are committed and every shard has picked up
 // the resulting image; if this node stops leading first, `fn` runs again
 // there, where its writes answer NOT_CONTROLLER (or, re-elected, it is
@@ -40,18 +40,18 @@ void run_on_controller(Broker& broker, std::function<Result(cluster::Controller&
 template <typename Result>
 void call_controller(Broker& broker, std::function<Result(cluster::Controller&)> fn, std::function<void(Result)> done) {
   broker.shards().submit_async<Result>(
-      0,
+      broker.shards().control_shard(),
       [&broker, fn = std::move(fn)](std::function<void(Result)> reply) {
         run_on_controller<Result>(broker, std::move(fn), std::move(reply));
       },
       std::move(done));
 }
 
-// On shard 0: runs `local` on this node's controller when it leads the
+// On the control shard: runs `local` on this node's controller when it leads the
 // quorum (answering once its records commit, as run_on_controller), else
 // sends `request` to the leader over the controller channel and maps the
 // answer with `remote`; with no leader known, or no answer, done gets
-// `unavailable`. done runs on shard 0.
+// `unavailable`. done runs on the control shard.
 template <typename Result, typename Response, typename Request>
 void on_active_controller(Broker& broker, std::function<Result(cluster::Controller&)> local, const Request& request,
                           std::function<Result(const Response&)> remote, Result unavailable,

@@ -3,7 +3,7 @@
 // controller listeners of controller.quorum.voters: one connection per
 // voter, apart from the quorum's own (whose fetches wait at the leader).
 // The active controller is whoever leads the metadata quorum at the time.
-// Lives on shard 0.
+// Lives on the control shard.
 #pragma once
 
 #include <asio/io_context.hpp>

@@ -11,7 +11,21 @@ using protocol::DeleteTopicsResponse;
 void handle_delete_topics(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<DeleteTopicsRequest>();
   req->decode(body, request->version());
-  if (forward_to_controller(request)) return;
+  auto answer_error = [request, req](protocol::ErrorCode error, const std::string& message) {
+    DeleteTopicsResponse resp;
+    auto add = [&](std::optional<std::string> name, protocol::Uuid id) {
+      DeleteTopicsResponse::DeletableTopicResult result;
+      result.name = std::move(name);
+      result.topic_id = id;
+      result.error_code = protocol::code(error);
+      result.error_message = message;
+      resp.responses.push_back(std::move(result));
+    };
+    for (const auto& name : req->topic_names) add(name, {});
+    for (const auto& t : req->topics) add(t.name, t.topic_id);
+    request->reply(resp);
+  };
+  if (forward_to_controller(request, answer_error)) return;
   for (const auto& name : req->topic_names) {
     DeleteTopicsRequest::DeleteTopicState state;
     state.name = name;

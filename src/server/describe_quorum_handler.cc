@@ -92,7 +92,7 @@ void handle_describe_quorum(const RequestPtr& request, protocol::Reader& body) {
   Broker& broker = request->broker;
   const int16_t version = request->version();
   broker.shards().submit_async<Response>(
-      0,
+      broker.shards().control_shard(),
       [&broker, req, version](std::function<void(Response)> reply) {
         // Only the leader knows every voter's progress: a follower asks it, as Kafka's brokers forward.
         const auto& core = broker.quorum().core();

@@ -32,6 +32,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::CreatePartitions, handle_create_partitions},
     {ApiKey::IncrementalAlterConfigs, handle_incremental_alter_configs},
     {ApiKey::DescribeCluster, handle_describe_cluster},
+    {ApiKey::Envelope, handle_envelope},
     {ApiKey::DescribeQuorum, handle_describe_quorum},
     {ApiKey::Vote, handle_vote},
     {ApiKey::BrokerRegistration, handle_broker_registration},

@@ -40,6 +40,9 @@ void handle_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_incremental_alter_configs(const RequestPtr&, protocol::Reader&);
 void handle_describe_cluster(const RequestPtr&, protocol::Reader&);
 void handle_describe_quorum(const RequestPtr&, protocol::Reader&);
+// The controller's side of forwarding (controller_forwarding.cc): runs the
+// request an Envelope carries as if its client had sent it here.
+void handle_envelope(const RequestPtr&, protocol::Reader&);
 void handle_vote(const RequestPtr&, protocol::Reader&);
 void handle_broker_registration(const RequestPtr&, protocol::Reader&);
 void handle_broker_heartbeat(const RequestPtr&, protocol::Reader&);

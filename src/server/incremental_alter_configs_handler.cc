@@ -10,7 +10,7 @@ using protocol::IncrementalAlterConfigsResponse;
 void handle_incremental_alter_configs(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<IncrementalAlterConfigsRequest>();
   req->decode(body, request->version());
-  if (forward_alter_configs(request, *req)) return;
+  if (forward_alter_configs<IncrementalAlterConfigsResponse>(request, req)) return;
   call_controller<IncrementalAlterConfigsResponse>(
       request->broker,
       [req, request](cluster::Controller& controller) {

@@ -45,17 +45,15 @@ class PeerClient {
          });
   }
 
-  // A request whose body is encoded already (one forwarded as a client sent
-  // it); `done` gets the answer's frame and where its body starts (after the
-  // response header), or nullopt.
-  using RawDone = std::function<void(std::optional<std::vector<uint8_t>>, size_t)>;
-  void send(int16_t api_key, int16_t version, std::vector<uint8_t> body, int64_t timeout_ms, RawDone done);
-
   const std::string& address() const { return connection_->address(); }
   // See net::PeerConnection::on_lost.
   void on_lost(std::function<void()> lost) { connection_->on_lost(std::move(lost)); }
 
  private:
+  // Sends an encoded body; `done` gets the answer's frame and where its body
+  // starts (after the response header), or nullopt.
+  using RawDone = std::function<void(std::optional<std::vector<uint8_t>>, size_t)>;
+  void send(int16_t api_key, int16_t version, std::vector<uint8_t> body, int64_t timeout_ms, RawDone done);
 
   std::shared_ptr<net::PeerConnection> connection_;
   std::string client_id_;

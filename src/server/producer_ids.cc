@@ -9,7 +9,7 @@ namespace freshet::server {
 
 void ProducerIdManager::next(std::function<void(ProducerIdResult)> done) {
   broker_.shards().submit_async<ProducerIdResult>(
-      0,
+      broker_.shards().control_shard(),
       [this](std::function<void(ProducerIdResult)> reply) {
         if (auto id = take()) return reply({protocol::ErrorCode::None, *id});
         // The block is handed out once the controller's record of it commits.

@@ -2,7 +2,7 @@
 // kProducerIdBlockSize the active controller allocates to this broker
 // (AllocateProducerIds when another node leads) and commits to the metadata
 // log first, so an id is never reused, not even after a crash (ids of a
-// block not used up are skipped, as in Kafka). Lives on shard 0; next() may
+// block not used up are skipped, as in Kafka). Lives on the control shard; next() may
 // be called from any shard.
 #pragma once
 
@@ -32,7 +32,7 @@ class ProducerIdManager {
 
  private:
   // The next id of the current block; nullopt when it is used up.
-  std::optional<int64_t> take();  // on shard 0
+  std::optional<int64_t> take();  // on the control shard
 
   Broker& broker_;
   int64_t next_id_ = 0;  // the current block is [next_id_, block_end_)

@@ -1,6 +1,6 @@
 // The metadata quorum's requests from other voters (Vote, BeginQuorumEpoch,
 // and Fetch and FetchSnapshot of the metadata log): checked for this cluster's id, handed to
-// the QuorumTransport on shard 0, answered on the connection's shard with
+// the QuorumTransport on the control shard, answered on the connection's shard with
 // what the Raft core says, or with an error when it says nothing.
 #include "cluster/quorum_wire.h"
 #include "server/broker.h"
@@ -20,7 +20,7 @@ bool same_cluster(const std::optional<std::string>& cluster_id, const Broker& br
 template <typename Response, typename Answer>
 void forward_to_quorum(const RequestPtr& request, raft::NodeId from, raft::Message message, Answer answer) {
   Broker& broker = request->broker;
-  broker.shards().post(0, [&broker, request, from, message = std::move(message), answer = std::move(answer)] {
+  broker.shards().post(broker.shards().control_shard(), [&broker, request, from, message = std::move(message), answer = std::move(answer)] {
     broker.quorum_transport().receive_request(from, message, [request, answer](std::optional<cluster::QuorumMessage> reply) {
       Response response = answer(reply);
       request->broker.shards().post(request->shard, [request, response = std::move(response)] { request->reply(response); });

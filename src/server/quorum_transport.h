@@ -1,4 +1,4 @@
-// The metadata quorum's network, on shard 0: the requests its core sends go
+// The metadata quorum's network, on the control shard: the requests its core sends go
 // to the other voters over PeerClients (Vote, BeginQuorumEpoch, Fetch,
 // FetchSnapshot), and
 // their answers come back to the core; the requests other voters send us are

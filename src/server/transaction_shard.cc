@@ -45,7 +45,7 @@ class TransactionShard::ProducerIds : public coordinator::ProducerIdSource {
   explicit ProducerIds(TransactionShard& owner) : owner_(owner) {}
 
   void next_producer_id(std::function<void(coordinator::NewProducerId)> done) override {
-    // next() answers on this shard, after a hop to shard 0.
+    // next() answers on this shard, after a hop to the control shard.
     owner_.broker_.producer_ids().next([this, done = std::move(done)](ProducerIdResult result) {
       done({result.error, result.producer_id});
       owner_.rearm();

@@ -149,6 +149,14 @@ class Broker:
             os.kill(self.proc.pid, signal.SIGKILL)
         return self.proc.wait()
 
+    def pause(self):
+        """SIGSTOP: the process holds its sockets open and answers nothing (a hung node)."""
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        """SIGCONT after pause()."""
+        os.kill(self.proc.pid, signal.SIGCONT)
+
     def restart(self):
         """Clean stop, then start on the same port and data dir."""
         self.stop()

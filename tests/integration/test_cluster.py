@@ -238,3 +238,45 @@ def test_admin_requests_to_any_node_are_forwarded_to_the_active_controller(clust
         assert deleted.topic_error_codes == [(topic, 0)]
     for node in cluster.nodes.values():
         wait_until(lambda: topic not in metadata(node).topics, what=f"{topic} gone from {node}")
+
+
+def forwarded_create_topics(topic):
+    from kafka.protocol.admin import CreateTopicsRequest
+    return CreateTopicsRequest[1](create_topic_requests=[(topic, 1, 1, [], [])], timeout=30000, validate_only=False)
+
+
+def test_a_forwarded_request_follows_the_controller_when_it_dies(cluster_factory):
+    """The forwarding node sends the Envelope again to the new controller when the one it went
+    to dies with it unanswered: the client gets the creation, not a closed connection."""
+    cluster = cluster_factory(nodes=3)
+    controller = active_controller(cluster)
+    other = next(n for i, n in cluster.nodes.items() if i != controller)
+    topic = unique_topic()
+    cluster.nodes[controller].pause()  # the forward reaches a node that answers nothing
+    with RawConnection(other, timeout_s=ELECTION_BOUND_S + OP_TIMEOUT_S) as conn:
+        request = forwarded_create_topics(topic)
+        conn.send(request)
+        cluster.nodes[controller].kill()
+        assert conn.receive(request).topic_errors == [(topic, 0, None)]
+    alive = [n for i, n in cluster.nodes.items() if i != controller]
+    for node in alive:
+        wait_until(lambda: topic in metadata(node).topics, what=f"{topic} on {node}")
+
+
+def test_a_forwarded_request_no_controller_answers_times_out(cluster_factory):
+    """With no controller answering within request.timeout.ms, the forwarding node answers
+    REQUEST_TIMED_OUT (the client may retry) instead of leaving the client waiting."""
+    cluster = cluster_factory(nodes=3, settings={"request.timeout.ms": 3000})
+    controller = active_controller(cluster)
+    other_id, third_id = [i for i in cluster.nodes if i != controller]
+    cluster.nodes[third_id].kill()
+    cluster.nodes[controller].pause()
+    try:
+        with RawConnection(cluster.nodes[other_id]) as conn:
+            request = forwarded_create_topics(unique_topic())
+            started = time.monotonic()
+            (_, code, message), = conn.request(request).topic_errors
+            assert code == 7, message  # REQUEST_TIMED_OUT
+            assert time.monotonic() - started < OP_TIMEOUT_S
+    finally:
+        cluster.nodes[controller].resume()

@@ -9,6 +9,7 @@ import subprocess
 
 from helpers import OP_TIMEOUT_S, admin, consume_all, create_topic, produce_ok, wait_until
 from freshet_broker import freshet_bin
+from kafka_tools import kafka_tool
 
 
 def quorum_status(node):
@@ -36,6 +37,17 @@ def test_three_controllers_and_two_brokers_serve_one_cluster(cluster_factory):
     status = quorum_status(brokers[4])
     assert status["leader"] in (1, 2, 3)
     assert sorted(v["id"] for v in status["voters"]) == [1, 2, 3]
+    # kafka-metadata-quorum.sh --bootstrap-controller: the admin client finds the controllers
+    # with DescribeCluster for controller endpoints (KIP-919), then asks one of them.
+    for controller in (1, 2, 3):
+        out = kafka_tool(cluster.nodes[controller], "MetadataQuorumCommand", "describe", "--status",
+                         bootstrap_flag="--bootstrap-controller").stdout
+        assert f"LeaderId:               {status['leader']}" in out, out
+        assert "CurrentVoters:          [" in out and "CurrentObservers:       [" in out, out
+    # A broker's listener is no controller endpoint: Kafka's MISMATCHED_ENDPOINT_TYPE.
+    refused = kafka_tool(brokers[4], "MetadataQuorumCommand", "describe", "--status",
+                         bootstrap_flag="--bootstrap-controller", expect_rc=1)
+    assert "MismatchedEndpointTypeException" in refused.stderr + refused.stdout, refused.stderr
 
     topic = create_topic(brokers[5], partitions=4)
     for node in brokers.values():
