@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 
 #include "protocol/batch_iterator.h"
@@ -141,6 +142,10 @@ void MetadataQuorum::write(const raft::LogWrite& write, std::span<const uint8_t>
     case raft::WriteSource::kFetched:
       log_->append_fetched(fetched);
       break;
+    case raft::WriteSource::kVoterChange:
+      // This driver's voters are static (controller.quorum.voters): it never
+      // asks the core to change them.
+      throw std::logic_error("a voter change in a static quorum");
   }
   // The log holds exactly the entries the core appended.
   RAFT_ASSERT(log_->end_offset() == write.append_offset + static_cast<int64_t>(write.entries.size()));
@@ -150,7 +155,7 @@ void MetadataQuorum::drive(int64_t now_ms, std::span<const uint8_t> fetched, std
   for (;;) {
     raft::Actions actions = core_.take_actions();
     if (actions.persist) state_file_.save(*actions.persist);
-    for (const auto& w : actions.snapshot_writes) write_snapshot(w, fetched);
+    for (const auto& w : actions.snapshot_writes) write_snapshot(w, fetched, now_ms);
     for (const auto& w : actions.log_writes) write(w, fetched, proposal, now_ms);
     if (!actions.log_writes.empty()) {
       log_->sync();
@@ -209,7 +214,7 @@ void MetadataQuorum::send(raft::Outbound out) {
   callbacks_.send(std::move(message));
 }
 
-void MetadataQuorum::write_snapshot(const raft::SnapshotWrite& write, std::span<const uint8_t> chunk) {
+void MetadataQuorum::write_snapshot(const raft::SnapshotWrite& write, std::span<const uint8_t> chunk, int64_t now_ms) {
   snapshots_.write_chunk(write.snapshot, write.position, chunk);
   if (!write.complete) return;
   snapshots_.complete(write.snapshot);
@@ -218,6 +223,7 @@ void MetadataQuorum::write_snapshot(const raft::SnapshotWrite& write, std::span<
   log_->truncate_fully_and_start_at(write.snapshot.end_offset);
   log_->sync();
   snapshots_.remove_before(write.snapshot.end_offset);
+  core_.snapshot_installed(options_.voters, now_ms);
   callbacks_.loaded(records);
   applied_offset_ = write.snapshot.end_offset;
   bytes_since_snapshot_ = 0;

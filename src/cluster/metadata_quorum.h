@@ -118,7 +118,7 @@ class MetadataQuorum : public MetadataProposer {
   void drive(int64_t now_ms, std::span<const uint8_t> fetched, std::span<uint8_t> proposal);
   void write(const raft::LogWrite& write, std::span<const uint8_t> fetched, std::span<uint8_t> proposal, int64_t now_ms);
   // A chunk of the snapshot being fetched; the whole snapshot is installed.
-  void write_snapshot(const raft::SnapshotWrite& write, std::span<const uint8_t> chunk);
+  void write_snapshot(const raft::SnapshotWrite& write, std::span<const uint8_t> chunk, int64_t now_ms);
   void send(raft::Outbound out);
   void apply_committed();
   void snapshot_if_due(int64_t now_ms);

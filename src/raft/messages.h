@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -25,6 +26,13 @@ struct LogEnd {
   }
   friend bool operator==(const LogEnd&, const LogEnd&) = default;
 };
+
+// The voters of the quorum from some entry of the log on (KIP-853's
+// VotersRecord): their ids, ascending. A log's latest voter set is the one
+// its replica uses, committed or not, as in Raft's single-server changes.
+using VoterSet = std::vector<NodeId>;
+// The entries of a log that set the voters, by offset.
+using VoterChanges = std::map<int64_t, VoterSet>;
 
 // A snapshot of a log's committed prefix: what the entries below
 // `end_offset` made, the last of them of `epoch` (Kafka's OffsetAndEpoch).
@@ -103,6 +111,7 @@ struct FetchResponse {
   int64_t base_offset = 0;
   int32_t base_last_epoch = 0;
   std::vector<int32_t> entries;
+  VoterChanges voter_changes;  // those of `entries` that set the voters
   std::optional<SnapshotId> snapshot;
 };
 

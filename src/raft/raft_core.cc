@@ -25,8 +25,8 @@ constexpr int64_t kMaxEntriesPerFetch = 64;
 RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
                    StoredLog log, uint64_t seed, int64_t now_ms)
     : self_(self),
-      voters_(std::move(voters)),
-      observer_(std::find(voters_.begin(), voters_.end(), self) == voters_.end()),
+      start_voters_(std::move(voters)),
+      voter_changes_(std::move(log.voter_changes)),
       config_(config),
       random_(seed),
       state_(persisted),
@@ -40,17 +40,23 @@ RaftCore::RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& co
   // The latest snapshot is of entries of this log.
   RAFT_ASSERT(latest_snapshot_.end_offset >= log_start_.end_offset && latest_snapshot_.end_offset <= log_end_offset());
   RAFT_ASSERT(epoch_at(latest_snapshot_.end_offset - 1) == latest_snapshot_.epoch);
-  std::sort(voters_.begin(), voters_.end());
-  RAFT_ASSERT(!voters_.empty());
-  voter_state_.resize(voters_.size());
-  for (size_t i = 0; i < voters_.size(); ++i) voter_state_[i].id = voters_[i];
+  std::sort(start_voters_.begin(), start_voters_.end());
+  for (auto& [offset, set] : voter_changes_) {
+    // Changes are entries of this log, each a voter set.
+    RAFT_ASSERT(offset >= log_start_.end_offset && offset < log_end_offset() && !set.empty());
+    std::sort(set.begin(), set.end());
+  }
+  voters_ = voter_changes_.empty() ? start_voters_ : voter_changes_.rbegin()->second;
+  observer_ = !std::binary_search(voters_.begin(), voters_.end(), self_);
+  // Knowing no voter, an observer has bootstrap servers to ask.
+  RAFT_ASSERT(!voters_.empty() || !config_.bootstrap_servers.empty());
   // A restarted node trusts no leader until it hears from one; a node that
   // led before the restart resigned with it (KRaft's Resigned state, here
   // unattached at the same epoch, keeping its vote for itself).
   role_ = Role::kUnattached;
   // The only voter has no one to wait for: it elects itself on the first
   // tick; an observer asks a voter who leads at once.
-  election_deadline_ms_ = voters_.size() == 1 || observer_ ? now_ms : now_ms + randomized_election_timeout_ms();
+  election_deadline_ms_ = voters_ == VoterSet{self_} || !may_stand() ? now_ms : now_ms + randomized_election_timeout_ms();
 }
 
 std::vector<VoterProgress> RaftCore::voter_progress(int64_t now_ms) const {
@@ -79,7 +85,7 @@ RaftCore::Replica* RaftCore::replica(NodeId id) {
   auto it = observers_.find(id);
   if (it == observers_.end()) {
     if (observers_.size() >= kMaxObservers) return nullptr;
-    it = observers_.emplace(id, Replica{id}).first;
+    it = observers_.emplace(id, Replica{id, 0, -1, -1, -1, std::nullopt}).first;
   }
   return &it->second;
 }
@@ -101,11 +107,17 @@ int64_t RaftCore::end_of_epochs_upto(int32_t epoch) const {
   return log_start_.end_offset + (std::upper_bound(log_.begin(), log_.end(), epoch) - log_.begin());
 }
 
-void RaftCore::append(int64_t offset, std::vector<int32_t> entries, WriteSource source) {
+void RaftCore::append(int64_t offset, std::vector<int32_t> entries, WriteSource source, VoterChanges changes) {
   RAFT_ASSERT(offset == log_end_offset());
   RAFT_ASSERT(entries.empty() || entries.front() >= epoch_at(offset - 1));
+  // A voter change of its own is one entry.
+  RAFT_ASSERT(source != WriteSource::kVoterChange || (entries.size() == 1 && changes.size() == 1));
   log_.insert(log_.end(), entries.begin(), entries.end());
-  pending_.log_writes.push_back({std::nullopt, offset, std::move(entries), source});
+  for (const auto& [at, set] : changes) {
+    RAFT_ASSERT(at >= offset && at < log_end_offset() && !set.empty());
+    voter_changes_[at] = set;
+  }
+  pending_.log_writes.push_back({std::nullopt, offset, std::move(entries), source, std::move(changes)});
   if (role_ == Role::kLeader) answer_parked_fetches(/*all=*/true, 0);
 }
 
@@ -113,17 +125,98 @@ void RaftCore::truncate(int64_t offset) {
   RAFT_ASSERT(offset >= high_watermark_);  // a committed entry is never cut
   RAFT_ASSERT(offset >= log_start_.end_offset && offset <= log_end_offset());
   log_.resize(static_cast<size_t>(offset - log_start_.end_offset));
+  voter_changes_.erase(voter_changes_.lower_bound(offset), voter_changes_.end());
   flushed_end_ = std::min(flushed_end_, offset);
-  pending_.log_writes.push_back({offset, offset, {}, WriteSource::kFetched});
+  pending_.log_writes.push_back({offset, offset, {}, WriteSource::kFetched, {}});
 }
 
 bool RaftCore::propose(int count) {
+  RAFT_ASSERT(!installing_);
   if (role_ != Role::kLeader) return false;
   append(log_end_offset(), std::vector<int32_t>(static_cast<size_t>(count), state_.epoch), WriteSource::kProposal);
   return true;
 }
 
+size_t RaftCore::granted_by_voters() const {
+  return static_cast<size_t>(std::count_if(granted_.begin(), granted_.end(), [&](NodeId id) {
+    return std::binary_search(voters_.begin(), voters_.end(), id);
+  }));
+}
+
+VoterChangeRefusal RaftCore::add_voter(NodeId id, int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
+  if (role_ != Role::kLeader) return VoterChangeRefusal::kNotLeader;
+  if (std::binary_search(voters_.begin(), voters_.end(), id)) return VoterChangeRefusal::kAlreadyVoter;
+  // One change at a time, and not before this epoch committed an entry: a
+  // change the last leader left uncommitted may still be cut, and two
+  // concurrent changes could make disjoint majorities.
+  if (high_watermark_ <= epoch_start_offset_ || last_voter_change_offset() >= high_watermark_)
+    return VoterChangeRefusal::kPending;
+  const auto it = observers_.find(id);
+  if (it == observers_.end() || it->second.last_caught_up_ms < 0 ||
+      now_ms - it->second.last_caught_up_ms >= config_.fetch_timeout_ms)
+    return VoterChangeRefusal::kNotCaughtUp;
+  VoterSet next = voters_;
+  next.insert(std::upper_bound(next.begin(), next.end(), id), id);
+  append_voter_change(std::move(next), now_ms);
+  return VoterChangeRefusal::kNone;
+}
+
+VoterChangeRefusal RaftCore::remove_voter(NodeId id, int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
+  if (role_ != Role::kLeader) return VoterChangeRefusal::kNotLeader;
+  if (!std::binary_search(voters_.begin(), voters_.end(), id)) return VoterChangeRefusal::kNotVoter;
+  if (voters_.size() == 1) return VoterChangeRefusal::kLastVoter;
+  if (high_watermark_ <= epoch_start_offset_ || last_voter_change_offset() >= high_watermark_)
+    return VoterChangeRefusal::kPending;
+  VoterSet next = voters_;
+  next.erase(std::lower_bound(next.begin(), next.end(), id));
+  append_voter_change(std::move(next), now_ms);
+  return VoterChangeRefusal::kNone;
+}
+
+void RaftCore::append_voter_change(VoterSet next, int64_t now_ms) {
+  RAFT_ASSERT(role_ == Role::kLeader);
+  const int64_t at = log_end_offset();
+  append(at, {state_.epoch}, WriteSource::kVoterChange, {{at, std::move(next)}});
+  use_latest_voters(now_ms);
+}
+
+void RaftCore::use_latest_voters(int64_t now_ms) {
+  const VoterSet& latest = voter_changes_.empty() ? start_voters_ : voter_changes_.rbegin()->second;
+  if (latest == voters_) return;
+  voters_ = latest;
+  observer_ = !std::binary_search(voters_.begin(), voters_.end(), self_);
+  if (role_ == Role::kLeader) {
+    // The voters' progress carries over, an added voter's from its fetches
+    // as an observer; a removed one is an observer from now on.
+    std::vector<Replica> next;
+    for (NodeId id : voters_) {
+      auto old = std::find_if(voter_state_.begin(), voter_state_.end(), [&](const Replica& r) { return r.id == id; });
+      if (old != voter_state_.end()) {
+        next.push_back(std::move(*old));
+      } else if (auto it = observers_.find(id); it != observers_.end()) {
+        next.push_back(std::move(it->second));
+        observers_.erase(it);
+      } else {
+        next.push_back(Replica{id, 0, now_ms, -1, -1, std::nullopt});
+      }
+    }
+    for (Replica& r : voter_state_)
+      if (r.id != self_ && !std::binary_search(voters_.begin(), voters_.end(), r.id) && observers_.size() < kMaxObservers)
+        observers_.emplace(r.id, std::move(r));
+    voter_state_ = std::move(next);
+    advance_high_watermark();
+  } else if (!may_stand() && (role_ == Role::kProspective || role_ == Role::kCandidate)) {
+    // Listed by no voter set of the log any more (a truncation took back the change that added it).
+    role_ = Role::kUnattached;
+    granted_.clear();
+    next_fetch_ms_ = now_ms;
+  }
+}
+
 void RaftCore::peer_lost(NodeId peer, int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
   if (role_ != Role::kFollower || peer != state_.leader || leader_lost_) return;
   leader_lost_ = true;
   // Its fetch timeout runs out a random moment from now (up to a tenth of
@@ -134,6 +227,7 @@ void RaftCore::peer_lost(NodeId peer, int64_t now_ms) {
 }
 
 void RaftCore::snapshot_taken(SnapshotId snapshot) {
+  RAFT_ASSERT(!installing_);
   // Of committed, durable entries, and newer than the last.
   RAFT_ASSERT(snapshot.end_offset > latest_snapshot_.end_offset);
   RAFT_ASSERT(snapshot.end_offset <= high_watermark_ && snapshot.end_offset <= flushed_end_);
@@ -142,10 +236,17 @@ void RaftCore::snapshot_taken(SnapshotId snapshot) {
 }
 
 void RaftCore::advance_log_start(SnapshotId start) {
+  RAFT_ASSERT(!installing_);
   RAFT_ASSERT(start.end_offset >= log_start_.end_offset && start.end_offset <= latest_snapshot_.end_offset);
   RAFT_ASSERT(epoch_at(start.end_offset - 1) == start.epoch);
   log_.erase(log_.begin(), log_.begin() + (start.end_offset - log_start_.end_offset));
   log_start_ = start;
+  // The changes now below the log start make the voters at its start.
+  const auto first_kept = voter_changes_.lower_bound(start.end_offset);
+  if (first_kept != voter_changes_.begin()) {
+    start_voters_ = std::prev(first_kept)->second;
+    voter_changes_.erase(voter_changes_.begin(), first_kept);
+  }
 }
 
 bool RaftCore::snapshot_replaces_log(SnapshotId snapshot) const {
@@ -153,13 +254,16 @@ bool RaftCore::snapshot_replaces_log(SnapshotId snapshot) const {
   return snapshot.end_offset > log_end_offset() || epoch_at(snapshot.end_offset - 1) != snapshot.epoch;
 }
 
-void RaftCore::install_snapshot(SnapshotId snapshot) {
+void RaftCore::install_snapshot(SnapshotId snapshot, VoterSet voters) {
   // The log has not moved since the leader said to fetch it (fetch answers
   // wait until it is whole), and it ends before the snapshot or parts from
   // it below its end: above what is committed here, which it covers.
   RAFT_ASSERT(role_ == Role::kFollower && snapshot_replaces_log(snapshot));
   RAFT_ASSERT(snapshot.end_offset >= high_watermark_);
   log_.clear();
+  std::sort(voters.begin(), voters.end());
+  start_voters_ = std::move(voters);
+  voter_changes_.clear();
   log_start_ = snapshot;
   latest_snapshot_ = snapshot;
   flushed_end_ = snapshot.end_offset;  // installed durably before anything is sent
@@ -167,7 +271,17 @@ void RaftCore::install_snapshot(SnapshotId snapshot) {
   snapshot_fetch_.reset();
 }
 
+void RaftCore::snapshot_installed(VoterSet voters, int64_t now_ms) {
+  RAFT_ASSERT(installing_ && snapshot_fetch_);
+  installing_ = false;
+  install_snapshot(snapshot_fetch_->snapshot, std::move(voters));
+  use_latest_voters(now_ms);
+  next_fetch_ms_ = now_ms;
+  fetch_if_idle(now_ms);
+}
+
 void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
   RAFT_ASSERT(end_offset >= 0);
   flushed_end_ = std::max(flushed_end_, std::min(end_offset, log_end_offset()));
   if (role_ == Role::kLeader) advance_high_watermark();
@@ -179,7 +293,7 @@ void RaftCore::flushed(int64_t end_offset, int64_t now_ms) {
 
 void RaftCore::fetch_if_idle(int64_t now_ms) {
   RAFT_ASSERT(role_ == Role::kFollower);
-  if (now_ms < next_fetch_ms_ || flushed_end_ != log_end_offset()) return;
+  if (now_ms < next_fetch_ms_ || flushed_end_ != log_end_offset() || installing_) return;
   if (snapshot_fetch_) {
     send(state_.leader, FetchSnapshotRequest{state_.epoch, self_, snapshot_fetch_->snapshot, snapshot_fetch_->position});
     next_fetch_ms_ = now_ms + config_.request_timeout_ms;
@@ -204,10 +318,25 @@ void RaftCore::answer_parked_fetches(bool all, int64_t now_ms) {
   for (auto& [id, r] : observers_) answer(r);
 }
 
+bool RaftCore::may_stand() const {
+  auto lists_self = [&](const VoterSet& set) { return std::binary_search(set.begin(), set.end(), self_); };
+  if (lists_self(voters_)) return true;
+  // Removed by the latest change: only while that may be uncommitted (as
+  // far as this node knows), else it would unseat the voters' leaders.
+  if (high_watermark_ > last_voter_change_offset()) return false;
+  return lists_self(start_voters_) ||
+         std::any_of(voter_changes_.begin(), voter_changes_.end(), [&](const auto& change) { return lists_self(change.second); });
+}
+
 void RaftCore::ask_a_voter(int64_t now_ms) {
-  RAFT_ASSERT(observer_);
+  RAFT_ASSERT(!may_stand());
   if (now_ms < next_fetch_ms_ || flushed_end_ != log_end_offset()) return;
-  const NodeId voter = voters_[next_voter_asked_++ % voters_.size()];
+  VoterSet asked = voters_.empty() ? config_.bootstrap_servers : voters_;
+  // The leader it followed too: a log behind may list other voters than
+  // those of now, whose answers name the leader but are not from it.
+  if (state_.leader != kNoNode && state_.leader != self_ && std::find(asked.begin(), asked.end(), state_.leader) == asked.end())
+    asked.push_back(state_.leader);
+  const NodeId voter = asked[next_voter_asked_++ % asked.size()];
   // No max wait: a leader answers at once, with entries if it is ours.
   send(voter, FetchRequest{state_.epoch, self_, flushed_end_, epoch_at(flushed_end_ - 1), 0});
   next_fetch_ms_ = now_ms + config_.request_timeout_ms;
@@ -279,7 +408,7 @@ void RaftCore::become_unattached(int32_t epoch, int64_t now_ms) {
   granted_.clear();
   drop_replica_state();
   snapshot_fetch_.reset();
-  election_deadline_ms_ = observer_ ? now_ms : now_ms + randomized_election_timeout_ms();
+  election_deadline_ms_ = may_stand() ? now_ms + randomized_election_timeout_ms() : now_ms;
   next_fetch_ms_ = now_ms;
 }
 
@@ -302,13 +431,13 @@ void RaftCore::become_follower(int32_t epoch, NodeId leader, int64_t now_ms) {
 }
 
 void RaftCore::become_prospective(int64_t now_ms) {
-  RAFT_ASSERT(!observer_);  // observers never stand
+  RAFT_ASSERT(may_stand());
   role_ = Role::kProspective;
   snapshot_fetch_.reset();
   granted_ = {self_};
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
   send_to_others(VoteRequest{state_.epoch + 1, self_, log_end(), /*pre_vote=*/true});
-  if (granted_.size() >= majority()) become_candidate(now_ms);  // a quorum of one
+  if (granted_by_voters() >= majority()) become_candidate(now_ms);  // a quorum of one
 }
 
 void RaftCore::become_candidate(int64_t now_ms) {
@@ -317,16 +446,17 @@ void RaftCore::become_candidate(int64_t now_ms) {
   granted_ = {self_};
   election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
   send_to_others(VoteRequest{state_.epoch, self_, log_end(), /*pre_vote=*/false});
-  if (granted_.size() >= majority()) become_leader(now_ms);
+  if (granted_by_voters() >= majority()) become_leader(now_ms);
 }
 
 void RaftCore::become_leader(int64_t now_ms) {
   RAFT_ASSERT(role_ == Role::kCandidate && state_.voted_for == self_ && state_.leader == kNoNode);
-  RAFT_ASSERT(granted_.size() >= majority());
+  RAFT_ASSERT(may_stand() && granted_by_voters() >= majority());
   persist({state_.epoch, self_, self_});
   role_ = Role::kLeader;
   // Every voter counts as just heard from: check-quorum starts now.
-  for (Replica& r : voter_state_) r = Replica{r.id, 0, now_ms, -1, -1, std::nullopt};
+  voter_state_.clear();
+  for (NodeId id : voters_) voter_state_.push_back(Replica{id, 0, now_ms, -1, -1, std::nullopt});
   observers_.clear();
   next_begin_ms_ = now_ms + config_.fetch_interval_ms;
   // The epoch's first entry (KRaft's LeaderChangeMessage): once it commits,
@@ -352,9 +482,10 @@ void RaftCore::observe_epoch(int32_t epoch, NodeId leader, int64_t now_ms) {
 }
 
 void RaftCore::tick(int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
   switch (role_) {
     case Role::kUnattached:
-      if (observer_)
+      if (!may_stand())
         ask_a_voter(now_ms);
       else if (now_ms >= election_deadline_ms_)
         become_prospective(now_ms);
@@ -362,7 +493,7 @@ void RaftCore::tick(int64_t now_ms) {
     case Role::kFollower:
       if (now_ms - leader_heard_ms_ < config_.fetch_timeout_ms)
         fetch_if_idle(now_ms);
-      else if (observer_)
+      else if (!may_stand())
         ask_a_voter(now_ms);  // the leader is silent: who leads now?
       else
         become_prospective(now_ms);
@@ -377,6 +508,14 @@ void RaftCore::tick(int64_t now_ms) {
       }
       break;
     case Role::kLeader: {
+      // A leader that removed itself resigns once the change committed
+      // (not sooner: until then, it may be the only one to hold it).
+      if (observer_ && high_watermark_ > last_voter_change_offset()) {
+        role_ = Role::kUnattached;
+        drop_replica_state();
+        next_fetch_ms_ = now_ms;
+        break;
+      }
       // Check quorum: a leader that a majority stopped fetching from resigns.
       size_t fresh = 0;
       for (const Replica& r : voter_state_)
@@ -400,13 +539,11 @@ void RaftCore::tick(int64_t now_ms) {
 }
 
 void RaftCore::receive(NodeId from, const Message& message, int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
   if (from == self_) return;
-  // Observers fetch, and only fetch; an observer only follows (answers to its fetches).
-  const bool fetch = std::holds_alternative<FetchRequest>(message) || std::holds_alternative<FetchSnapshotRequest>(message);
-  const bool answer =
-      std::holds_alternative<FetchResponse>(message) || std::holds_alternative<FetchSnapshotResponse>(message);
-  if (!fetch && !std::binary_search(voters_.begin(), voters_.end(), from)) return;
-  if (observer_ && !answer) return;
+  // From any node: the voter set moves with the log, so a candidate or a
+  // leader this log does not list as a voter yet may be one (its votes
+  // count only once this log lists it).
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -449,16 +586,30 @@ void RaftCore::on_vote_request(NodeId from, const VoteRequest& request, int64_t 
 
 void RaftCore::on_vote_response(NodeId from, const VoteResponse& response, int64_t now_ms) {
   if (response.epoch > state_.epoch) return observe_epoch(response.epoch, response.leader, now_ms);
+  // A voter refuses because it still hears this epoch's leader (KIP-996):
+  // fetch from it again. (A leader that removed us from its voters sends us
+  // no BeginQuorumEpoch; this is how we learn to fetch from it, and so of
+  // the removal.) Only its own answer counts as hearing from it: two nodes
+  // that each hear of the leader only from the other must not keep each
+  // other following a leader that is gone.
+  if (role_ == Role::kProspective && !response.granted && response.epoch == state_.epoch &&
+      response.leader != kNoNode && response.leader != self_ &&
+      (state_.leader == kNoNode || state_.leader == response.leader)) {
+    const int64_t heard_ms = state_.leader == response.leader ? leader_heard_ms_ : now_ms - config_.fetch_timeout_ms;
+    become_follower(state_.epoch, response.leader, now_ms);
+    leader_heard_ms_ = heard_ms;
+    return;
+  }
   if (!response.granted) return;
   if (response.pre_vote) {
     if (role_ != Role::kProspective || response.request_epoch != state_.epoch + 1) return;
     granted_.insert(from);
-    if (granted_.size() >= majority()) become_candidate(now_ms);
+    if (granted_by_voters() >= majority()) become_candidate(now_ms);
     return;
   }
   if (role_ != Role::kCandidate || response.request_epoch != state_.epoch) return;
   granted_.insert(from);
-  if (granted_.size() >= majority()) become_leader(now_ms);
+  if (granted_by_voters() >= majority()) become_leader(now_ms);
 }
 
 void RaftCore::on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin, int64_t now_ms) {
@@ -534,7 +685,10 @@ void RaftCore::on_fetch_snapshot_response(NodeId from, const FetchSnapshotRespon
     const bool complete = response.position + response.chunk_bytes == response.total_bytes;
     pending_.snapshot_writes.push_back({snapshot_fetch_->snapshot, response.position, complete});
     snapshot_fetch_->position += response.chunk_bytes;
-    if (complete) install_snapshot(snapshot_fetch_->snapshot);
+    if (complete) {
+      installing_ = true;  // the driver installs it and says so (snapshot_installed) before anything else
+      return;
+    }
   }
   next_fetch_ms_ = now_ms;
   fetch_if_idle(now_ms);
@@ -571,6 +725,7 @@ FetchResponse RaftCore::answer_fetch(Replica& replica, const FetchRequest& fetch
     const int64_t end = std::min(log_end_offset(), fetch.fetch_offset + kMaxEntriesPerFetch);
     const auto first = log_.begin() + (fetch.fetch_offset - log_start_.end_offset);
     response.entries.assign(first, first + (end - fetch.fetch_offset));
+    response.voter_changes.insert(voter_changes_.lower_bound(fetch.fetch_offset), voter_changes_.lower_bound(end));
   }
   return response;
 }
@@ -590,9 +745,18 @@ void RaftCore::on_fetch_response(NodeId from, const FetchResponse& response, int
     // of it when ours ends sooner.
     const int64_t ours = end_of_epochs_upto(response.diverging->epoch);
     const int64_t cut = std::min(response.diverging->end_offset, ours);
-    if (cut < log_end_offset()) truncate(cut);
+    if (cut < log_end_offset()) {
+      truncate(cut);
+      use_latest_voters(now_ms);
+    }
   } else {
-    if (!response.entries.empty()) append(response.base_offset, response.entries, WriteSource::kFetched);
+    const int64_t entries_end = response.base_offset + static_cast<int64_t>(response.entries.size());
+    for (const auto& [at, set] : response.voter_changes)
+      if (at < response.base_offset || at >= entries_end || set.empty()) return;  // not of these entries
+    if (!response.entries.empty()) {
+      append(response.base_offset, response.entries, WriteSource::kFetched, response.voter_changes);
+      use_latest_voters(now_ms);
+    }
     high_watermark_ = std::max(high_watermark_, std::min(response.high_watermark, log_end_offset()));
   }
   // Fetch on: at once when nothing is left to sync, else once it is (flushed()).

@@ -18,12 +18,26 @@
 // (snapshot_taken) and lets the log start later (advance_log_start, always
 // at a snapshot). A follower that fetches from below the leader's log start
 // is told to fetch the leader's latest snapshot (FetchSnapshot, chunk by
-// chunk); once it holds all of it, its log restarts empty after it.
+// chunk); once the driver installed all of it, its log restarts empty after it.
 //
 // Observers (a node not among the voters: a broker-only node) follow the
-// log as followers do but never vote or stand: one that knows no leader, or
-// stopped hearing from it, asks the voters in turn; any answer names the
-// leader that voter knows. The leader serves at most kMaxObservers of them.
+// log as followers do but never stand (see may_stand()): one that knows no
+// leader, or stopped hearing from it, asks the voters in turn and the
+// leader it followed (or, knowing none yet, the bootstrap servers); any
+// answer names the leader that node knows. The leader serves at most
+// kMaxObservers of them. Votes and BeginQuorumEpoch are taken from any node
+// (the voter set moves with the log); only the current voters' votes count.
+//
+// The voter set may change (KIP-853), one voter at a time as in Raft's
+// single-server changes: the leader appends an entry that sets the new
+// voters, and every replica uses the latest voter set its log holds,
+// committed or not (a truncation can take it back). The leader takes a
+// change only once an entry of its epoch committed and no earlier change is
+// uncommitted, adds only an observer that keeps up with its log, and, when
+// it removed itself, leads until that change commits and then resigns. A
+// prospective candidate refused by a voter that hears this epoch's leader
+// fetches from that leader again (KIP-996), which is how a voter removed
+// while it was away learns of it.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +71,10 @@ struct RaftConfig {
   int64_t fetch_max_wait_ms = 500;          // how long a leader holds a caught-up follower's fetch
   int64_t request_timeout_ms = 2000;        // controller.quorum.request.timeout.ms: a follower fetches again
                                             // when its fetch got no answer in this long
+  // controller.quorum.bootstrap.servers, as ids the driver maps to their
+  // addresses (negative, as Kafka numbers them): whom an observer that
+  // knows no voter asks who leads.
+  std::vector<NodeId> bootstrap_servers;
 };
 
 enum class Role { kUnattached, kFollower, kProspective, kCandidate, kLeader };
@@ -69,9 +87,10 @@ struct Outbound {
 
 // Where a log write's entries come from, which tells the driver what they
 // carry: the new leader's first entry of its epoch (KRaft's
-// LeaderChangeMessage), the entries of the last propose(), or those of the
+// LeaderChangeMessage), the entries of the last propose(), the entry of the
+// last add_voter() or remove_voter() (a VotersRecord), or those of the
 // fetch answer just received.
-enum class WriteSource { kLeaderChange, kProposal, kFetched };
+enum class WriteSource { kLeaderChange, kProposal, kVoterChange, kFetched };
 
 // Log writes, in order: cut the log to `truncate_to` (if set), then append
 // `entries` at `append_offset`. The driver reports durability with flushed().
@@ -80,6 +99,7 @@ struct LogWrite {
   int64_t append_offset = 0;
   std::vector<int32_t> entries;
   WriteSource source = WriteSource::kFetched;
+  VoterChanges voter_changes;  // those of `entries` that set the voters (a kVoterChange's one entry)
 };
 
 // What the leader knows of one voter (DescribeQuorum): where its durable
@@ -95,7 +115,8 @@ struct VoterProgress {
 // A chunk of a snapshot being fetched, to write at `position` of it (the
 // bytes are the driver's, from the FetchSnapshot answer). `complete`: the
 // snapshot is whole: the driver installs it durably (the log then restarts
-// empty at its end offset) before anything is sent.
+// empty at its end offset) and reports it with snapshot_installed() before
+// anything is sent and before any other call.
 struct SnapshotWrite {
   SnapshotId snapshot;
   int64_t position = 0;
@@ -111,18 +132,34 @@ struct Actions {
 
 // What a node's storage holds of its log when the core starts: the log from
 // `start` on (a snapshot's end, or {0, 0}), its entries' epochs, and the
-// latest snapshot (at or after `start`, within the entries; {0, 0}: none).
+// latest snapshot (at or after `start`, within the entries; {0, 0}: none),
+// and which of its entries set the voters.
 struct StoredLog {
   SnapshotId start;
   std::vector<int32_t> entries;
   SnapshotId latest_snapshot;
+  VoterChanges voter_changes;
+};
+
+// Why the leader refused a change of the voters.
+enum class VoterChangeRefusal {
+  kNone,          // accepted: the entry is appended
+  kNotLeader,
+  kPending,       // an earlier change is uncommitted, or no entry of this epoch committed yet
+  kNotCaughtUp,   // the voter to add has not fetched to the log's end within the fetch timeout
+  kAlreadyVoter,  // adding a voter
+  kNotVoter,      // removing one
+  kLastVoter,     // the quorum would be empty
 };
 
 class RaftCore {
  public:
-  // `voters` includes `self` unless it is an observer; `persisted` is what the quorum-state file held
-  // (all defaults when new) and `log` what the durable log holds. `seed`
-  // drives the randomized timeouts.
+  // `voters` are those at the log's start (of the snapshot it starts at, or
+  // the static controller.quorum.voters), including `self` unless it is an
+  // observer; an observer's may be empty while it has bootstrap servers to
+  // ask. `persisted` is what the quorum-state file held (all defaults when
+  // new) and `log` what the durable log holds. `seed` drives the
+  // randomized timeouts.
   RaftCore(NodeId self, std::vector<NodeId> voters, const RaftConfig& config, const QuorumState& persisted,
            StoredLog log, uint64_t seed, int64_t now_ms);
 
@@ -131,6 +168,10 @@ class RaftCore {
   // The leader appends `count` entries of its epoch (client writes), at the
   // log end offset it had before; false when not the leader.
   bool propose(int count);
+  // The leader appends an entry that sets the voters to theirs plus `id` /
+  // less `id` (see the top), at the log end offset it had before.
+  VoterChangeRefusal add_voter(NodeId id, int64_t now_ms);
+  VoterChangeRefusal remove_voter(NodeId id, int64_t now_ms);
   // The connection to `peer` broke as a dead process's does (reset or
   // refused, not a timeout): a follower that loses its leader so stops
   // waiting for the fetch timeout: it asks for an election (a pre-vote,
@@ -140,6 +181,9 @@ class RaftCore {
   // The log is durable up to `end_offset` (what the driver synced of the
   // writes handed out).
   void flushed(int64_t end_offset, int64_t now_ms);
+  // The snapshot fetched whole (the last SnapshotWrite) is installed
+  // durably; `voters` are those it holds (the quorum's as of its end).
+  void snapshot_installed(VoterSet voters, int64_t now_ms);
   // The driver holds a durable snapshot of the log below `snapshot`'s end
   // offset (committed and durable here, past the latest one).
   void snapshot_taken(SnapshotId snapshot);
@@ -173,14 +217,33 @@ class RaftCore {
   }
   // The log is durable below this offset.
   int64_t durable_end_offset() const { return flushed_end_; }
-  const std::vector<NodeId>& voters() const { return voters_; }
+  // The voters as the latest voter set in the log says.
+  const VoterSet& voters() const { return voters_; }
   bool observer() const { return observer_; }
+  // Whether this node may stand for election: one its latest voter set
+  // lists, or one that another voter set of its log lists while the change
+  // that removed it is above its high watermark (it may be uncommitted, and
+  // this node needed to commit it, Raft thesis §4.2.2; its own vote then
+  // does not count). Other observers ask the voters who leads instead.
+  bool may_stand() const;
+  // The offset of the log's latest entry that set the voters (-1: none in the log).
+  int64_t last_voter_change_offset() const {
+    return voter_changes_.empty() ? -1 : voter_changes_.rbegin()->first;
+  }
   // Leader only: every voter's progress, itself included; the observers'.
   std::vector<VoterProgress> voter_progress(int64_t now_ms) const;
   std::vector<VoterProgress> observer_progress() const;
 
  private:
   size_t majority() const { return voters_.size() / 2 + 1; }
+  // How many of the granted votes are of current voters.
+  size_t granted_by_voters() const;
+  // After the log's voter changes moved: the voter set is the latest one;
+  // a leader tracks the new voters' progress; a node that is no voter any
+  // more stops standing.
+  void use_latest_voters(int64_t now_ms);
+  // Leader: appends an entry that sets `next` as the voters.
+  void append_voter_change(VoterSet next, int64_t now_ms);
   void persist(QuorumState next);
   void send(NodeId to, Message message);
   void send_to_others(const Message& message);
@@ -214,7 +277,7 @@ class RaftCore {
   // there is uncommitted). The snapshot fetched is whole; the log restarts
   // after it.
   bool snapshot_replaces_log(SnapshotId snapshot) const;
-  void install_snapshot(SnapshotId snapshot);
+  void install_snapshot(SnapshotId snapshot, VoterSet voters);
   // Follower: fetches from where its durable log ends, unless a write is
   // still being synced (or the next chunk of the snapshot it fetches).
   void fetch_if_idle(int64_t now_ms);
@@ -248,8 +311,9 @@ class RaftCore {
   void answer_parked_fetches(bool all, int64_t now_ms);
   // Leader: the offsets a majority holds durably, committed once of this epoch.
   void advance_high_watermark();
-  // Appends to the in-memory log and hands the write to the driver.
-  void append(int64_t offset, std::vector<int32_t> entries, WriteSource source);
+  // Appends to the in-memory log and hands the write to the driver;
+  // `changes` are those of the entries that set the voters.
+  void append(int64_t offset, std::vector<int32_t> entries, WriteSource source, VoterChanges changes = {});
   void truncate(int64_t offset);
   // The leader's answer to a fetch at `offset` (at or past the log start)
   // after `last_epoch`: the divergence, if any (the end of the largest epoch
@@ -263,7 +327,9 @@ class RaftCore {
   int64_t end_of_epochs_upto(int32_t epoch) const;
 
   NodeId self_;
-  std::vector<NodeId> voters_;
+  VoterSet start_voters_;        // as of the log start
+  VoterChanges voter_changes_;   // the log's entries that set the voters
+  VoterSet voters_;              // the latest of those (start_voters_ when none)
   bool observer_;
   size_t next_voter_asked_ = 0;  // observer: whom ask_a_voter() asks next
   RaftConfig config_;
@@ -290,10 +356,11 @@ class RaftCore {
     int64_t position = 0;
   };
   std::optional<SnapshotFetch> snapshot_fetch_;
+  bool installing_ = false;  // the fetched snapshot is whole: snapshot_installed() comes next
   // Prospective / candidate: the voters that granted.
   std::set<NodeId> granted_;
   // Leader: each voter (in voters_' order) and observer that fetches from
-  // it; when to resend BeginQuorumEpoch.
+  // it; when to resend BeginQuorumEpoch. (Kept only while leading.)
   std::vector<Replica> voter_state_;
   std::map<NodeId, Replica> observers_;  // at most kMaxObservers
   int64_t next_begin_ms_ = 0;

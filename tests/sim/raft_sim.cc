@@ -9,13 +9,17 @@
 // and their snapshots); leaders take client entries all along, and every
 // node snapshots its committed log every few entries and lets its log start
 // at the snapshot before, so that a node down long enough catches up by
-// fetching a snapshot, in chunks; then the faults stop.
+// fetching a snapshot, in chunks; leaders also change the voters now and
+// then (KIP-853: add an observer that keeps up, or remove a voter, itself
+// included), so that any node may vote at some time; then the faults stop.
 // Checked after every step: at most one leader per epoch ever, at most one
 // vote per voter and epoch, log matching (two logs with the same entry at an
 // offset agree up to it), committed entries never change and every new
 // leader holds them all, no node's high watermark beyond what is committed,
 // every snapshot (taken or fetched) holds exactly the committed entries it
-// covers, no observer ever stands or leads; every node's metadata image at
+// covers, no observer ever stands, every core's voters the latest voter set
+// its log holds, logs that agree on an entry agree on the voter changes up
+// to it; every node's metadata image at
 // a committed offset is the one every other node has there, and each
 // committed record is what its controller promises (no topic created
 // twice, no producer id handed out twice, broker epochs their offsets...);
@@ -27,6 +31,7 @@
 // A failing seed is printed with what broke; `--first-seed S --seeds 1`
 // replays it exactly.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -55,6 +60,7 @@ constexpr int64_t kMaxDelayMs = 100;
 constexpr int64_t kMaxFlushDelayMs = 30;
 constexpr int64_t kSnapshotEveryEntries = 8;
 constexpr int64_t kMaxSnapshotChunkBytes = 8;  // a snapshot "byte" here is one entry
+constexpr double kVoterChangeChance = 0.004;    // per tick: a leader asked to change the voters
 
 class Simulation {
  public:
@@ -88,6 +94,7 @@ class Simulation {
           drain(i);
         }
       }
+      if (faults && chance(kVoterChangeChance)) change_voters();
       for (size_t i = 0; i < nodes_.size(); ++i) {
         if (!nodes_[i].core) continue;
         nodes_[i].core->tick(now_);
@@ -98,6 +105,7 @@ class Simulation {
     check_liveness();
   }
   size_t batches_proposed() const { return batches_.size(); }
+  int64_t voter_changes = 0;  // appended by a leader
 
  private:
   // A snapshot as the sim keeps it: the entries it covers ("bytes"), and
@@ -108,6 +116,7 @@ class Simulation {
     SnapshotId id;
     SnapshotContent entries;
     Image image;
+    VoterChanges changes;  // those of `entries`
   };
   struct Node {
     std::optional<RaftCore> core;
@@ -116,6 +125,8 @@ class Simulation {
     // The log from offset 0 (below the log start: what the snapshots cover).
     std::vector<int32_t> written;   // as written (page cache)
     std::vector<int32_t> durable;   // what a crash leaves of it
+    VoterChanges written_changes;   // the entries of `written` that set the voters
+    VoterChanges durable_changes;   // and of `durable`
     int64_t flush_at_ms = -1;       // when `written` becomes durable (-1: nothing to sync)
     int64_t restart_at_ms = -1;
     SnapshotId log_start;                               // durable, like the snapshots
@@ -129,6 +140,7 @@ class Simulation {
     Message message;
     SnapshotContent chunk;  // a FetchSnapshot answer's bytes
     Image image;            // and the image of its snapshot
+    VoterChanges changes;   // and its voter changes
     bool operator>(const InFlight& other) const {
       return deliver_at_ms != other.deliver_at_ms ? deliver_at_ms > other.deliver_at_ms : sequence > other.sequence;
     }
@@ -137,16 +149,25 @@ class Simulation {
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(random_) < p; }
   size_t index_of(NodeId id) const { return static_cast<size_t>(id - 1); }
 
+  // The voters after the entries below `offset` of a log with `changes`.
+  VoterSet voters_at(const VoterChanges& changes, int64_t offset) const {
+    const auto after = changes.lower_bound(offset);
+    return after == changes.begin() ? voter_ids_ : std::prev(after)->second;
+  }
+
   void start(size_t i) {
     Node& node = nodes_[i];
     node.written = node.durable;
+    node.written_changes = node.durable_changes;
     node.flush_at_ms = -1;
     node.partial.reset();
     StoredLog stored;
     stored.start = node.log_start;
     stored.entries.assign(node.durable.begin() + node.log_start.end_offset, node.durable.end());
     if (!node.snapshots.empty()) stored.latest_snapshot = node.snapshots.rbegin()->second.id;
-    node.core.emplace(ids_[i], voter_ids_, config_, node.disk, std::move(stored), random_(), now_);
+    stored.voter_changes.insert(node.durable_changes.lower_bound(node.log_start.end_offset), node.durable_changes.end());
+    node.core.emplace(ids_[i], voters_at(node.durable_changes, node.log_start.end_offset), config_, node.disk,
+                      std::move(stored), random_(), now_);
     node.controller = std::make_unique<SimController>(*node.core, batches_, images_, random_());
     if (!node.snapshots.empty()) {
       const Snapshot& latest = node.snapshots.rbegin()->second;
@@ -180,8 +201,9 @@ class Simulation {
       node.log_start = previous;
       std::erase_if(node.snapshots, [&](const auto& s) { return s.first < previous.end_offset; });
     }
-    node.snapshots[id.end_offset] = {id, std::move(content),
-                                     std::make_shared<std::vector<MetadataRecord>>(node.controller->image().records())};
+    node.snapshots[id.end_offset] = {
+        id, std::move(content), std::make_shared<std::vector<MetadataRecord>>(node.controller->image().records()),
+        VoterChanges(node.written_changes.begin(), node.written_changes.lower_bound(end))};
   }
 
   // The FetchSnapshot answer's bytes: a chunk of the snapshot it names
@@ -202,12 +224,12 @@ class Simulation {
     answer->chunk_bytes = size;
     answer->total_bytes = total;
     return {it->second.id, SnapshotContent(content.begin() + answer->position, content.begin() + answer->position + size),
-            it->second.image};
+            it->second.image, it->second.changes};
   }
 
   void write_snapshot_chunk(size_t i, const SnapshotWrite& write, const Snapshot& chunk) {
     Node& node = nodes_[i];
-    if (write.position == 0) node.partial = Snapshot{write.snapshot, {}, chunk.image};
+    if (write.position == 0) node.partial = Snapshot{write.snapshot, {}, chunk.image, chunk.changes};
     if (!node.partial || node.partial->id != write.snapshot ||
         static_cast<int64_t>(node.partial->entries.size()) != write.position)
       fail("node " + std::to_string(ids_[i]) + " writes a snapshot chunk out of order");
@@ -216,11 +238,32 @@ class Simulation {
     check_snapshot(i, write.snapshot, node.partial->entries);
     // Installed durably: the log restarts empty after it, the image is the snapshot's.
     node.written = node.durable = node.partial->entries;
+    node.written_changes = node.durable_changes = node.partial->changes;
     node.log_start = write.snapshot;
+    node.core->snapshot_installed(voters_at(node.partial->changes, write.snapshot.end_offset), now_);
     guarded([&] { node.controller->load_snapshot(write.snapshot.end_offset, *node.partial->image); });
     node.snapshots = {{write.snapshot.end_offset, std::move(*node.partial)}};
     node.partial.reset();
     ++snapshots_installed;
+  }
+
+  // A leader is asked to add a node that is no voter or to remove a voter
+  // (keeping at least one); it refuses unless the change is safe to make.
+  void change_voters() {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (!nodes_[i].core || nodes_[i].core->role() != Role::kLeader) continue;
+      RaftCore& core = *nodes_[i].core;
+      const VoterSet& voters = core.voters();
+      const bool add = voters.size() < 2 || (voters.size() < ids_.size() && chance(0.5));
+      std::vector<NodeId> candidates;
+      for (NodeId id : ids_)
+        if (std::binary_search(voters.begin(), voters.end(), id) != add) candidates.push_back(id);
+      const NodeId id = candidates[random_() % candidates.size()];
+      if (add) core.add_voter(id, now_);
+      else core.remove_voter(id, now_);
+      drain(i);
+      return;
+    }
   }
 
   void inject_faults() {
@@ -266,8 +309,13 @@ class Simulation {
     }
     for (const SnapshotWrite& write : actions.snapshot_writes) write_snapshot_chunk(i, write, chunk);
     for (const LogWrite& write : actions.log_writes) {
-      if (write.truncate_to) node.written.resize(static_cast<size_t>(*write.truncate_to));
+      if (write.truncate_to) {
+        node.written.resize(static_cast<size_t>(*write.truncate_to));
+        node.written_changes.erase(node.written_changes.lower_bound(*write.truncate_to), node.written_changes.end());
+      }
       if (write.entries.empty()) continue;
+      node.written_changes.insert(write.voter_changes.begin(), write.voter_changes.end());
+      if (write.source == WriteSource::kVoterChange) ++voter_changes;
       if (static_cast<size_t>(write.append_offset) != node.written.size())
         fail("node " + std::to_string(ids_[i]) + " appended at " + std::to_string(write.append_offset) +
              " to a log ending at " + std::to_string(node.written.size()));
@@ -286,7 +334,7 @@ class Simulation {
       const int copies = faults && chance(0.02) ? 2 : 1;
       for (int c = 0; c < copies; ++c) {
         const int64_t delay = faults ? 1 + static_cast<int64_t>(random_() % kMaxDelayMs) : 1 + static_cast<int64_t>(random_() % 5);
-        queue_.push({now_ + delay, next_sequence_++, i, to, out.message, bytes.entries, bytes.image});
+        queue_.push({now_ + delay, next_sequence_++, i, to, out.message, bytes.entries, bytes.image, bytes.changes});
       }
     }
   }
@@ -296,6 +344,7 @@ class Simulation {
       Node& node = nodes_[i];
       if (!node.core || node.flush_at_ms < 0 || now_ < node.flush_at_ms) continue;
       node.durable = node.written;
+      node.durable_changes = node.written_changes;
       node.flush_at_ms = -1;
       node.core->flushed(static_cast<int64_t>(node.durable.size()), now_);
       drain(i);
@@ -312,6 +361,8 @@ class Simulation {
       fail("node " + std::to_string(core.self()) + "'s core holds another log than it wrote");
     if (!std::is_sorted(log.begin(), log.end()))
       fail("node " + std::to_string(core.self()) + " has a log whose epochs go back");
+    if (core.voters() != voters_at(nodes_[i].written_changes, static_cast<int64_t>(log.size())))
+      fail("node " + std::to_string(core.self()) + " uses other voters than its log's latest voter set");
     for (const Node& other : nodes_) {
       if (!other.core || &other == &nodes_[i]) continue;
       const std::vector<int32_t>& theirs = other.written;
@@ -322,6 +373,11 @@ class Simulation {
         if (log[k] == theirs[k])
           fail("logs of " + std::to_string(core.self()) + " and " + std::to_string(other.core->self()) +
                " agree at offset " + std::to_string(k) + " but not at " + std::to_string(first_difference));
+      const auto agreed = static_cast<int64_t>(first_difference);
+      if (!std::equal(nodes_[i].written_changes.begin(), nodes_[i].written_changes.lower_bound(agreed),
+                      other.written_changes.begin(), other.written_changes.lower_bound(agreed)))
+        fail("logs of " + std::to_string(core.self()) + " and " + std::to_string(other.core->self()) +
+             " agree up to offset " + std::to_string(agreed) + " but not on the voter changes there");
     }
     const auto hw = static_cast<size_t>(core.high_watermark());
     if (core.role() == Role::kLeader && hw > committed_.size()) {
@@ -341,14 +397,15 @@ class Simulation {
       Node& node = nodes_[next.to];
       if (!node.core) continue;  // a crashed node drops what arrives
       node.core->receive(ids_[next.from], next.message, now_);
-      drain(next.to, Snapshot{{}, next.chunk, next.image});
+      drain(next.to, Snapshot{{}, next.chunk, next.image, next.changes});
     }
   }
 
   void check_leader(size_t i) {
     const RaftCore& core = *nodes_[i].core;
-    if (core.observer() && core.role() != Role::kFollower && core.role() != Role::kUnattached)
-      fail("observer " + std::to_string(core.self()) + " is " + role_name(core.role()));
+    // (A leader that removed itself leads on as an observer until that commits.)
+    if (!core.may_stand() && (core.role() == Role::kProspective || core.role() == Role::kCandidate))
+      fail("observer " + std::to_string(core.self()) + ", listed by no voter set of its log, is " + role_name(core.role()));
     if (core.role() != Role::kLeader) return;
     auto [it, fresh] = leaders_.try_emplace(core.epoch(), core.self());
     if (!fresh && it->second != core.self())
@@ -363,6 +420,22 @@ class Simulation {
            std::to_string(log.size()) + ")");
   }
 
+  // Each node's state, for a liveness failure's message.
+  std::string describe_nodes() const {
+    std::string out;
+    for (const Node& node : nodes_) {
+      const RaftCore& core = *node.core;
+      std::string voters;
+      for (NodeId id : core.voters()) voters += (voters.empty() ? "" : ",") + std::to_string(id);
+      out += "\n  node " + std::to_string(core.self()) + ": " + role_name(core.role()) + ", epoch " +
+             std::to_string(core.epoch()) + ", leader " + std::to_string(core.leader()) + ", voted for " +
+             std::to_string(core.quorum_state().voted_for) + ", voters {" + voters + "}, log of " +
+             std::to_string(node.written.size()) + " to epoch " + std::to_string(core.log_end().last_epoch) +
+             ", high watermark " + std::to_string(core.high_watermark());
+    }
+    return out;
+  }
+
   void check_liveness() {
     std::optional<NodeId> leader;
     int32_t epoch = 0;
@@ -373,7 +446,7 @@ class Simulation {
         epoch = node.core->epoch();
       }
     }
-    if (!leader) fail("no leader " + std::to_string(kCalmPhaseMs) + " ms after the faults stopped");
+    if (!leader) fail("no leader " + std::to_string(kCalmPhaseMs) + " ms after the faults stopped:" + describe_nodes());
     const Node& lead = nodes_[index_of(*leader)];
     if (lead.core->high_watermark() != static_cast<int64_t>(lead.written.size()))
       fail("the leader's log is not all committed: high watermark " + std::to_string(lead.core->high_watermark()) +
@@ -384,13 +457,14 @@ class Simulation {
              std::to_string(node.core->epoch()) + ", leader " + std::to_string(node.core->leader()) + ", durable to " +
              std::to_string(node.core->durable_end_offset()) + ", log from " +
              std::to_string(node.core->log_start().end_offset) + ") has a log of " +
-             std::to_string(node.written.size()) + " entries, the leader " + std::to_string(lead.written.size()));
+             std::to_string(node.written.size()) + " entries, the leader " + std::to_string(lead.written.size()) +
+             ":" + describe_nodes());
     }
     for (const Node& node : nodes_)
       if (node.core->epoch() != epoch || node.core->leader() != *leader)
         fail("node " + std::to_string(node.core->self()) + " (" + role_name(node.core->role()) + ", epoch " +
              std::to_string(node.core->epoch()) + ") does not follow leader " + std::to_string(*leader) +
-             " of epoch " + std::to_string(epoch));
+             " of epoch " + std::to_string(epoch) + ":" + describe_nodes());
   }
 
   [[noreturn]] void fail(const std::string& what) { throw Failure{"at " + std::to_string(now_) + " ms: " + what}; }
@@ -422,6 +496,16 @@ class Simulation {
 
 }  // namespace
 
+// The schedule being run, for the replay line when a core's invariant aborts.
+uint64_t running_seed = 0;
+int running_voters = 0, running_observers = 0;
+
+extern "C" void print_replay_on_abort(int) {
+  std::fprintf(stderr, "raft sim: seed %llu aborted\n  replay: freshet_raft_sim --nodes %d --observers %d --first-seed %llu "
+               "--seeds 1\n", static_cast<unsigned long long>(running_seed), running_voters, running_observers,
+               static_cast<unsigned long long>(running_seed));
+}
+
 int main(int argc, char** argv) {
   uint64_t seeds = 1000, first = 1;
   int voters = 3, observers = 1;
@@ -438,14 +522,19 @@ int main(int argc, char** argv) {
     }
   }
   spdlog::set_level(spdlog::level::off);  // the controllers' log lines
-  int64_t installed = 0;
+  int64_t installed = 0, changed = 0;
   size_t proposed = 0;
+  running_voters = voters;
+  running_observers = observers;
+  std::signal(SIGABRT, print_replay_on_abort);
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
+    running_seed = seed;
     try {
       Simulation simulation(seed, voters, observers);
       simulation.run();
       installed += simulation.snapshots_installed;
       proposed += simulation.batches_proposed();
+      changed += simulation.voter_changes;
     } catch (const Failure& f) {
       std::fprintf(stderr, "raft sim: seed %llu (%d voters, %d observers) failed %s\n  replay: freshet_raft_sim "
                    "--nodes %d --observers %d --first-seed %llu --seeds 1\n",
@@ -455,8 +544,9 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("raft sim: %llu schedules of %d voters and %d observers passed (seeds %llu-%llu; %zu metadata batches "
-              "proposed, %lld snapshots fetched by followers)\n",
+              "proposed, %lld snapshots fetched by followers, %lld voter changes)\n",
               static_cast<unsigned long long>(seeds), voters, observers, static_cast<unsigned long long>(first),
-              static_cast<unsigned long long>(first + seeds - 1), proposed, static_cast<long long>(installed));
+              static_cast<unsigned long long>(first + seeds - 1), proposed, static_cast<long long>(installed),
+              static_cast<long long>(changed));
   return 0;
 }

@@ -101,7 +101,7 @@ TEST(QuorumWireTest, FetchesCarryTheirBatchesAndDivergence) {
   EXPECT_FALSE(raft_fetch_response(wire_answer, elsewhere));
 
   // A fetch from below the leader's log start is told of its snapshot.
-  raft::FetchResponse snapshot{4, 1, 30, std::nullopt, 10, 2, {}, raft::SnapshotId{25, 3}};
+  raft::FetchResponse snapshot{4, 1, 30, std::nullopt, 10, 2, {}, {}, raft::SnapshotId{25, 3}};
   got = raft_fetch_response(round_trip(wire_fetch_response(snapshot, 1, {}), kQuorumFetchVersion), fetch);
   ASSERT_TRUE(got && answer_of(got).snapshot);
   EXPECT_EQ(*answer_of(got).snapshot, (raft::SnapshotId{25, 3}));

@@ -2,7 +2,9 @@
 // them under faults by the thousand): a single voter leads at once, a
 // follower cuts a divergent tail, a vote
 // is given once per epoch and only to a log at least as complete, pre-votes
-// are refused while a leader is heard from.
+// are refused while a leader is heard from; the voters change one at a
+// time, a leader that removed itself resigns once that commits, a cut
+// change is taken back.
 #include <gtest/gtest.h>
 
 #include "raft/raft_core.h"
@@ -244,11 +246,14 @@ TEST(RaftCore, AFollowerBehindTheLeadersLogStartFetchesItsSnapshotChunkByChunk) 
   chunk.position = 60;
   chunk.chunk_bytes = 40;
   follower.receive(1, chunk, 3070);
-  Actions last = follower.take_actions();
-  ASSERT_EQ(last.snapshot_writes.size(), 1u);
-  EXPECT_TRUE(last.snapshot_writes[0].complete);
+  Actions complete = follower.take_actions();
+  ASSERT_EQ(complete.snapshot_writes.size(), 1u);
+  EXPECT_TRUE(complete.snapshot_writes[0].complete);
+  EXPECT_TRUE(complete.send.empty());  // nothing until the driver installed it
   // Installed: the log restarts after it, committed up to there, and the
   // follower fetches on from its end.
+  follower.snapshot_installed({1, 2, 3}, 3071);
+  Actions last = follower.take_actions();
   EXPECT_EQ(follower.log_start(), (SnapshotId{11, 1}));
   EXPECT_TRUE(follower.log().empty());
   EXPECT_EQ(follower.high_watermark(), 11);
@@ -261,6 +266,104 @@ TEST(RaftCore, AFollowerBehindTheLeadersLogStartFetchesItsSnapshotChunkByChunk) 
   // A snapshot the leader no longer has is not served.
   leader.receive(3, FetchSnapshotRequest{1, 3, {5, 1}, 0}, 3090);
   EXPECT_FALSE(only_sent<FetchSnapshotResponse>(leader).snapshot);
+}
+
+}  // namespace
+}  // namespace freshet::raft
+
+namespace freshet::raft {
+namespace {
+
+// Observer 4's fetch at `offset` (after entries of epoch 1), as the leader gets it.
+FetchRequest observer_fetch(int64_t offset) { return FetchRequest{1, 4, offset, offset == 0 ? 0 : 1, 0}; }
+
+TEST(RaftCore, TheLeaderAddsAnObserverThatKeepsUpOneChangeAtATime) {
+  RaftCore leader = elected_leader();
+  // Its epoch's first entry is not committed yet: no change.
+  EXPECT_EQ(leader.add_voter(4, 3001), VoterChangeRefusal::kPending);
+  leader.receive(2, FetchRequest{1, 2, 1, 1, 500}, 3002);
+  leader.take_actions();
+  ASSERT_EQ(leader.high_watermark(), 1);
+  // Observer 4 has not fetched to the log's end yet.
+  EXPECT_EQ(leader.add_voter(4, 3003), VoterChangeRefusal::kNotCaughtUp);
+  leader.receive(4, observer_fetch(0), 3004);
+  leader.receive(4, observer_fetch(1), 3005);
+  leader.take_actions();
+  EXPECT_EQ(leader.add_voter(2, 3006), VoterChangeRefusal::kAlreadyVoter);
+  EXPECT_EQ(leader.remove_voter(4, 3006), VoterChangeRefusal::kNotVoter);
+  ASSERT_EQ(leader.add_voter(4, 3006), VoterChangeRefusal::kNone);
+  // One entry that sets the voters, used at once, before it commits.
+  Actions actions = leader.take_actions();
+  ASSERT_EQ(actions.log_writes.size(), 1u);
+  EXPECT_EQ(actions.log_writes[0].source, WriteSource::kVoterChange);
+  EXPECT_EQ(actions.log_writes[0].voter_changes, (VoterChanges{{1, {1, 2, 3, 4}}}));
+  EXPECT_EQ(leader.voters(), (VoterSet{1, 2, 3, 4}));
+  EXPECT_FALSE(leader.observer_progress().size());
+  EXPECT_EQ(leader.remove_voter(3, 3007), VoterChangeRefusal::kPending);  // the last one is uncommitted
+  // Four voters: the leader and voter 2 are no majority any more; 4 makes one.
+  leader.flushed(2, 3008);
+  leader.receive(2, FetchRequest{1, 2, 2, 1, 500}, 3009);
+  EXPECT_EQ(leader.high_watermark(), 1);
+  leader.receive(4, FetchRequest{1, 4, 2, 1, 500}, 3010);
+  EXPECT_EQ(leader.high_watermark(), 2);
+  leader.take_actions();
+  // Fetch answers carry the change to the followers.
+  leader.receive(3, FetchRequest{1, 3, 1, 1, 0}, 3011);
+  auto answer = only_sent<FetchResponse>(leader);
+  EXPECT_EQ(answer.voter_changes, (VoterChanges{{1, {1, 2, 3, 4}}}));
+  EXPECT_EQ(leader.remove_voter(3, 3012), VoterChangeRefusal::kNone);
+  EXPECT_EQ(leader.voters(), (VoterSet{1, 2, 4}));
+}
+
+TEST(RaftCore, ALeaderThatRemovesItselfLeadsUntilTheChangeCommitsThenResigns) {
+  RaftCore leader = elected_leader();
+  leader.receive(2, FetchRequest{1, 2, 1, 1, 500}, 3001);
+  leader.take_actions();
+  ASSERT_EQ(leader.remove_voter(1, 3002), VoterChangeRefusal::kNone);
+  EXPECT_TRUE(leader.observer());
+  EXPECT_EQ(leader.role(), Role::kLeader);
+  leader.flushed(2, 3003);
+  leader.tick(3004);
+  EXPECT_EQ(leader.role(), Role::kLeader);  // uncommitted: it may be the only one holding it
+  // The voters are 2 and 3: both must hold it (the leader's own copy no longer counts).
+  leader.receive(2, FetchRequest{1, 2, 2, 1, 500}, 3005);
+  EXPECT_EQ(leader.high_watermark(), 1);
+  leader.receive(3, FetchRequest{1, 3, 2, 1, 500}, 3006);
+  EXPECT_EQ(leader.high_watermark(), 2);
+  leader.tick(3007);
+  EXPECT_EQ(leader.role(), Role::kUnattached);
+  EXPECT_EQ(leader.voters(), (VoterSet{2, 3}));
+  // It knows the change committed: it no longer stands (it would only
+  // unseat the voters' leaders).
+  EXPECT_FALSE(leader.may_stand());
+}
+
+TEST(RaftCore, AFollowerCutOffAChangeReturnsToTheVotersBeforeIt) {
+  RaftCore follower(2, {1, 2, 3}, config(), {}, StoredLog{}, 7, 0);
+  follower.receive(1, BeginQuorumEpoch{1, 1}, 0);
+  follower.take_actions();
+  FetchResponse entries;
+  entries.epoch = 1;
+  entries.leader = 1;
+  entries.entries = {1, 1};
+  entries.voter_changes = {{1, {1, 2}}};  // the second entry drops voter 3
+  follower.receive(1, entries, 10);
+  EXPECT_EQ(follower.voters(), (VoterSet{1, 2}));
+  EXPECT_EQ(follower.take_actions().log_writes.at(0).voter_changes, entries.voter_changes);
+  follower.flushed(2, 11);
+  follower.take_actions();
+  // A new leader of epoch 2 never had the change: the follower cuts it.
+  follower.receive(3, BeginQuorumEpoch{2, 3}, 20);
+  follower.take_actions();
+  FetchResponse diverging;
+  diverging.epoch = 2;
+  diverging.leader = 3;
+  diverging.diverging = DivergingEpoch{1, 1};
+  diverging.base_offset = 2;
+  diverging.base_last_epoch = 1;
+  follower.receive(3, diverging, 30);
+  EXPECT_EQ(follower.log_end().end_offset, 1);
+  EXPECT_EQ(follower.voters(), (VoterSet{1, 2, 3}));
 }
 
 }  // namespace
