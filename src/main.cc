@@ -63,6 +63,7 @@ struct FormatOptions {
   std::vector<std::string> overrides;
   std::string cluster_id;
   bool ignore_formatted = false;
+  freshet::server::InitialControllers initial;
 };
 
 // `freshet storage random-uuid|format`, as kafka-storage.sh.
@@ -78,10 +79,17 @@ void add_storage_commands(CLI::App& app, FormatOptions& options) {
   format->add_option("-c,--config", options.config_path, "The node's server.properties");
   format->add_option("--set", options.overrides, "Override a config key: --set key=value (repeatable)");
   format->add_flag("-g,--ignore-formatted", options.ignore_formatted, "Skip dirs already formatted");
+  format->add_flag("-s,--standalone", options.initial.standalone,
+                   "A dynamic quorum's controller: this node is its first and only voter");
+  format->add_option("-I,--initial-controllers", options.initial.listed,
+                     "A dynamic quorum's first voters: id@host:port:directory-id,...");
+  format->add_flag("-N,--no-initial-controllers", options.initial.none,
+                   "A dynamic quorum's controller that joins it later (kafka-metadata-quorum.sh add-controller)");
   format->callback([&options] {
     try {
       auto config = freshet::cluster::BrokerConfig::load(options.config_path, options.overrides, nullptr);
-      for (const auto& line : freshet::server::format_storage(config, options.cluster_id, options.ignore_formatted))
+      for (const auto& line : freshet::server::format_storage(config, options.cluster_id, options.ignore_formatted,
+                                                                       options.initial))
         std::puts(line.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", e.what());

@@ -150,9 +150,12 @@ void check_roles(const BrokerConfig& config) {
   const auto controller_listeners = std::count_if(listeners.begin(), listeners.end(), [&](const ListenerAddress& l) {
     return config.is_controller_listener(l.name);
   });
+  const bool dynamic = config.dynamic_quorum();
+  if (dynamic) config.quorum_bootstrap_servers();  // well-formed
   if (!config.is_controller()) {
-    if (voters.empty())
-      throw std::runtime_error("process.roles=broker needs controller.quorum.voters: the controllers it follows");
+    if (voters.empty() && !dynamic)
+      throw std::runtime_error("process.roles=broker needs controller.quorum.voters or "
+                               "controller.quorum.bootstrap.servers: the controllers it follows");
     if (voter)
       throw std::runtime_error(fmt::format("controller.quorum.voters={} lists this node (node.id={}), but "
                                            "process.roles={} does not make it a controller",
@@ -170,7 +173,7 @@ void check_roles(const BrokerConfig& config) {
     throw std::runtime_error(fmt::format("controller.quorum.voters={} does not list this node (node.id={}), which "
                                          "process.roles makes a controller",
                                          config.get("controller.quorum.voters"), config.node_id()));
-  if ((voters.size() > 1 || !config.is_broker()) && controller_listeners == 0)
+  if ((voters.size() > 1 || !config.is_broker() || dynamic) && controller_listeners == 0)
     throw std::runtime_error(fmt::format(
         "controller.listener.names={} must name one of the listeners ({}) for the controller quorum to listen on",
         config.get("controller.listener.names"), config.get("listeners")));
@@ -180,9 +183,6 @@ void check_roles(const BrokerConfig& config) {
 }
 
 void refuse_unsupported(const BrokerConfig& config) {
-  if (!config.get("controller.quorum.bootstrap.servers").empty())
-    throw std::runtime_error("controller.quorum.bootstrap.servers (a dynamic quorum, KIP-853) is not supported yet: "
-                             "list the voters in controller.quorum.voters");
   check_roles(config);
   for (const auto& listener : config.listeners()) {
     std::string protocol = security_protocol(config, listener.name);
@@ -401,6 +401,30 @@ std::vector<QuorumVoter> BrokerConfig::quorum_voters() const {
     voters.push_back({static_cast<int32_t>(*id), host, static_cast<uint16_t>(*port)});
   }
   return voters;
+}
+
+std::string BrokerConfig::controller_listener_name() const {
+  const auto names = split_list(get("controller.listener.names"));
+  return names.empty() ? std::string() : names.front();
+}
+
+bool BrokerConfig::dynamic_quorum() const {
+  return get("controller.quorum.voters").empty() && !get("controller.quorum.bootstrap.servers").empty();
+}
+
+std::vector<QuorumVoter> BrokerConfig::quorum_bootstrap_servers() const {
+  std::vector<QuorumVoter> servers;
+  for (const auto& entry : split_list(get("controller.quorum.bootstrap.servers"))) {
+    const size_t colon = entry.rfind(':');
+    auto port = colon == std::string::npos ? std::nullopt : parse_int64(std::string_view(entry).substr(colon + 1));
+    if (!port || *port <= 0 || *port > 65535 || colon == 0)
+      throw std::runtime_error(fmt::format("controller.quorum.bootstrap.servers: '{}' is not of the form host:port", entry));
+    std::string host = entry.substr(0, colon);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    // Kafka's ids for bootstrap servers: -2, -3, ...
+    servers.push_back({-2 - static_cast<int32_t>(servers.size()), host, static_cast<uint16_t>(*port)});
+  }
+  return servers;
 }
 
 ListenerAddress BrokerConfig::advertised_listener(std::string_view name) const {

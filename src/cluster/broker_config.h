@@ -17,6 +17,7 @@
 
 #include "cluster/config_def.h"
 #include "cluster/dynamic_broker_config.h"
+#include "protocol/wire.h"
 
 namespace freshet::cluster {
 
@@ -26,11 +27,15 @@ struct ListenerAddress {
   uint16_t port;
 };
 
-// One controller.quorum.voters entry: "id@host:port".
+// One controller.quorum.voters entry: "id@host:port"; or a voter of a
+// dynamic quorum (KIP-853), whose metadata log dir's directory id it also
+// names.
 struct QuorumVoter {
   int32_t id;
   std::string host;
   uint16_t port;
+  protocol::Uuid directory_id{};
+  friend bool operator==(const QuorumVoter&, const QuorumVoter&) = default;
 };
 
 class BrokerConfig {
@@ -87,6 +92,14 @@ class BrokerConfig {
   // controller.quorum.voters, parsed; empty when unset (a quorum of this
   // node alone). Throws std::runtime_error for a malformed entry.
   std::vector<QuorumVoter> quorum_voters() const;
+  // controller.quorum.bootstrap.servers without controller.quorum.voters: a
+  // dynamic quorum (KIP-853), whose voters the metadata log keeps.
+  bool dynamic_quorum() const;
+  // Its entries, "host:port", with Kafka's ids for them: -2, -3, ...
+  std::vector<QuorumVoter> quorum_bootstrap_servers() const;
+  // The first of controller.listener.names (what a dynamic quorum's
+  // VotersRecords name its voters' endpoints by); empty when none.
+  std::string controller_listener_name() const;
   // Whether `name` is one of controller.listener.names: the quorum's
   // listeners, never advertised to clients.
   bool is_controller_listener(std::string_view name) const;

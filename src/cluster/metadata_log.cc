@@ -113,6 +113,16 @@ void MetadataLog::for_each_batch(int64_t from, int64_t to,
   });
 }
 
+VoterEndpointChanges MetadataLog::voters_records(int64_t from, const std::string& listener) {
+  VoterEndpointChanges changes;
+  for_each_stored_batch(*log_, from, log_->log_end_offset(),
+                        [&](const protocol::RecordBatchHeader& header, std::span<const uint8_t> batch) {
+                          if (!header.is_control()) return;
+                          changes.merge(voters_records_in(batch, listener));
+                        });
+  return changes;
+}
+
 void MetadataLog::close() { log_->close(); }
 
 std::vector<uint8_t> build_metadata_batch(std::span<const MetadataRecord> records, int64_t now_ms) {

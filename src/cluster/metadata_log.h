@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cluster/metadata_image.h"
+#include "cluster/voter_records.h"
 #include "protocol/control_record.h"
 #include "protocol/record_batch_builder.h"
 #include "protocol/wire.h"
@@ -64,6 +65,9 @@ class MetadataLog {
   void for_each_batch(
       int64_t from, int64_t to,
       const std::function<void(const std::vector<MetadataRecord>&, int64_t next_offset, size_t batch_bytes)>& apply);
+  // The VotersRecords from `from` on (a dynamic quorum's voter changes),
+  // each voter reached on `listener`. Throws protocol::DecodeError.
+  VoterEndpointChanges voters_records(int64_t from, const std::string& listener);
   void close();
 
  private:

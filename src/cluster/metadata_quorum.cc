@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <stdexcept>
 
 
 #include "protocol/batch_iterator.h"
@@ -46,8 +45,35 @@ MetadataQuorum::MetadataQuorum(const std::filesystem::path& log_dir, const Quoru
       snapshots_(log_dir),
       log_(MetadataLog::open(log_dir, oldest_end(snapshots_.list()))),
       callbacks_(std::move(callbacks)),
-      core_(options.self, options.voters, options.raft, state_file_.load(), stored_log(), options.seed, now_ms),
+      core_(open_core(now_ms)),
       last_snapshot_ms_(now_ms) {}
+
+raft::RaftCore MetadataQuorum::open_core(int64_t now_ms) {
+  raft::StoredLog stored = stored_log();
+  std::vector<raft::NodeId> voters = options_.voters;
+  if (options_.dynamic_voters) {
+    // The snapshot the log starts at, or the bootstrap checkpoint ({0, 0}).
+    start_voters_ = snapshots_.read_voters(stored.start, options_.listener).value_or(std::vector<QuorumVoter>{});
+    try {
+      voter_changes_ = log_->voters_records(stored.start.end_offset, options_.listener);
+    } catch (const protocol::DecodeError& e) {
+      throw storage::StorageError(fmt::format("the metadata log holds a malformed VotersRecord: {}", e.what()));
+    }
+    stored.voter_changes = voter_id_changes(voter_changes_);
+    voters = voter_ids(start_voters_);
+  }
+  return raft::RaftCore(options_.self, std::move(voters), options_.raft, state_file_.load(), std::move(stored),
+                        options_.seed, now_ms);
+}
+
+std::vector<QuorumVoter> MetadataQuorum::voters_at(int64_t offset) const {
+  const auto after = voter_changes_.lower_bound(offset);
+  return after == voter_changes_.begin() ? start_voters_ : std::prev(after)->second;
+}
+
+bool MetadataQuorum::needs_voters_restated() const {
+  return options_.dynamic_voters && voter_changes_.empty() && core_.log_start().end_offset == 0 && !start_voters_.empty();
+}
 
 raft::StoredLog MetadataQuorum::stored_log() {
   const auto snapshots = snapshots_.list();
@@ -109,7 +135,19 @@ void MetadataQuorum::receive(raft::NodeId from, const raft::Message& message, st
         !valid_snapshot_chunk(records, chunk->position == 0, last))
       return;  // malformed: to the core, this answer was lost
   }
-  core_.receive(from, message, now_ms);
+  if (const auto* answer = std::get_if<raft::FetchResponse>(&message); answer && options_.dynamic_voters) {
+    // The voter changes its batches hold, for the core.
+    raft::FetchResponse with_voters = *answer;
+    try {
+      fetched_voters_ = voters_records_in(records, options_.listener);
+    } catch (const protocol::DecodeError&) {
+      return;  // malformed: to the core, this answer was lost
+    }
+    with_voters.voter_changes = voter_id_changes(fetched_voters_);
+    core_.receive(from, with_voters, now_ms);
+  } else {
+    core_.receive(from, message, now_ms);
+  }
   drive(now_ms, records, {});
 }
 
@@ -126,6 +164,7 @@ void MetadataQuorum::write(const raft::LogWrite& write, std::span<const uint8_t>
   if (write.truncate_to) {
     spdlog::warn("metadata log: truncating to offset {} (diverged from the leader's)", *write.truncate_to);
     log_->truncate_to(*write.truncate_to);
+    voter_changes_.erase(voter_changes_.lower_bound(*write.truncate_to), voter_changes_.end());
   }
   if (write.entries.empty()) return;
   RAFT_ASSERT(write.append_offset == log_->end_offset());
@@ -141,11 +180,19 @@ void MetadataQuorum::write(const raft::LogWrite& write, std::span<const uint8_t>
       break;
     case raft::WriteSource::kFetched:
       log_->append_fetched(fetched);
+      for (const auto& [offset, ids] : write.voter_changes) voter_changes_[offset] = fetched_voters_.at(offset);
       break;
-    case raft::WriteSource::kVoterChange:
-      // This driver's voters are static (controller.quorum.voters): it never
-      // asks the core to change them.
-      throw std::logic_error("a voter change in a static quorum");
+    case raft::WriteSource::kVoterChange: {
+      // Only a dynamic quorum's voters change, and only as restated yet.
+      RAFT_ASSERT(options_.dynamic_voters && write.voter_changes.size() == 1);
+      const auto& [offset, ids] = *write.voter_changes.begin();
+      std::vector<QuorumVoter> voters = voters_at(offset);
+      RAFT_ASSERT(voter_ids(voters) == ids);
+      auto batch = build_voters_batch(voters, options_.listener, wall_clock_ms());
+      log_->append_as_leader(batch, epoch);
+      voter_changes_[offset] = std::move(voters);
+      break;
+    }
   }
   // The log holds exactly the entries the core appended.
   RAFT_ASSERT(log_->end_offset() == write.append_offset + static_cast<int64_t>(write.entries.size()));
@@ -171,9 +218,14 @@ void MetadataQuorum::drive(int64_t now_ms, std::span<const uint8_t> fetched, std
     spdlog::info("metadata quorum: node {} no longer leads (epoch {})", core_.self(), core_.epoch());
     callbacks_.resigned();
   }
-  if (!leading_ && leading) spdlog::info("metadata quorum: node {} leads epoch {}", core_.self(), core_.epoch());
+  const bool elected = !leading_ && leading;
+  if (elected) spdlog::info("metadata quorum: node {} leads epoch {}", core_.self(), core_.epoch());
   leading_ = leading;
   notify_waiters();
+  if (elected && needs_voters_restated()) {
+    core_.restate_voters(now_ms);
+    drive(now_ms, {}, {});
+  }
 }
 
 void MetadataQuorum::when_applied(int64_t offset, std::function<void(bool)> done) {
@@ -223,7 +275,16 @@ void MetadataQuorum::write_snapshot(const raft::SnapshotWrite& write, std::span<
   log_->truncate_fully_and_start_at(write.snapshot.end_offset);
   log_->sync();
   snapshots_.remove_before(write.snapshot.end_offset);
-  core_.snapshot_installed(options_.voters, now_ms);
+  if (options_.dynamic_voters) {
+    // A dynamic leader's snapshots hold its voters; one that did not would
+    // leave them as they were.
+    if (auto voters = snapshots_.read_voters(write.snapshot, options_.listener)) start_voters_ = std::move(*voters);
+    else spdlog::warn("metadata quorum: the snapshot at offset {} holds no voters", write.snapshot.end_offset);
+    voter_changes_.clear();
+    core_.snapshot_installed(voter_ids(start_voters_), now_ms);
+  } else {
+    core_.snapshot_installed(options_.voters, now_ms);
+  }
   callbacks_.loaded(records);
   applied_offset_ = write.snapshot.end_offset;
   bytes_since_snapshot_ = 0;
@@ -239,7 +300,9 @@ void MetadataQuorum::snapshot_if_due(int64_t now_ms) {
   if (!due || applied_offset_ > core_.durable_end_offset()) return;
   const raft::SnapshotId previous = core_.latest_snapshot();
   const raft::SnapshotId id{applied_offset_, core_.epoch_at(applied_offset_ - 1)};
-  snapshots_.write(id, callbacks_.image_records(), wall_clock_ms());
+  std::optional<std::vector<QuorumVoter>> voters;
+  if (options_.dynamic_voters) voters = voters_at(id.end_offset);
+  snapshots_.write(id, callbacks_.image_records(), voters, options_.listener, wall_clock_ms());
   core_.snapshot_taken(id);
   bytes_since_snapshot_ = 0;
   last_snapshot_ms_ = now_ms;
@@ -247,6 +310,8 @@ void MetadataQuorum::snapshot_if_due(int64_t now_ms) {
   // little behind catches up from the log, not from a snapshot.
   if (previous.end_offset > core_.log_start().end_offset) {
     core_.advance_log_start(previous);
+    start_voters_ = voters_at(previous.end_offset);
+    voter_changes_.erase(voter_changes_.begin(), voter_changes_.lower_bound(previous.end_offset));
     snapshots_.remove_before(previous.end_offset);
     log_->advance_start(previous.end_offset);
   }

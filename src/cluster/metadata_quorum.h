@@ -13,6 +13,10 @@
 // installs the one it fetched itself. Time and the network are the caller's:
 // it ticks, delivers messages and sends what `send` gets; `now_ms` is a
 // monotonic clock's.
+// A dynamic quorum's voters (KIP-853) are the log's: those of its latest
+// VotersRecord, or of the snapshot it starts at, or of the bootstrap
+// checkpoint before its first entry, which the first leader then writes into
+// the log for the replicas that lack it.
 // Single-threaded; the log's fsyncs happen inline (metadata changes are rare).
 #pragma once
 
@@ -34,7 +38,11 @@ namespace freshet::cluster {
 
 struct QuorumOptions {
   raft::NodeId self = 1;
-  std::vector<raft::NodeId> voters;  // includes `self`
+  std::vector<raft::NodeId> voters;  // static (controller.quorum.voters): includes `self`
+  // A dynamic quorum (controller.quorum.bootstrap.servers): `voters` is
+  // unused; the VotersRecords carry endpoints on this controller listener.
+  bool dynamic_voters = false;
+  std::string listener;
   raft::RaftConfig raft;
   uint64_t seed = 0;                 // the core's randomized timeouts
   int64_t snapshot_max_record_bytes = 20 << 20;  // metadata.log.max.record.bytes.between.snapshots
@@ -105,6 +113,11 @@ class MetadataQuorum : public MetadataProposer {
   }
 
   const raft::RaftCore& core() const { return core_; }
+  // A dynamic quorum's voters now, with their endpoints (the latest voter
+  // set of the log); empty for a static one, or while none is known.
+  const std::vector<QuorumVoter>& voter_endpoints() const {
+    return voter_changes_.empty() ? start_voters_ : voter_changes_.rbegin()->second;
+  }
   // Every record below this offset was applied (handed to `committed`, or in
   // the snapshot `loaded`).
   int64_t applied_offset() const override { return applied_offset_; }
@@ -123,8 +136,15 @@ class MetadataQuorum : public MetadataProposer {
   void apply_committed();
   void snapshot_if_due(int64_t now_ms);
   // What the log dir holds, as the core starts from it: the log from its
-  // oldest snapshot on, and the latest snapshot.
+  // oldest snapshot on, and the latest snapshot (and a dynamic quorum's
+  // voters there).
   raft::StoredLog stored_log();
+  raft::RaftCore open_core(int64_t now_ms);
+  // A dynamic quorum's voters after the entries below `offset`.
+  std::vector<QuorumVoter> voters_at(int64_t offset) const;
+  // Dynamic: the new leader of a log whose voters are only the bootstrap
+  // checkpoint's writes them into the log.
+  bool needs_voters_restated() const;
   // Completes the waiters the applied offset reached, or all of them
   // (unsuccessfully) once this node no longer leads.
   void notify_waiters();
@@ -134,6 +154,12 @@ class MetadataQuorum : public MetadataProposer {
   SnapshotStore snapshots_;
   std::unique_ptr<MetadataLog> log_;
   QuorumCallbacks callbacks_;
+  // Dynamic: the voters at the log start and the log's VotersRecords (kept
+  // in step with the core's VoterChanges); those of the fetch answer being
+  // handled.
+  std::vector<QuorumVoter> start_voters_;
+  VoterEndpointChanges voter_changes_;
+  VoterEndpointChanges fetched_voters_;
   raft::RaftCore core_;
   int64_t applied_offset_ = 0;
   int64_t bytes_since_snapshot_ = 0;  // of committed batches applied since the latest snapshot

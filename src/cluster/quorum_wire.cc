@@ -134,8 +134,10 @@ protocol::BeginQuorumEpochResponse wire_begin_quorum_epoch_response(const raft::
 }
 
 protocol::FetchResponse wire_fetch_response(const raft::FetchResponse& response, raft::NodeId self,
-                                            const protocol::Records& records) {
+                                            const protocol::Records& records,
+                                            const std::optional<QuorumVoter>& leader_endpoint) {
   protocol::FetchResponse wire;
+  if (leader_endpoint) wire.node_endpoints.push_back({leader_endpoint->id, leader_endpoint->host, leader_endpoint->port, {}});
   protocol::FetchResponse::FetchableTopicResponse topic;
   topic.topic = std::string(kMetadataTopicName);
   topic.topic_id = kMetadataTopicId;
@@ -236,6 +238,9 @@ std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchRespon
   auto& message = answer.message.emplace<raft::FetchResponse>();
   message.epoch = p.current_leader.leader_epoch;
   message.leader = p.current_leader.leader_id;
+  for (const auto& node : response.node_endpoints)
+    if (node.node_id == message.leader && node.port > 0 && node.port <= 65535 && !node.host.empty())
+      answer.leader_endpoint = QuorumVoter{node.node_id, node.host, static_cast<uint16_t>(node.port)};
   message.base_offset = asked.fetch_offset;
   message.base_last_epoch = asked.last_fetched_epoch;
   if (p.error_code != code(ErrorCode::None)) return answer;

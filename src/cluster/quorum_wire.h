@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cluster/broker_config.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 #include "raft/messages.h"
@@ -47,9 +48,11 @@ bool is_quorum_fetch(const protocol::FetchRequest& request);
 protocol::VoteResponse wire_vote_response(const raft::VoteResponse& response);
 protocol::BeginQuorumEpochResponse wire_begin_quorum_epoch_response(const raft::BeginQuorumEpochResponse& response);
 // `self` is the answering node: an answer is the leader's (error NONE) only
-// when it names itself as the leader.
+// when it names itself as the leader. `leader_endpoint`, when known, is
+// where the leader it names listens (NodeEndpoints).
 protocol::FetchResponse wire_fetch_response(const raft::FetchResponse& response, raft::NodeId self,
-                                            const protocol::Records& records);
+                                            const protocol::Records& records,
+                                            const std::optional<QuorumVoter>& leader_endpoint = std::nullopt);
 // A chunk of the leader's snapshot (error NONE), or SNAPSHOT_NOT_FOUND from
 // the leader, or NOT_LEADER_OR_FOLLOWER from another node.
 protocol::FetchSnapshotResponse wire_fetch_snapshot_response(const raft::FetchSnapshotResponse& response,
@@ -67,6 +70,7 @@ std::optional<raft::BeginQuorumEpochResponse> raft_begin_quorum_epoch_response(
 struct QuorumFetchAnswer {
   raft::Message message;  // a FetchResponse or a FetchSnapshotResponse
   protocol::Records records;
+  std::optional<QuorumVoter> leader_endpoint;  // a Fetch answer's NodeEndpoints entry for the leader it names
 };
 std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchResponse& response, const raft::FetchRequest& asked);
 // A chunk's size is that of the bytes it carries.

@@ -93,11 +93,17 @@ std::vector<raft::SnapshotId> SnapshotStore::list() const {
   return ids;
 }
 
-void SnapshotStore::write(raft::SnapshotId id, const std::vector<MetadataRecord>& records, int64_t now_ms) {
+void SnapshotStore::write(raft::SnapshotId id, const std::vector<MetadataRecord>& records,
+                          const std::optional<std::vector<QuorumVoter>>& voters, const std::string& listener,
+                          int64_t now_ms) {
   std::vector<std::vector<uint8_t>> batches;
   protocol::SnapshotHeaderRecord header;
   header.last_contained_log_timestamp = now_ms;
   batches.push_back(build_control_batch(protocol::ControlRecordType::kSnapshotHeader, header, now_ms));
+  if (voters) {
+    batches.push_back(build_kraft_version_batch(now_ms));
+    batches.push_back(build_voters_batch(*voters, listener, now_ms));
+  }
   const std::span<const MetadataRecord> all(records);
   for (size_t first = 0; first < records.size(); first += kRecordsPerBatch)
     batches.push_back(build_metadata_batch(all.subspan(first, std::min(kRecordsPerBatch, records.size() - first)), now_ms));
@@ -114,6 +120,25 @@ void SnapshotStore::write(raft::SnapshotId id, const std::vector<MetadataRecord>
   }
   write_chunk(id, 0, bytes);
   complete(id);
+}
+
+void SnapshotStore::write_bootstrap(const std::vector<QuorumVoter>& voters, const std::string& listener, int64_t now_ms) {
+  write({0, 0}, {}, voters, listener, now_ms);
+}
+
+std::optional<std::vector<QuorumVoter>> SnapshotStore::read_voters(raft::SnapshotId id, const std::string& listener) const {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_of(id), ec)) return std::nullopt;
+  const auto bytes = read_file(id);
+  if (!valid_snapshot_chunk(bytes, true, true))
+    throw storage::StorageError(fmt::format("{} is not a whole snapshot", path_of(id).string()));
+  try {
+    auto found = voters_records_in(bytes, listener);
+    if (found.empty()) return std::nullopt;
+    return found.rbegin()->second;
+  } catch (const protocol::DecodeError& e) {
+    throw storage::StorageError(fmt::format("{}: {}", path_of(id).string(), e.what()));
+  }
 }
 
 std::vector<uint8_t> SnapshotStore::read_file(raft::SnapshotId id) const {

@@ -4,7 +4,10 @@
 // that rebuild the image from nothing, a SnapshotFooter control batch. A
 // snapshot is written whole to `<name>.part` (taken here, or fetched from the
 // leader chunk by chunk), synced, then renamed; a `.part` left by a crash is
-// removed when the store opens.
+// removed when the store opens. A dynamic quorum's snapshots also hold its
+// voters (KRaftVersionRecord and VotersRecord control batches after the
+// header); its bootstrap checkpoint, `00000000000000000000-0000000000`,
+// holds only those: the voters before the log's first entry.
 // Single-threaded: the metadata quorum's thread does all of it.
 #pragma once
 
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "cluster/metadata_image.h"
+#include "cluster/voter_records.h"
 #include "raft/messages.h"
 
 namespace freshet::cluster {
@@ -22,10 +26,18 @@ class SnapshotStore {
  public:
   explicit SnapshotStore(std::filesystem::path dir);
 
-  // Every snapshot held, oldest first.
+  // Every snapshot held, oldest first (the bootstrap checkpoint is none).
   std::vector<raft::SnapshotId> list() const;
-  // Writes the snapshot of `records` (the image below id.end_offset), durably.
-  void write(raft::SnapshotId id, const std::vector<MetadataRecord>& records, int64_t now_ms);
+  // Writes the snapshot of `records` (the image below id.end_offset), and
+  // of `voters` when the quorum is dynamic, durably.
+  void write(raft::SnapshotId id, const std::vector<MetadataRecord>& records,
+             const std::optional<std::vector<QuorumVoter>>& voters, const std::string& listener, int64_t now_ms);
+  // The bootstrap checkpoint of a dynamic quorum's first `voters`, durably.
+  void write_bootstrap(const std::vector<QuorumVoter>& voters, const std::string& listener, int64_t now_ms);
+  // The voters a snapshot holds (id {0, 0}: the bootstrap checkpoint);
+  // nullopt when it holds none or is not there. Throws storage::StorageError
+  // when it cannot be read.
+  std::optional<std::vector<QuorumVoter>> read_voters(raft::SnapshotId id, const std::string& listener) const;
   // The records a snapshot holds. Throws storage::StorageError when it cannot
   // be read or is not a whole snapshot.
   std::vector<MetadataRecord> read_records(raft::SnapshotId id) const;

@@ -175,6 +175,13 @@ VoterChangeRefusal RaftCore::remove_voter(NodeId id, int64_t now_ms) {
   return VoterChangeRefusal::kNone;
 }
 
+bool RaftCore::restate_voters(int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
+  if (role_ != Role::kLeader) return false;
+  append_voter_change(voters_, now_ms);
+  return true;
+}
+
 void RaftCore::append_voter_change(VoterSet next, int64_t now_ms) {
   RAFT_ASSERT(role_ == Role::kLeader);
   const int64_t at = log_end_offset();

@@ -172,6 +172,11 @@ class RaftCore {
   // less `id` (see the top), at the log end offset it had before.
   VoterChangeRefusal add_voter(NodeId id, int64_t now_ms);
   VoterChangeRefusal remove_voter(NodeId id, int64_t now_ms);
+  // The leader appends an entry that sets the voters it has (no change),
+  // for a driver whose voters came from outside the log (a bootstrap
+  // checkpoint), so that replicas without it learn them from the log;
+  // false when not the leader.
+  bool restate_voters(int64_t now_ms);
   // The connection to `peer` broke as a dead process's does (reset or
   // refused, not a timeout): a follower that loses its leader so stops
   // waiting for the fetch timeout: it asks for an election (a pre-vote,

@@ -87,7 +87,8 @@ fs::path Broker::open_log_dirs() {
   // comes from `freshet storage format`, never made up here.
   const bool formatted = std::any_of(claimed.begin(), claimed.end(),
                                      [](const fs::path& dir) { return storage::read_meta_properties(dir).has_value(); });
-  if (!formatted && config_.get("cluster.id").empty() && (config_.quorum_voters().size() > 1 || !config_.is_controller()))
+  if (!formatted && config_.get("cluster.id").empty() &&
+      (config_.quorum_voters().size() > 1 || !config_.is_controller() || config_.dynamic_quorum()))
     throw std::runtime_error(fmt::format(
         "no meta.properties in {}: a node of a cluster whose quorum has {} voter(s) needs its log dirs formatted with "
         "the cluster's id first (freshet storage format --cluster-id ID, the same ID on every node; freshet storage "
@@ -120,12 +121,30 @@ void Broker::delete_stray_partitions(const cluster::MetadataImage& image) {
   }
 }
 
+std::optional<cluster::QuorumVoter> Broker::voter_endpoint(raft::NodeId id) const {
+  auto find = [id](const std::vector<cluster::QuorumVoter>& voters) -> std::optional<cluster::QuorumVoter> {
+    auto it = std::find_if(voters.begin(), voters.end(), [id](const cluster::QuorumVoter& v) { return v.id == id; });
+    if (it == voters.end()) return std::nullopt;
+    return *it;
+  };
+  if (!config_.dynamic_quorum()) return find(static_voters_);
+  if (id < 0) return find(bootstrap_servers_);
+  if (auto voter = find(quorum_->voter_endpoints())) return voter;
+  return transport_->learned_endpoint(id);
+}
+
 void Broker::start_metadata_quorum(const fs::path& dir) {
   cluster::QuorumOptions options;
   options.self = node_id();
-  auto voters = config_.quorum_voters();
-  for (const auto& voter : voters) options.voters.push_back(voter.id);
+  static_voters_ = config_.quorum_voters();
+  for (const auto& voter : static_voters_) options.voters.push_back(voter.id);
   if (options.voters.empty()) options.voters = {node_id()};
+  if (config_.dynamic_quorum()) {
+    options.dynamic_voters = true;
+    options.listener = config_.controller_listener_name();
+    bootstrap_servers_ = config_.quorum_bootstrap_servers();
+    for (const auto& server : bootstrap_servers_) options.raft.bootstrap_servers.push_back(server.id);
+  }
   options.raft.election_timeout_ms = config_.get_int("controller.quorum.election.timeout.ms");
   options.raft.fetch_timeout_ms = config_.get_int("controller.quorum.fetch.timeout.ms");
   options.raft.election_backoff_max_ms = config_.get_int("controller.quorum.election.backoff.max.ms");
@@ -133,10 +152,13 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
   options.seed = std::random_device{}();
   options.snapshot_max_record_bytes = config_.get_int("metadata.log.max.record.bytes.between.snapshots");
   options.snapshot_max_interval_ms = config_.get_int("metadata.log.max.snapshot.interval.ms");
-  transport_ = std::make_unique<QuorumTransport>(shards_.context(shards_.control_shard()), node_id(), voters, cluster_id_, options.raft,
+  auto endpoints = [this](raft::NodeId id) { return voter_endpoint(id); };
+  auto& control = shards_.context(shards_.control_shard());
+  transport_ = std::make_unique<QuorumTransport>(control, node_id(), endpoints, cluster_id_, options.raft,
                                                  [this](int32_t leader) { active_controller_ = leader; });
-  controller_channel_ = std::make_unique<ControllerChannel>(shards_.context(shards_.control_shard()), node_id(), voters);
-  forwarding_channel_ = std::make_unique<ControllerChannel>(shards_.context(shards_.control_shard()), node_id(), voters);
+  const std::string client_id = fmt::format("freshet-broker-{}", node_id());
+  controller_channel_ = std::make_unique<ControllerChannel>(control, node_id(), endpoints, client_id);
+  forwarding_channel_ = std::make_unique<ControllerChannel>(control, node_id(), endpoints, client_id);
   auto callbacks = cluster::controller_callbacks(controller_);
   callbacks.send = [this](cluster::QuorumMessage m) { transport_->send(std::move(m)); };
   quorum_ = std::make_unique<cluster::MetadataQuorum>(dir, options, std::move(callbacks), cluster::monotonic_ms());

@@ -68,6 +68,14 @@ class Broker : public net::RequestHandler {
   cluster::MetadataQuorum& quorum() { return *quorum_; }
   // Only on the control shard.
   QuorumTransport& quorum_transport() { return *transport_; }
+  // Where voter `id` of the metadata quorum listens (a negative id: a
+  // bootstrap server), as far as this node knows. Only on the control shard.
+  std::optional<cluster::QuorumVoter> voter_endpoint(raft::NodeId id) const;
+  // The quorum's voters with their controller endpoints: controller.quorum.voters,
+  // or a dynamic quorum's as its log says. Only on the control shard.
+  const std::vector<cluster::QuorumVoter>& quorum_voters() const {
+    return config_.dynamic_quorum() ? quorum_->voter_endpoints() : static_voters_;
+  }
   // Only on the control shard.
   ControllerChannel& controller_channel() { return *controller_channel_; }
   // Only on the control shard: the connections forwarded client requests take (Kafka's
@@ -116,6 +124,8 @@ class Broker : public net::RequestHandler {
   net::ShardSet shards_;
   std::atomic<std::shared_ptr<const cluster::MetadataImage>> image_;
   std::unique_ptr<storage::LogDirectories> log_dirs_;
+  std::vector<cluster::QuorumVoter> static_voters_;      // controller.quorum.voters
+  std::vector<cluster::QuorumVoter> bootstrap_servers_;  // a dynamic quorum's controller.quorum.bootstrap.servers
   std::unique_ptr<QuorumTransport> transport_;
   std::unique_ptr<ControllerChannel> controller_channel_;
   std::unique_ptr<ControllerChannel> forwarding_channel_;

@@ -1,15 +1,20 @@
-// Requests this node sends the active controller (BrokerRegistration;
-// CreateTopics and AllocateProducerIds when another node leads), over the
-// controller listeners of controller.quorum.voters: one connection per
-// voter, apart from the quorum's own (whose fetches wait at the leader).
-// The active controller is whoever leads the metadata quorum at the time.
+// Connections to the controllers (the quorum's voters) over their controller
+// listeners: one PeerClient per voter, made when first asked for and made
+// again when the voter's endpoint changed (a dynamic quorum's voters move
+// with the metadata log). The Broker keeps three: the quorum's own (whose
+// fetches wait at the leader), the one for requests to the active controller
+// (BrokerRegistration, BrokerHeartbeat, CreateTopics and AllocateProducerIds
+// when another node leads), and the one forwarded client requests take.
 // Lives on the control shard.
 #pragma once
 
 #include <asio/io_context.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "cluster/broker_config.h"
 #include "raft/messages.h"
@@ -17,16 +22,31 @@
 
 namespace freshet::server {
 
+// Where voter `id` listens (a negative id: a controller.quorum.bootstrap.servers
+// entry); nullopt when this node does not know.
+using VoterEndpoints = std::function<std::optional<cluster::QuorumVoter>(raft::NodeId id)>;
+
 class ControllerChannel {
  public:
-  ControllerChannel(asio::io_context& context, raft::NodeId self, const std::vector<cluster::QuorumVoter>& voters);
+  // `connected` runs for every client made (to watch its connection).
+  ControllerChannel(asio::io_context& context, raft::NodeId self, VoterEndpoints endpoints, std::string client_id,
+                    std::function<void(raft::NodeId, PeerClient&)> connected = {});
 
-  // The client for voter `leader`; nullptr for this node or a node that is no voter.
-  PeerClient* client(raft::NodeId leader);
-  void stop() { clients_.clear(); }
+  // The client for voter `id`; nullptr for this node or one whose endpoint is unknown.
+  PeerClient* client(raft::NodeId id);
+  void stop() { peers_.clear(); }
 
  private:
-  std::map<raft::NodeId, std::unique_ptr<PeerClient>> clients_;
+  struct Peer {
+    cluster::QuorumVoter endpoint;
+    std::unique_ptr<PeerClient> client;
+  };
+  asio::io_context& context_;
+  raft::NodeId self_;
+  VoterEndpoints endpoints_;
+  std::string client_id_;
+  std::function<void(raft::NodeId, PeerClient&)> connected_;
+  std::map<raft::NodeId, Peer> peers_;
 };
 
 }  // namespace freshet::server

@@ -104,13 +104,40 @@ void retry_later(const std::shared_ptr<Forward>& forward) {
   });
 }
 
+// Answers the client with a controller's answer to its request (response
+// header, then body): the body is passed on as it is.
+void reply_with(const Forward& f, std::span<const uint8_t> answer) {
+  try {
+    protocol::Reader reader(answer);
+    protocol::ResponseHeader header;
+    header.decode(reader, protocol::response_header_version(f.request->header.request_api_key, f.request->version()));
+    if (header.correlation_id != f.request->header.correlation_id) throw protocol::DecodeError("correlation id");
+    f.request->reply_encoded(answer.subspan(answer.size() - reader.remaining()));
+  } catch (const protocol::DecodeError&) {
+    f.answer_error(ErrorCode::UnknownServerError, "The active controller's answer did not decode.");
+  }
+}
+
+// Leadership came here while the request was forwarded: this node's
+// controller handles it, as a controller listener's request (so it is not
+// forwarded again).
+void handle_here(const std::shared_ptr<Forward>& forward) {
+  finish(forward, [forward](const Forward& f) {
+    net::Responder here(
+        [forward](net::ResponseBytes bytes) {
+          if (!bytes || !bytes->externals.empty()) return forward->request->fail("no answer from this node's controller");
+          reply_with(*forward, std::span<const uint8_t>(bytes->bytes).subspan(4));  // less the size prefix
+        },
+        [forward](const std::string& reason) { forward->request->fail(reason); });
+    Broker& broker = f.request->broker;
+    broker.handle({f.request->peer, broker.config().controller_listener_name()}, f.request->frame, std::move(here));
+  });
+}
+
 void attempt(const std::shared_ptr<Forward>& forward) {
   Broker& broker = forward->request->broker;
   const int32_t controller = broker.active_controller();
-  if (controller == broker.node_id())  // leadership came here: the client asks again, here
-    return finish(forward, [](const Forward& f) {
-      f.answer_error(ErrorCode::NotController, "The active controller moved while the request was forwarded.");
-    });
+  if (controller == broker.node_id()) return handle_here(forward);
   PeerClient* client = controller == -1 ? nullptr : broker.forwarding_channel().client(controller);
   if (!client) return retry_later(forward);
   const int64_t timeout_ms = std::max<int64_t>(forward->deadline_ms - now_ms(), 1);
@@ -122,18 +149,7 @@ void attempt(const std::shared_ptr<Forward>& forward) {
                                                                          : protocol::code(ErrorCode::UnknownServerError));
         return f.answer_error(error, "The active controller refused the forwarded request.");
       }
-      // The controller's answer starts with its response header (for the
-      // client's correlation id); the body is passed on as it is.
-      try {
-        protocol::Reader reader(*answer.response_data);
-        protocol::ResponseHeader header;
-        header.decode(reader, protocol::response_header_version(f.request->header.request_api_key, f.request->version()));
-        if (header.correlation_id != f.request->header.correlation_id) throw protocol::DecodeError("correlation id");
-        f.request->reply_encoded(std::span<const uint8_t>(*answer.response_data).subspan(answer.response_data->size() -
-                                                                                         reader.remaining()));
-      } catch (const protocol::DecodeError&) {
-        f.answer_error(ErrorCode::UnknownServerError, "The active controller's answer did not decode.");
-      }
+      reply_with(f, *answer.response_data);
     });
   });
 }

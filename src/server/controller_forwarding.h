@@ -7,9 +7,10 @@
 // (leadership moved), or lost with its connection, is sent again to whoever
 // leads then, until request.timeout.ms (which covers the controller's commit
 // and its shards opening the partitions) after it came; a request still
-// unanswered then gets REQUEST_TIMED_OUT. A request that arrived on a controller listener is
-// never forwarded again, so two nodes that disagree about the leader for a
-// moment cannot pass one back and forth.
+// unanswered then gets REQUEST_TIMED_OUT, and one whose leadership moved to
+// this node meanwhile is handled here. A request that arrived on a
+// controller listener is never forwarded again, so two nodes that disagree
+// about the leader for a moment cannot pass one back and forth.
 #pragma once
 
 #include <functional>

@@ -28,10 +28,10 @@ void add_brokers(const Broker& broker, const std::string& listener, DescribeClus
   }
 }
 
-// The voters of controller.quorum.voters, and the quorum's leader as the controller.
+// The quorum's voters, and its leader as the controller. On the control shard.
 void add_controllers(const Broker& broker, DescribeClusterResponse& resp) {
   resp.controller_id = broker.active_controller();
-  for (const auto& voter : broker.config().quorum_voters()) {
+  for (const auto& voter : broker.quorum_voters()) {
     DescribeClusterResponse::DescribeClusterBroker b;
     b.broker_id = voter.id;
     b.host = voter.host;
@@ -57,7 +57,14 @@ void handle_describe_cluster(const RequestPtr& request, protocol::Reader& body) 
     resp.error_message = fmt::format("The request was sent to an endpoint of type {}, but we wanted an endpoint of type {}",
                                      endpoint_type_name(served), endpoint_type_name(req.endpoint_type));
   } else if (served == kControllerEndpoints) {
-    add_controllers(broker, resp);
+    broker.shards().submit(
+        broker.shards().control_shard(),
+        [&broker, resp]() mutable {
+          add_controllers(broker, resp);
+          return resp;
+        },
+        [request](DescribeClusterResponse answer) { request->reply(answer); });
+    return;
   } else {
     add_brokers(broker, request->listener, resp);
   }

@@ -11,7 +11,7 @@ namespace freshet::server {
 namespace {
 using Response = protocol::DescribeQuorumResponse;
 
-Response::PartitionData describe_metadata_partition(const cluster::MetadataQuorum& quorum) {
+Response::PartitionData describe_metadata_partition(const Broker& broker, const cluster::MetadataQuorum& quorum) {
   Response::PartitionData partition;
   partition.partition_index = 0;
   const raft::RaftCore& core = quorum.core();
@@ -29,6 +29,8 @@ Response::PartitionData describe_metadata_partition(const cluster::MetadataQuoru
   auto replica_state = [&](const raft::VoterProgress& replica) {
     Response::ReplicaState state;
     state.replica_id = replica.id;
+    for (const auto& voter : broker.quorum_voters())
+      if (voter.id == replica.id) state.replica_directory_id = voter.directory_id;
     state.log_end_offset = replica.end_offset;
     state.last_fetch_timestamp = wall(replica.last_fetch_ms);
     state.last_caught_up_timestamp = wall(replica.last_caught_up_ms);
@@ -47,7 +49,7 @@ Response describe(Broker& broker, const protocol::DescribeQuorumRequest& req) {
     for (const auto& p : topic.partitions) {
       Response::PartitionData partition;
       if (topic.topic_name == cluster::kMetadataTopicName && p.partition_index == 0) {
-        partition = describe_metadata_partition(broker.quorum());
+        partition = describe_metadata_partition(broker, broker.quorum());
       } else {
         partition.partition_index = p.partition_index;
         partition.error_code = static_cast<int16_t>(protocol::ErrorCode::UnknownTopicOrPartition);
@@ -58,19 +60,19 @@ Response describe(Broker& broker, const protocol::DescribeQuorumRequest& req) {
   }
   // Every voter at its controller endpoint (a quorum of one without a
   // controller listener: this node's client listeners).
-  const auto voters = broker.config().quorum_voters();
-  const auto names = cluster::split_list(broker.config().get("controller.listener.names"));
+  const auto& voters = broker.quorum_voters();
+  const std::string listener_name = broker.config().controller_listener_name();
   for (const auto& voter : voters) {
     Response::Node node;
     node.node_id = voter.id;
     Response::Listener listener;
-    listener.name = names.empty() ? "CONTROLLER" : names.front();
+    listener.name = listener_name.empty() ? "CONTROLLER" : listener_name;
     listener.host = voter.host;
     listener.port = voter.port;
     node.listeners.push_back(std::move(listener));
     resp.nodes.push_back(std::move(node));
   }
-  if (voters.empty()) {
+  if (voters.empty() && !broker.config().dynamic_quorum()) {
     Response::Node node;
     node.node_id = broker.node_id();
     for (const auto& l : broker.config().advertised_listeners()) {

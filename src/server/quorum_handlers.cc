@@ -59,10 +59,13 @@ void handle_quorum_fetch(const RequestPtr& request, const protocol::FetchRequest
     return request->reply(cluster::quorum_fetch_error(ErrorCode::InconsistentClusterId));
   auto fetch = cluster::raft_fetch_request(req);
   if (!fetch) return request->reply(cluster::quorum_fetch_error(ErrorCode::UnknownTopicOrPartition));
-  const raft::NodeId self = request->broker.node_id();
-  forward_to_quorum<protocol::FetchResponse>(request, fetch->replica, *fetch, [self](const auto& reply) {
-    return reply ? cluster::wire_fetch_response(std::get<raft::FetchResponse>(reply->message), self, reply->records)
-                 : cluster::quorum_fetch_error(ErrorCode::NotLeaderOrFollower);
+  Broker& broker = request->broker;
+  // On the control shard: the answer names where the leader listens, for a
+  // fetcher that knows only the bootstrap servers.
+  forward_to_quorum<protocol::FetchResponse>(request, fetch->replica, *fetch, [&broker](const auto& reply) {
+    if (!reply) return cluster::quorum_fetch_error(ErrorCode::NotLeaderOrFollower);
+    const auto& answer = std::get<raft::FetchResponse>(reply->message);
+    return cluster::wire_fetch_response(answer, broker.node_id(), reply->records, broker.voter_endpoint(answer.leader));
   });
 }
 

@@ -9,6 +9,8 @@ namespace freshet::server {
 
 namespace {
 constexpr auto kTickEvery = std::chrono::milliseconds(10);
+// Leaders whose endpoints answers taught us, at most (each leader named once).
+constexpr size_t kMaxLearnedEndpoints = 64;
 
 template <typename T>
 bool holds(const raft::Message& m) {
@@ -29,27 +31,29 @@ QuorumTransport::Kind QuorumTransport::kind_of(const raft::Message& m) {
   return Kind::kFetchSnapshot;
 }
 
-QuorumTransport::QuorumTransport(asio::io_context& context, raft::NodeId self,
-                                 const std::vector<cluster::QuorumVoter>& voters, std::string cluster_id,
-                                 const raft::RaftConfig& raft, std::function<void(int32_t)> leader_seen)
+QuorumTransport::QuorumTransport(asio::io_context& context, raft::NodeId self, VoterEndpoints endpoints,
+                                 std::string cluster_id, const raft::RaftConfig& raft,
+                                 std::function<void(int32_t)> leader_seen)
     : context_(context),
       self_(self),
       cluster_id_(std::move(cluster_id)),
       raft_(raft),
       tick_timer_(context),
-      leader_seen_(std::move(leader_seen)) {
-  net::PeerLimits limits;
-  for (const auto& voter : voters) {
-    if (voter.id == self_) continue;
-    peers_[voter.id] = std::make_unique<PeerClient>(net::PeerConnection::create(context_, voter.host, voter.port, limits),
-                                                    fmt::format("freshet-raft-{}", self_));
-    // A dead leader's process is noticed at once, not after the fetch timeout.
-    peers_[voter.id]->on_lost([this, id = voter.id] {
-      if (stopped_ || !quorum_) return;
-      quorum_->peer_lost(id, cluster::monotonic_ms());
-      after_core_ran();
-    });
-  }
+      leader_seen_(std::move(leader_seen)),
+      peers_(context, self, std::move(endpoints), fmt::format("freshet-raft-{}", self),
+             [this](raft::NodeId id, PeerClient& client) {
+               // A dead leader's process is noticed at once, not after the fetch timeout.
+               client.on_lost([this, id] {
+                 if (stopped_ || !quorum_) return;
+                 quorum_->peer_lost(id, cluster::monotonic_ms());
+                 after_core_ran();
+               });
+             }) {}
+
+std::optional<cluster::QuorumVoter> QuorumTransport::learned_endpoint(raft::NodeId id) const {
+  auto it = learned_.find(id);
+  if (it == learned_.end()) return std::nullopt;
+  return it->second;
 }
 
 void QuorumTransport::start(cluster::MetadataQuorum& quorum) {
@@ -62,7 +66,7 @@ void QuorumTransport::stop() {
   stopped_ = true;
   tick_timer_.cancel();
   release_held_fetches();
-  peers_.clear();
+  peers_.stop();
 }
 
 void QuorumTransport::schedule_tick() {
@@ -135,9 +139,9 @@ void QuorumTransport::deliver(raft::NodeId from, const raft::Message& message, s
 }
 
 void QuorumTransport::send_request(raft::NodeId to, const raft::Message& message) {
-  auto peer = peers_.find(to);
-  if (peer == peers_.end()) return;
-  PeerClient& client = *peer->second;
+  PeerClient* peer = peers_.client(to);
+  if (!peer) return;  // where it listens is not known (yet)
+  PeerClient& client = *peer;
   if (const auto* vote = std::get_if<raft::VoteRequest>(&message)) {
     client.call<protocol::VoteResponse>(
         cluster::wire_vote_request(*vote, to, cluster_id_), cluster::kVoteVersion, raft_.request_timeout_ms,
@@ -158,8 +162,12 @@ void QuorumTransport::send_request(raft::NodeId to, const raft::Message& message
         raft_.request_timeout_ms + fetch->max_wait_ms,
         [this, to, asked = *fetch](std::optional<protocol::FetchResponse> response) {
           if (!response) return;
-          if (auto answer = cluster::raft_fetch_response(*response, asked))
-            deliver(to, answer->message, answer->records.bytes);
+          auto answer = cluster::raft_fetch_response(*response, asked);
+          if (!answer) return;
+          if (answer->leader_endpoint && answer->leader_endpoint->id != self_ &&
+              (learned_.size() < kMaxLearnedEndpoints || learned_.contains(answer->leader_endpoint->id)))
+            learned_.insert_or_assign(answer->leader_endpoint->id, *answer->leader_endpoint);
+          deliver(to, answer->message, answer->records.bytes);
         });
   } else if (const auto* snapshot = std::get_if<raft::FetchSnapshotRequest>(&message)) {
     client.call<protocol::FetchSnapshotResponse>(

@@ -6,7 +6,10 @@
 // the leader's core holds (long poll) waits here, one per voter: a newer
 // fetch from the same voter, or this node ceasing to lead, answers it with
 // an error. Every core message is sent as it comes out (no queue but the
-// connections', each bounded).
+// connections', each bounded). An answer that names another node as the
+// leader, with its endpoint (a Fetch answer's NodeEndpoints), teaches this
+// node where that leader listens: how a broker that knows only the
+// bootstrap servers finds the leader of a dynamic quorum.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -20,6 +23,7 @@
 
 #include "cluster/broker_config.h"
 #include "cluster/metadata_quorum.h"
+#include "server/controller_channel.h"
 #include "server/peer_client.h"
 
 namespace freshet::server {
@@ -31,8 +35,8 @@ class QuorumTransport {
   using Reply = std::function<void(std::optional<cluster::QuorumMessage>)>;
 
   // `leader_seen` hears of every change of the quorum's leader (-1: none).
-  QuorumTransport(asio::io_context& context, raft::NodeId self, const std::vector<cluster::QuorumVoter>& voters,
-                  std::string cluster_id, const raft::RaftConfig& raft, std::function<void(int32_t)> leader_seen);
+  QuorumTransport(asio::io_context& context, raft::NodeId self, VoterEndpoints endpoints, std::string cluster_id,
+                  const raft::RaftConfig& raft, std::function<void(int32_t)> leader_seen);
 
   // The quorum to drive; ticks it every few milliseconds from now on.
   void start(cluster::MetadataQuorum& quorum);
@@ -43,6 +47,8 @@ class QuorumTransport {
   void receive_request(raft::NodeId from, const raft::Message& request, Reply reply);
 
   const std::string& cluster_id() const { return cluster_id_; }
+  // Where a leader named by an answer said it listens; nullopt when none did.
+  std::optional<cluster::QuorumVoter> learned_endpoint(raft::NodeId id) const;
 
  private:
   enum class Kind { kVote, kBeginQuorumEpoch, kFetch, kFetchSnapshot };
@@ -64,7 +70,8 @@ class QuorumTransport {
   raft::NodeId last_leader_ = raft::kNoNode;
   cluster::MetadataQuorum* quorum_ = nullptr;
   bool stopped_ = false;
-  std::map<raft::NodeId, std::unique_ptr<PeerClient>> peers_;
+  ControllerChannel peers_;
+  std::map<raft::NodeId, cluster::QuorumVoter> learned_;  // leaders' endpoints from answers, at most one per leader named
   std::map<std::pair<raft::NodeId, Kind>, Reply> waiting_;  // inbound requests the core has yet to answer
 };
 

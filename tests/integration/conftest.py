@@ -67,15 +67,15 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def cluster_factory(request, tmp_path_factory):
-    """`cluster_factory(nodes=3, settings=None, separate_brokers=0)` formats and starts a cluster of real nodes
+    """`cluster_factory(nodes=3, settings=None, separate_brokers=0, dynamic=False)` formats and starts a cluster of real nodes
     (freshet_cluster.Cluster); every node is killed at teardown, and a node that exited on its own
     fails the test."""
     from freshet_cluster import Cluster
     clusters = []
 
-    def start(nodes=3, settings=None, separate_brokers=0):
+    def start(nodes=3, settings=None, separate_brokers=0, dynamic=False):
         c = Cluster(str(tmp_path_factory.mktemp("cluster")), nodes=nodes, settings=settings,
-                    separate_brokers=separate_brokers)
+                    separate_brokers=separate_brokers, dynamic=dynamic)
         clusters.append(c)
         request.node.freshet_brokers = [n for cl in clusters for n in cl.nodes.values()]
         return c.start()

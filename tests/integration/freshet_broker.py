@@ -94,6 +94,13 @@ class Broker:
             cmd += ["--log-level", self.log_level]
         return cmd
 
+    def format_settings(self):
+        """The node's settings as `freshet storage format` takes them (--set key=value)."""
+        args = ["--set", f"log.dirs={self.data_dir}"]
+        for key, value in self.settings.items():
+            args += ["--set", f"{key}={value}"]
+        return args
+
     def start(self, timeout_s=READY_TIMEOUT_S):
         """Starts the process and returns once its port accepts connections (bounded)."""
         self.launch()

@@ -271,5 +271,7 @@ def test_mutated_and_random_frames_never_wedge_the_broker(broker):
 
     produce_ok(broker, topic, [{"value": b"after"}])
     values = [r.value for r in consume(broker, topic, 0, 0)]
-    assert values[0] == b"before" and values[-1] == b"after"
+    # (A mutated acks=0 Produce of the last round, on a connection of its own, may still land
+    # after "after": connections are not ordered with each other.)
+    assert values[0] == b"before" and b"after" in values
     assert not broker.crashed()

@@ -259,7 +259,8 @@ class Simulation {
       for (NodeId id : ids_)
         if (std::binary_search(voters.begin(), voters.end(), id) != add) candidates.push_back(id);
       const NodeId id = candidates[random_() % candidates.size()];
-      if (add) core.add_voter(id, now_);
+      if (chance(0.1)) core.restate_voters(now_);  // the same voters, as a bootstrapped leader writes them
+      else if (add) core.add_voter(id, now_);
       else core.remove_voter(id, now_);
       drain(i);
       return;

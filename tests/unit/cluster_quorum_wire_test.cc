@@ -75,7 +75,7 @@ TEST(QuorumWireTest, FetchesCarryTheirBatchesAndDivergence) {
   protocol::set_partition_leader_epoch(batch, 4);
   auto owner = std::make_shared<std::vector<uint8_t>>(batch);
   protocol::Records records{*owner, owner, std::nullopt};
-  raft::FetchResponse answer{4, 1, 12, std::nullopt, 10, 2, {4, 4}};
+  raft::FetchResponse answer{4, 1, 12, std::nullopt, 10, 2, {4, 4}, {}, std::nullopt};
   auto wire_answer = round_trip(wire_fetch_response(answer, 1, records), kQuorumFetchVersion);
   auto got = raft_fetch_response(wire_answer, fetch);
   ASSERT_TRUE(got);
@@ -83,17 +83,25 @@ TEST(QuorumWireTest, FetchesCarryTheirBatchesAndDivergence) {
   EXPECT_EQ(answer_of(got).high_watermark, 12);
   EXPECT_EQ(got->records.bytes.size(), batch.size());
 
-  raft::FetchResponse diverging{4, 1, 0, raft::DivergingEpoch{2, 8}, 10, 2, {}};
+  raft::FetchResponse diverging{4, 1, 0, raft::DivergingEpoch{2, 8}, 10, 2, {}, {}, std::nullopt};
   got = raft_fetch_response(round_trip(wire_fetch_response(diverging, 1, {}), kQuorumFetchVersion), fetch);
   ASSERT_TRUE(got && answer_of(got).diverging);
   EXPECT_EQ(answer_of(got).diverging->end_offset, 8);
 
   // Another node's answer names the leader it knows, without entries.
-  got = raft_fetch_response(round_trip(wire_fetch_response({5, 2, 0, std::nullopt, 10, 2, {}}, 1, {}), kQuorumFetchVersion), fetch);
+  got = raft_fetch_response(round_trip(wire_fetch_response({5, 2, 0, std::nullopt, 10, 2, {}, {}, std::nullopt}, 1, {}), kQuorumFetchVersion), fetch);
   ASSERT_TRUE(got);
   EXPECT_EQ(answer_of(got).epoch, 5);
   EXPECT_EQ(answer_of(got).leader, 2);
   EXPECT_TRUE(answer_of(got).entries.empty());
+  EXPECT_FALSE(got->leader_endpoint);
+  // ... and, when it knows, where that leader listens (NodeEndpoints).
+  got = raft_fetch_response(round_trip(wire_fetch_response({5, 2, 0, std::nullopt, 10, 2, {}, {}, std::nullopt}, 1, {},
+                                                           QuorumVoter{2, "127.0.0.2", 9093}),
+                                       kQuorumFetchVersion),
+                            fetch);
+  ASSERT_TRUE(got && got->leader_endpoint);
+  EXPECT_EQ(*got->leader_endpoint, (QuorumVoter{2, "127.0.0.2", 9093}));
   EXPECT_FALSE(raft_fetch_response(quorum_fetch_error(protocol::ErrorCode::NotLeaderOrFollower), fetch));
 
   // Records that do not continue at the fetch offset are as if lost.

@@ -15,7 +15,7 @@ namespace {
 RaftConfig config() { return {}; }  // election timeout 1 s, fetch timeout 2 s
 
 // A stored log of these entries from offset 0, without snapshots.
-StoredLog stored(std::vector<int32_t> entries) { return StoredLog{{}, std::move(entries), {}}; }
+StoredLog stored(std::vector<int32_t> entries) { return StoredLog{{}, std::move(entries), {}, {}}; }
 
 // A log of `end` entries whose last is of `last_epoch` (the others of epoch 1).
 StoredLog log_of(int64_t end, int32_t last_epoch) {

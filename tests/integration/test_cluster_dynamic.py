@@ -1,0 +1,93 @@
+"""A dynamic quorum (KIP-853), as Kafka 4's quick start makes one: controllers name each other in
+controller.quorum.bootstrap.servers and are formatted with their first voters
+(`freshet storage format --initial-controllers id@host:port:directory-id,...` or `--standalone`,
+as kafka-storage.sh); the voters and their endpoints then live in the metadata log (its first
+leader writes them there) and its snapshots, and a broker that knows only the bootstrap servers
+finds the leader through them.
+"""
+import json
+import os
+import subprocess
+import time
+
+from helpers import admin, consume_all, create_topic, produce_ok, wait_until, OP_TIMEOUT_S
+from freshet_broker import Broker, free_port, freshet_bin
+from freshet_cluster import random_uuid
+from kafka_tools import kafka_tool
+
+
+def quorum_status(node):
+    proc = subprocess.run([freshet_bin(), "cluster", "quorum", "-b", node.bootstrap, "--format", "json"],
+                          capture_output=True, text=True, timeout=30)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def metadata(node):
+    return admin(node).list_topics(timeout=OP_TIMEOUT_S)
+
+
+def test_three_controllers_formatted_with_their_initial_voters_serve_one_cluster(cluster_factory):
+    cluster = cluster_factory(nodes=3, dynamic=True)
+    status = quorum_status(cluster.nodes[1])
+    assert status["leader"] in (1, 2, 3)
+    assert sorted(v["id"] for v in status["voters"]) == [1, 2, 3]
+    # kafka-metadata-quorum.sh shows the voters with their directory ids and endpoints.
+    out = kafka_tool(cluster.nodes[1], "MetadataQuorumCommand", "describe", "--status").stdout
+    for node_id, directory_id in cluster.directory_ids.items():
+        assert f'"id": {node_id}, "directoryId": "{directory_id}"' in out, out
+
+    topic = create_topic(cluster.nodes[2], partitions=3)
+    produce_ok(cluster, topic, [{"value": b"kept"}], acks="all")
+    # The active controller dies: the others elect one of themselves from the voters the log holds.
+    leader = status["leader"]
+    cluster.nodes[leader].kill()
+    alive = [i for i in cluster.nodes if i != leader]
+    wait_until(lambda: (quorum_status(cluster.nodes[alive[0]]) or {}).get("leader") in alive,
+               what="a new leader among the survivors")
+    second = create_topic(cluster.nodes[alive[0]], partitions=1)
+    cluster.nodes[leader].start()
+    for node in cluster.nodes.values():
+        wait_until(lambda: {topic, second} <= set(metadata(node).topics), what=f"both topics on {node}")
+    assert [r.value for r in consume_all(cluster, topic, 3)] == [b"kept"]
+
+
+def test_a_standalone_controller_and_a_broker_that_knows_only_the_bootstrap_server(tmp_path):
+    """kafka-storage.sh format --standalone: one controller is the whole quorum; a broker-only
+    node formatted without voters finds its leader through controller.quorum.bootstrap.servers."""
+    cluster_id = random_uuid()
+    controller_port = free_port()
+    bootstrap = {"controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
+                 "controller.listener.names": "CONTROLLER",
+                 "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"}
+    controller = Broker(str(tmp_path / "controller"), port=controller_port, smp=1, settings={
+        **bootstrap, "process.roles": "controller", "node.id": 1,
+        "listeners": f"CONTROLLER://127.0.0.1:{controller_port}"})
+    broker_port = free_port()
+    broker = Broker(str(tmp_path / "broker"), port=broker_port, smp=1, settings={
+        **bootstrap, "process.roles": "broker", "node.id": 2, "listeners": f"PLAINTEXT://127.0.0.1:{broker_port}"})
+    format_cmd = [freshet_bin(), "storage", "format", "--cluster-id", cluster_id]
+    # A controller of a dynamic quorum must say who its first voters are.
+    refused = subprocess.run(format_cmd + controller.format_settings(), capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "--standalone, --initial-controllers, or --no-initial-controllers" in refused.stderr, refused.stderr
+    subprocess.run(format_cmd + ["--standalone"] + controller.format_settings(), check=True, capture_output=True)
+    subprocess.run(format_cmd + broker.format_settings(), check=True, capture_output=True)
+    try:
+        controller.start()
+        broker.start()
+        topic = create_topic(broker, partitions=2)
+        produce_ok(broker, topic, [{"value": b"v"}], acks="all")
+        assert [r.value for r in consume_all(broker, topic, 2)] == [b"v"]
+        status = quorum_status(broker)
+        assert status["leader"] == 1 and [v["id"] for v in status["voters"]] == [1]
+        assert [o["id"] for o in status["observers"]] == [2]
+        # Both restart: the voters are in the log now (the leader wrote them), not only in the
+        # controller's bootstrap checkpoint.
+        broker.stop()
+        controller.stop()
+        controller.start()
+        broker.start()
+        assert topic in metadata(broker).topics
+    finally:
+        broker.close()
+        controller.close()
