@@ -183,10 +183,17 @@ void MetadataQuorum::write(const raft::LogWrite& write, std::span<const uint8_t>
       for (const auto& [offset, ids] : write.voter_changes) voter_changes_[offset] = fetched_voters_.at(offset);
       break;
     case raft::WriteSource::kVoterChange: {
-      // Only a dynamic quorum's voters change, and only as restated yet.
+      // Only a dynamic quorum's voters change: the set before, less a
+      // removed voter, or with the one being added.
       RAFT_ASSERT(options_.dynamic_voters && write.voter_changes.size() == 1);
       const auto& [offset, ids] = *write.voter_changes.begin();
-      std::vector<QuorumVoter> voters = voters_at(offset);
+      std::vector<QuorumVoter> voters;
+      for (const QuorumVoter& voter : voters_at(offset))
+        if (std::binary_search(ids.begin(), ids.end(), voter.id)) voters.push_back(voter);
+      if (adding_ && std::binary_search(ids.begin(), ids.end(), adding_->id) && voters.size() < ids.size())
+        voters.insert(std::upper_bound(voters.begin(), voters.end(), *adding_,
+                                       [](const QuorumVoter& a, const QuorumVoter& b) { return a.id < b.id; }),
+                      *adding_);
       RAFT_ASSERT(voter_ids(voters) == ids);
       auto batch = build_voters_batch(voters, options_.listener, wall_clock_ms());
       log_->append_as_leader(batch, epoch);
@@ -226,6 +233,28 @@ void MetadataQuorum::drive(int64_t now_ms, std::span<const uint8_t> fetched, std
     core_.restate_voters(now_ms);
     drive(now_ms, {}, {});
   }
+}
+
+raft::VoterChangeRefusal MetadataQuorum::add_voter(const QuorumVoter& voter, int64_t now_ms, int64_t* offset) {
+  RAFT_ASSERT(options_.dynamic_voters);
+  adding_ = voter;
+  const auto refusal = core_.add_voter(voter.id, now_ms);
+  if (refusal == raft::VoterChangeRefusal::kNone) {
+    *offset = core_.last_voter_change_offset();
+    drive(now_ms, {}, {});
+  }
+  adding_.reset();
+  return refusal;
+}
+
+raft::VoterChangeRefusal MetadataQuorum::remove_voter(raft::NodeId id, int64_t now_ms, int64_t* offset) {
+  RAFT_ASSERT(options_.dynamic_voters);
+  const auto refusal = core_.remove_voter(id, now_ms);
+  if (refusal == raft::VoterChangeRefusal::kNone) {
+    *offset = core_.last_voter_change_offset();
+    drive(now_ms, {}, {});
+  }
+  return refusal;
 }
 
 void MetadataQuorum::when_applied(int64_t offset, std::function<void(bool)> done) {

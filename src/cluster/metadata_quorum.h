@@ -100,6 +100,12 @@ class MetadataQuorum : public MetadataProposer {
   // it before this returns.
   std::optional<int64_t> propose(const std::vector<MetadataRecord>& records, int64_t now_ms) override;
   bool leading() const override { return core_.role() == raft::Role::kLeader; }
+  // A dynamic quorum's leader adds `voter` (an observer that keeps up with
+  // the log) or removes voter `id` (KIP-853's AddRaftVoter, RemoveRaftVoter):
+  // the core's answer; when it took the change, `*offset` is where its
+  // VotersRecord is, committed once applied past it.
+  raft::VoterChangeRefusal add_voter(const QuorumVoter& voter, int64_t now_ms, int64_t* offset);
+  raft::VoterChangeRefusal remove_voter(raft::NodeId id, int64_t now_ms, int64_t* offset);
   bool active() const override { return active_leader(core_, applied_offset_); }
 
   // done(true) once every record below `offset` was applied;
@@ -160,6 +166,7 @@ class MetadataQuorum : public MetadataProposer {
   std::vector<QuorumVoter> start_voters_;
   VoterEndpointChanges voter_changes_;
   VoterEndpointChanges fetched_voters_;
+  std::optional<QuorumVoter> adding_;  // the voter add_voter() is adding: its endpoint for the VotersRecord
   raft::RaftCore core_;
   int64_t applied_offset_ = 0;
   int64_t bytes_since_snapshot_ = 0;  // of committed batches applied since the latest snapshot

@@ -96,6 +96,8 @@ enum class ErrorCode : int16_t {
   MismatchedEndpointType = 114,
   UnsupportedEndpointType = 115,
   TransactionAbortable = 120,
+  DuplicateVoter = 126,
+  VoterNotFound = 127,
 };
 
 constexpr int16_t code(ErrorCode e) { return static_cast<int16_t>(e); }

@@ -60,6 +60,8 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::ListGroups, handle_list_groups},
     {ApiKey::DescribeGroups, handle_describe_groups},
     {ApiKey::DeleteGroups, handle_delete_groups},
+    {ApiKey::AddRaftVoter, handle_add_raft_voter},
+    {ApiKey::RemoveRaftVoter, handle_remove_raft_voter},
 };
 
 std::vector<ServedApi> build_table() {

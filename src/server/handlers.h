@@ -43,6 +43,9 @@ void handle_describe_quorum(const RequestPtr&, protocol::Reader&);
 // The controller's side of forwarding (controller_forwarding.cc): runs the
 // request an Envelope carries as if its client had sent it here.
 void handle_envelope(const RequestPtr&, protocol::Reader&);
+// KIP-853's changes of a dynamic quorum's voters (raft_voter_handlers.cc).
+void handle_add_raft_voter(const RequestPtr&, protocol::Reader&);
+void handle_remove_raft_voter(const RequestPtr&, protocol::Reader&);
 void handle_vote(const RequestPtr&, protocol::Reader&);
 void handle_broker_registration(const RequestPtr&, protocol::Reader&);
 void handle_broker_heartbeat(const RequestPtr&, protocol::Reader&);

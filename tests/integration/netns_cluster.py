@@ -69,7 +69,8 @@ class NetnsCluster(NodeSet):
         for i in self.ids:
             node_dir = os.path.join(workdir, f"node{i}")
             os.makedirs(node_dir, exist_ok=True)
-            settings = combined_node_settings(i, voters, f"{self.address[i]}:9092", f"{self.address[i]}:9093")
+            settings = combined_node_settings(i, {"controller.quorum.voters": voters}, f"{self.address[i]}:9092",
+                                              f"{self.address[i]}:9093")
             node = NetnsNode(node_dir, f"{PREFIX}-n{i}", self.address[i], settings)
             subprocess.run([freshet_bin(), "storage", "format", "--cluster-id", cluster_id, "--set",
                             f"log.dirs={node.data_dir}", "--set", f"node.id={i}"], check=True, capture_output=True)

@@ -91,3 +91,76 @@ def test_a_standalone_controller_and_a_broker_that_knows_only_the_bootstrap_serv
     finally:
         broker.close()
         controller.close()
+
+
+def write_properties(path, settings):
+    with open(path, "w") as f:
+        for key, value in settings.items():
+            f.write(f"{key}={value}\n")
+    return str(path)
+
+
+def test_controllers_join_and_leave_a_running_quorum_with_kafkas_tool(tmp_path):
+    """kafka-metadata-quorum.sh add-controller / remove-controller (AddRaftVoter, RemoveRaftVoter):
+    a standalone quorum grows to three controllers that joined as observers, then its first
+    controller, the leader, removes itself and the other two carry on without it."""
+    cluster_id = random_uuid()
+    controller_ports = {i: free_port() for i in (1, 2, 3)}
+    bootstrap = {"controller.quorum.bootstrap.servers": ",".join(f"127.0.0.1:{p}" for p in controller_ports.values()),
+                 "controller.listener.names": "CONTROLLER",
+                 "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"}
+    controllers = {i: Broker(str(tmp_path / f"controller{i}"), port=port, smp=1, settings={
+        **bootstrap, "process.roles": "controller", "node.id": i, "listeners": f"CONTROLLER://127.0.0.1:{port}"})
+        for i, port in controller_ports.items()}
+    broker_port = free_port()
+    broker = Broker(str(tmp_path / "broker"), port=broker_port, smp=1, settings={
+        **bootstrap, "process.roles": "broker", "node.id": 4, "listeners": f"PLAINTEXT://127.0.0.1:{broker_port}"})
+    format_cmd = [freshet_bin(), "storage", "format", "--cluster-id", cluster_id]
+    subprocess.run(format_cmd + ["--standalone"] + controllers[1].format_settings(), check=True, capture_output=True)
+    for i in (2, 3):
+        subprocess.run(format_cmd + ["--no-initial-controllers"] + controllers[i].format_settings(), check=True,
+                       capture_output=True)
+    subprocess.run(format_cmd + broker.format_settings(), check=True, capture_output=True)
+    nodes = [*controllers.values(), broker]
+    try:
+        controllers[1].start()
+        broker.start()
+        for i in (2, 3):
+            controllers[i].start()  # an observer of the quorum until added
+        first = create_topic(broker, partitions=1)
+
+        def quorum_tool(node, *args, expect_rc=0):
+            return kafka_tool(node, "MetadataQuorumCommand", *args, expect_rc=expect_rc,
+                              bootstrap_flag="--bootstrap-controller")
+
+        for i in (2, 3):
+            config = write_properties(tmp_path / f"controller{i}.properties",
+                                      {**controllers[i].settings, "log.dirs": controllers[i].data_dir})
+            quorum_tool(controllers[1], "--command-config", config, "add-controller")
+        status = quorum_status(broker)
+        assert sorted(v["id"] for v in status["voters"]) == [1, 2, 3], status
+        # Adding a voter twice: Kafka's DUPLICATE_VOTER.
+        again = quorum_tool(controllers[1], "--command-config", config, "add-controller", expect_rc=1)
+        assert "DuplicateVoterException" in again.stdout + again.stderr, again.stderr
+
+        # The leader removes itself: once that commits it resigns, and 2 and 3 elect one of them.
+        directory_id = next(line.split("=", 1)[1] for line in
+                            open(os.path.join(controllers[1].data_dir, "meta.properties")).read().splitlines()
+                            if line.startswith("directory.id="))
+        quorum_tool(controllers[2], "remove-controller", "--controller-id", "1",
+                    "--controller-directory-id", directory_id)
+        wait_until(lambda: (quorum_status(broker) or {}).get("leader") in (2, 3),
+                   what="a leader among the two voters left")
+        assert sorted(v["id"] for v in quorum_status(broker)["voters"]) == [2, 3]
+        controllers[1].kill()
+        second = create_topic(broker, partitions=1)
+        assert {first, second} <= set(metadata(broker).topics)
+        # And they survive a restart without the first controller.
+        for node in (controllers[2], controllers[3], broker):
+            node.stop()
+        for node in (controllers[2], controllers[3], broker):
+            node.start()
+        assert {first, second} <= set(metadata(broker).topics)
+    finally:
+        for node in nodes:
+            node.close()
