@@ -129,6 +129,9 @@ class Controller {
   // Active controller, periodically: fences the live brokers that did not
   // heartbeat for `session_timeout_ms`.
   void fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms);
+  // Active controller, periodically: a new cluster's first controller
+  // finalizes metadata.version (FeatureLevelRecord), as Kafka's bootstrap does.
+  void finalize_features();
 
   // The writes between begin_batch() and end_batch() are validated each
   // against those before it and proposed together, as one batch (one image

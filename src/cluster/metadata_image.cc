@@ -111,6 +111,11 @@ void MetadataImage::apply(const MetadataRecord& record) {
   } else if (auto* ids = std::get_if<protocol::ProducerIdsRecord>(&record)) {
     // Blocks only move forward, so an id is never handed out twice.
     next_producer_id_ = std::max(next_producer_id_, ids->next_producer_id);
+  } else if (auto* feature = std::get_if<protocol::FeatureLevelRecord>(&record)) {
+    if (feature->feature_level == 0)
+      features_.erase(feature->name);
+    else
+      features_[feature->name] = feature->feature_level;
   } else {
     apply_broker_record(record);
   }
@@ -146,8 +151,21 @@ protocol::RegisterBrokerRecord registration_record(const BrokerInfo& broker) {
   return record;
 }
 
+std::optional<int16_t> MetadataImage::feature_level(std::string_view name) const {
+  auto it = features_.find(name);
+  if (it == features_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::vector<MetadataRecord> MetadataImage::records() const {
   std::vector<MetadataRecord> out;
+  // The feature levels first, as Kafka's snapshots begin with metadata.version.
+  for (const auto& [name, level] : features_) {
+    protocol::FeatureLevelRecord feature;
+    feature.name = name;
+    feature.feature_level = level;
+    out.push_back(std::move(feature));
+  }
   for (const auto& [id, broker] : brokers_) out.push_back(registration_record(broker));
   for (const auto& [resource, configs] : broker_configs_)
     for (const auto& [name, value] : configs) out.push_back(config_record(kBrokerResource, resource, name, value));
@@ -216,6 +234,7 @@ std::optional<MetadataRecord> decode_metadata_record(std::span<const uint8_t> by
     case protocol::RegisterBrokerRecord::kApiKey: return decode_body<protocol::RegisterBrokerRecord>(r, version);
     case protocol::FenceBrokerRecord::kApiKey: return decode_body<protocol::FenceBrokerRecord>(r, version);
     case protocol::UnfenceBrokerRecord::kApiKey: return decode_body<protocol::UnfenceBrokerRecord>(r, version);
+    case protocol::FeatureLevelRecord::kApiKey: return decode_body<protocol::FeatureLevelRecord>(r, version);
     default: return std::nullopt;
   }
 }

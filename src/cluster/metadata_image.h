@@ -58,7 +58,12 @@ struct TopicInfo {
 using MetadataRecord =
     std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord, protocol::RemoveTopicRecord,
                  protocol::ProducerIdsRecord, protocol::RegisterBrokerRecord, protocol::FenceBrokerRecord,
-                 protocol::UnfenceBrokerRecord>;
+                 protocol::UnfenceBrokerRecord, protocol::FeatureLevelRecord>;
+
+// metadata.version, as Kafka numbers its levels: 3.9-IV0, the record
+// formats this version writes and reads.
+inline constexpr std::string_view kMetadataVersionFeature = "metadata.version";
+inline constexpr int16_t kMetadataVersionLevel = 21;
 
 // The most partitions one topic may have: the controller refuses more, and a
 // PartitionRecord beyond it (a corrupt log) is ignored rather than sizing the
@@ -93,6 +98,8 @@ class MetadataImage {
   // The first producer id no broker has been given yet: every id below it
   // belongs to a block some broker was allocated (ProducerIdsRecord).
   int64_t next_producer_id() const { return next_producer_id_; }
+  // A finalized feature's level (FeatureLevelRecord); nullopt when not finalized.
+  std::optional<int16_t> feature_level(std::string_view name) const;
 
   // The records that rebuild this image when applied to an empty one (what
   // a snapshot holds).
@@ -114,6 +121,7 @@ class MetadataImage {
   std::map<std::string, ConfigMap, std::less<>> broker_configs_;  // by resource name
   std::map<int32_t, BrokerInfo> brokers_;
   int64_t next_producer_id_ = 0;
+  std::map<std::string, int16_t, std::less<>> features_;
 };
 
 // The RegisterBrokerRecord that registers `broker` as it is.

@@ -86,6 +86,11 @@ class MetadataQuorum : public MetadataProposer {
   // itself and commits its whole log here.
   void start(int64_t now_ms);
   void tick(int64_t now_ms);
+  // A leader steps down at a controlled shutdown (EndQuorumEpoch to the voters).
+  void resign(int64_t now_ms) {
+    core_.resign(now_ms);
+    drive(now_ms, {}, {});
+  }
   // The connection to voter `peer` was reset or refused (raft::RaftCore::peer_lost).
   void peer_lost(raft::NodeId peer, int64_t now_ms) {
     core_.peer_lost(peer, now_ms);

@@ -67,6 +67,20 @@ protocol::BeginQuorumEpochRequest wire_begin_quorum_epoch(const raft::BeginQuoru
   return wire;
 }
 
+protocol::EndQuorumEpochRequest wire_end_quorum_epoch(const raft::EndQuorumEpoch& request, const std::string& cluster_id) {
+  auto wire = single_partition<protocol::EndQuorumEpochRequest>([&](auto& p) {
+    p.leader_id = request.leader;
+    p.leader_epoch = request.epoch;
+    for (raft::NodeId id : request.preferred_successors) {
+      protocol::EndQuorumEpochRequest::ReplicaInfo candidate;
+      candidate.candidate_id = id;
+      p.preferred_candidates.push_back(candidate);
+    }
+  });
+  wire.cluster_id = cluster_id;
+  return wire;
+}
+
 protocol::FetchRequest wire_fetch_request(const raft::FetchRequest& request, const std::string& cluster_id) {
   protocol::FetchRequest wire;
   wire.cluster_id = cluster_id;
@@ -100,6 +114,15 @@ std::optional<raft::BeginQuorumEpoch> raft_begin_quorum_epoch(const protocol::Be
   return raft::BeginQuorumEpoch{p->leader_epoch, p->leader_id};
 }
 
+std::optional<raft::EndQuorumEpoch> raft_end_quorum_epoch(const protocol::EndQuorumEpochRequest& request) {
+  const auto* p = metadata_partition<protocol::EndQuorumEpochRequest::PartitionData>(request.topics);
+  if (!p) return std::nullopt;
+  raft::EndQuorumEpoch end{p->leader_epoch, p->leader_id, {}};
+  for (const auto& candidate : p->preferred_candidates) end.preferred_successors.push_back(candidate.candidate_id);
+  for (int32_t id : p->preferred_successors) end.preferred_successors.push_back(id);  // v0
+  return end;
+}
+
 bool is_quorum_fetch(const protocol::FetchRequest& request) {
   const int32_t replica = std::max(request.replica_id, request.replica_state.replica_id);
   if (replica < 0 || request.topics.size() != 1) return false;
@@ -128,6 +151,13 @@ protocol::VoteResponse wire_vote_response(const raft::VoteResponse& response) {
 
 protocol::BeginQuorumEpochResponse wire_begin_quorum_epoch_response(const raft::BeginQuorumEpochResponse& response) {
   return single_partition<protocol::BeginQuorumEpochResponse>([&](auto& p) {
+    p.leader_id = response.leader;
+    p.leader_epoch = response.epoch;
+  });
+}
+
+protocol::EndQuorumEpochResponse wire_end_quorum_epoch_response(const raft::EndQuorumEpochResponse& response) {
+  return single_partition<protocol::EndQuorumEpochResponse>([&](auto& p) {
     p.leader_id = response.leader;
     p.leader_epoch = response.epoch;
   });
@@ -201,6 +231,12 @@ protocol::BeginQuorumEpochResponse begin_quorum_epoch_error(ErrorCode error) {
   return response;
 }
 
+protocol::EndQuorumEpochResponse end_quorum_epoch_error(ErrorCode error) {
+  protocol::EndQuorumEpochResponse response;
+  response.error_code = code(error);
+  return response;
+}
+
 protocol::FetchResponse quorum_fetch_error(ErrorCode error) {
   protocol::FetchResponse response;
   response.error_code = code(error);
@@ -226,6 +262,13 @@ std::optional<raft::BeginQuorumEpochResponse> raft_begin_quorum_epoch_response(
   const auto* p = metadata_partition<protocol::BeginQuorumEpochResponse::PartitionData>(response.topics);
   if (!p || p->error_code != code(ErrorCode::None)) return std::nullopt;
   return raft::BeginQuorumEpochResponse{p->leader_epoch, p->leader_id};
+}
+
+std::optional<raft::EndQuorumEpochResponse> raft_end_quorum_epoch_response(const protocol::EndQuorumEpochResponse& response) {
+  if (response.error_code != code(ErrorCode::None)) return std::nullopt;
+  const auto* p = metadata_partition<protocol::EndQuorumEpochResponse::PartitionData>(response.topics);
+  if (!p || p->error_code != code(ErrorCode::None)) return std::nullopt;
+  return raft::EndQuorumEpochResponse{p->leader_epoch, p->leader_id};
 }
 
 std::optional<QuorumFetchAnswer> raft_fetch_response(const protocol::FetchResponse& response, const raft::FetchRequest& asked) {

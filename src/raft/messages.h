@@ -67,6 +67,21 @@ struct BeginQuorumEpoch {
   NodeId leader;
 };
 
+// EndQuorumEpoch: a leader that resigns (a controlled shutdown, or its own
+// removal from the voters committed) tells the voters, so that they elect
+// another at once rather than after the fetch timeout; the preferred
+// successors (the voters most caught up first) stand first.
+struct EndQuorumEpoch {
+  int32_t epoch;
+  NodeId leader;
+  std::vector<NodeId> preferred_successors;
+};
+
+struct EndQuorumEpochResponse {
+  int32_t epoch;
+  NodeId leader;
+};
+
 // The voter's epoch and leader after handling it: a leader that learns of a
 // higher epoch this way steps down (a voter stuck in an epoch it could not
 // win, whose pre-votes are refused while the leader lives, is how it learns).
@@ -137,7 +152,8 @@ struct FetchSnapshotResponse {
   int64_t total_bytes = 0;
 };
 
-using Message = std::variant<VoteRequest, VoteResponse, BeginQuorumEpoch, BeginQuorumEpochResponse, FetchRequest,
-                             FetchResponse, FetchSnapshotRequest, FetchSnapshotResponse>;
+using Message = std::variant<VoteRequest, VoteResponse, BeginQuorumEpoch, BeginQuorumEpochResponse, EndQuorumEpoch,
+                             EndQuorumEpochResponse, FetchRequest, FetchResponse, FetchSnapshotRequest,
+                             FetchSnapshotResponse>;
 
 }  // namespace freshet::raft

@@ -225,12 +225,34 @@ void RaftCore::use_latest_voters(int64_t now_ms) {
 void RaftCore::peer_lost(NodeId peer, int64_t now_ms) {
   RAFT_ASSERT(!installing_);
   if (role_ != Role::kFollower || peer != state_.leader || leader_lost_) return;
+  // A random moment from now (up to a tenth of the election backoff): the
+  // followers that all lost the leader at once rarely ask at once and split
+  // the vote.
+  leader_gone(static_cast<int64_t>(random_() % static_cast<uint64_t>(config_.election_backoff_max_ms / 10 + 1)), now_ms);
+}
+
+void RaftCore::leader_gone(int64_t delay_ms, int64_t now_ms) {
+  RAFT_ASSERT(role_ == Role::kFollower);
   leader_lost_ = true;
-  // Its fetch timeout runs out a random moment from now (up to a tenth of
-  // the election backoff): the followers that all lost the leader at once
-  // rarely ask at once and split the vote.
-  const auto jitter_ms = static_cast<int64_t>(random_() % static_cast<uint64_t>(config_.election_backoff_max_ms / 10 + 1));
-  leader_heard_ms_ = now_ms - config_.fetch_timeout_ms + jitter_ms;
+  leader_heard_ms_ = std::min(leader_heard_ms_, now_ms - config_.fetch_timeout_ms + delay_ms);
+}
+
+void RaftCore::resign(int64_t now_ms) {
+  RAFT_ASSERT(!installing_);
+  if (role_ != Role::kLeader) return;
+  // The voters most caught up first: the likeliest to win at once.
+  std::vector<const Replica*> others;
+  for (const Replica& r : voter_state_)
+    if (r.id != self_) others.push_back(&r);
+  std::stable_sort(others.begin(), others.end(), [](const Replica* a, const Replica* b) { return a->end_offset > b->end_offset; });
+  EndQuorumEpoch end{state_.epoch, self_, {}};
+  for (const Replica* r : others) end.preferred_successors.push_back(r->id);
+  for (const Replica* r : others) send(r->id, end);
+  role_ = Role::kUnattached;
+  drop_replica_state();
+  // It does not stand again before the others had their chance.
+  election_deadline_ms_ = now_ms + randomized_election_timeout_ms();
+  next_fetch_ms_ = now_ms;
 }
 
 void RaftCore::snapshot_taken(SnapshotId snapshot) {
@@ -518,9 +540,7 @@ void RaftCore::tick(int64_t now_ms) {
       // A leader that removed itself resigns once the change committed
       // (not sooner: until then, it may be the only one to hold it).
       if (observer_ && high_watermark_ > last_voter_change_offset()) {
-        role_ = Role::kUnattached;
-        drop_replica_state();
-        next_fetch_ms_ = now_ms;
+        resign(now_ms);
         break;
       }
       // Check quorum: a leader that a majority stopped fetching from resigns.
@@ -558,6 +578,8 @@ void RaftCore::receive(NodeId from, const Message& message, int64_t now_ms) {
         if constexpr (std::is_same_v<T, VoteResponse>) on_vote_response(from, m, now_ms);
         if constexpr (std::is_same_v<T, BeginQuorumEpoch>) on_begin_quorum_epoch(from, m, now_ms);
         if constexpr (std::is_same_v<T, BeginQuorumEpochResponse>) observe_epoch(m.epoch, m.leader, now_ms);
+        if constexpr (std::is_same_v<T, EndQuorumEpoch>) on_end_quorum_epoch(from, m, now_ms);
+        if constexpr (std::is_same_v<T, EndQuorumEpochResponse>) observe_epoch(m.epoch, m.leader, now_ms);
         if constexpr (std::is_same_v<T, FetchRequest>) on_fetch_request(from, m, now_ms);
         if constexpr (std::is_same_v<T, FetchResponse>) on_fetch_response(from, m, now_ms);
         if constexpr (std::is_same_v<T, FetchSnapshotRequest>) on_fetch_snapshot_request(from, m, now_ms);
@@ -626,6 +648,22 @@ void RaftCore::on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin,
     become_follower(begin.epoch, begin.leader, now_ms);
   }
   send(from, BeginQuorumEpochResponse{state_.epoch, state_.leader});
+}
+
+void RaftCore::on_end_quorum_epoch(NodeId from, const EndQuorumEpoch& end, int64_t now_ms) {
+  if (end.epoch > state_.epoch) observe_epoch(end.epoch, kNoNode, now_ms);
+  // Our leader resigns: the successors it prefers ask first, each a little
+  // after the one before (KRaft's backoff by position), so they rarely split the vote.
+  if (end.epoch == state_.epoch && role_ == Role::kFollower && from == state_.leader && end.leader == state_.leader &&
+      !leader_lost_) {
+    const auto position = std::find(end.preferred_successors.begin(), end.preferred_successors.end(), self_) -
+                          end.preferred_successors.begin();
+    const int64_t step_ms = config_.election_backoff_max_ms / 10 + 1;
+    leader_gone(static_cast<int64_t>(position) * step_ms +
+                    static_cast<int64_t>(random_() % static_cast<uint64_t>(step_ms)),
+                now_ms);
+  }
+  send(from, EndQuorumEpochResponse{state_.epoch, acting_leader()});
 }
 
 void RaftCore::on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t now_ms) {

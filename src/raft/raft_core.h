@@ -177,6 +177,9 @@ class RaftCore {
   // checkpoint), so that replicas without it learn them from the log;
   // false when not the leader.
   bool restate_voters(int64_t now_ms);
+  // The leader steps down (a controlled shutdown): it tells the voters
+  // (EndQuorumEpoch), which elect another at once. No-op when not leading.
+  void resign(int64_t now_ms);
   // The connection to `peer` broke as a dead process's does (reset or
   // refused, not a timeout): a follower that loses its leader so stops
   // waiting for the fetch timeout: it asks for an election (a pre-vote,
@@ -268,6 +271,10 @@ class RaftCore {
   void on_vote_request(NodeId from, const VoteRequest& request, int64_t now_ms);
   void on_vote_response(NodeId from, const VoteResponse& response, int64_t now_ms);
   void on_begin_quorum_epoch(NodeId from, const BeginQuorumEpoch& begin, int64_t now_ms);
+  void on_end_quorum_epoch(NodeId from, const EndQuorumEpoch& end, int64_t now_ms);
+  // A follower's leader is gone (its process, or it resigned): it stops
+  // waiting for the fetch timeout and asks for an election `delay_ms` from now.
+  void leader_gone(int64_t delay_ms, int64_t now_ms);
   void on_fetch_request(NodeId from, const FetchRequest& fetch, int64_t now_ms);
   void on_fetch_response(NodeId from, const FetchResponse& response, int64_t now_ms);
   void on_fetch_snapshot_request(NodeId from, const FetchSnapshotRequest& fetch, int64_t now_ms);

@@ -1,4 +1,5 @@
 #include "protocol/errors.h"
+#include "server/broker.h"
 #include "server/handlers.h"
 
 namespace freshet::server {
@@ -42,6 +43,20 @@ void handle_api_versions(const RequestPtr& request, protocol::Reader& body) {
     supported.min_version = 0;
     supported.max_version = kTransactionVersion;
     resp.supported_features.push_back(supported);
+  }
+  // metadata.version: the one level this version writes, finalized once the
+  // cluster's first controller wrote it.
+  protocol::ApiVersionsResponse::SupportedFeatureKey metadata_version;
+  metadata_version.name = cluster::kMetadataVersionFeature;
+  metadata_version.min_version = cluster::kMetadataVersionLevel;
+  metadata_version.max_version = cluster::kMetadataVersionLevel;
+  resp.supported_features.push_back(metadata_version);
+  if (auto level = request->broker.image()->feature_level(cluster::kMetadataVersionFeature)) {
+    protocol::ApiVersionsResponse::FinalizedFeatureKey finalized;
+    finalized.name = cluster::kMetadataVersionFeature;
+    finalized.min_version_level = *level;
+    finalized.max_version_level = *level;
+    resp.finalized_features.push_back(finalized);
   }
   protocol::ApiVersionsResponse::FinalizedFeatureKey finalized;
   finalized.name = kTransactionVersionFeature;

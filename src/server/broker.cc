@@ -168,9 +168,11 @@ void Broker::start_metadata_quorum(const fs::path& dir) {
     if (serving_) sync_partitions([] {});
   });
   image_.store(controller_->image());
+  if (config_.is_controller()) duties_ = std::make_unique<ControllerDuties>(*this);
   shards_.post(shards_.control_shard(), [this] {
     quorum_->start(cluster::monotonic_ms());
     transport_->start(*quorum_);
+    if (duties_) duties_->start();
   });
 }
 
@@ -309,6 +311,12 @@ void Broker::stop() {
   if (fenced->get_future().wait_for(std::chrono::milliseconds(config_.get_int("controller.quorum.request.timeout.ms"))) !=
       std::future_status::ready)
     spdlog::warn("controlled shutdown: the controller did not answer; stopping anyway");
+  // A leading controller steps down first, so the others elect one at once
+  // (EndQuorumEpoch), not after the fetch timeout.
+  on_control_shard(shards_, [this] {
+    quorum_->resign(cluster::monotonic_ms());
+    return true;
+  });
   for (auto& l : listeners_) l->stop();
   // Cleanings done by now are installed before the logs close (their
   // completions are queued on the shards ahead of the close).
@@ -329,6 +337,7 @@ void Broker::stop() {
   }
   closed.wait();
   on_control_shard(shards_, [this] {
+    if (duties_) duties_->stop();
     transport_->stop();
     controller_channel_->stop();
     forwarding_channel_->stop();

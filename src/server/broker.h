@@ -21,6 +21,7 @@
 #include "server/group_shard.h"
 #include "server/partition_manager.h"
 #include "server/broker_membership.h"
+#include "server/controller_duties.h"
 #include "server/controller_channel.h"
 #include "server/producer_ids.h"
 #include "server/quorum_transport.h"
@@ -129,7 +130,8 @@ class Broker : public net::RequestHandler {
   std::unique_ptr<QuorumTransport> transport_;
   std::unique_ptr<ControllerChannel> controller_channel_;
   std::unique_ptr<ControllerChannel> forwarding_channel_;
-  std::unique_ptr<BrokerHeartbeats> heartbeats_;  // control shard; from registration on
+  std::unique_ptr<BrokerHeartbeats> heartbeats_;
+  std::unique_ptr<ControllerDuties> duties_;      // control shard; on controllers  // control shard; from registration on
   protocol::Uuid incarnation_id_ = protocol::Uuid::random();
   std::atomic<int32_t> active_controller_ = -1;
   std::unique_ptr<cluster::MetadataQuorum> quorum_;

@@ -97,8 +97,6 @@ void BrokerHeartbeats::schedule() {
 }
 
 void BrokerHeartbeats::beat() {
-  if (broker_.quorum().core().role() == raft::Role::kLeader)
-    broker_.controller().fence_silent_brokers(cluster::monotonic_ms(), broker_.config().get_int("broker.session.timeout.ms"));
   if (in_flight_) return;  // one heartbeat at a time
   in_flight_ = true;
   send_heartbeat(broker_, broker_epoch_, false, [this](cluster::HeartbeatResult result) {

@@ -39,6 +39,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::BrokerHeartbeat, handle_broker_heartbeat},
     {ApiKey::AllocateProducerIds, handle_allocate_producer_ids},
     {ApiKey::BeginQuorumEpoch, handle_begin_quorum_epoch},
+    {ApiKey::EndQuorumEpoch, handle_end_quorum_epoch},
     {ApiKey::FetchSnapshot, handle_fetch_snapshot},
     {ApiKey::FindCoordinator, handle_find_coordinator},
     {ApiKey::InitProducerId, handle_init_producer_id},

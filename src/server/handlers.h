@@ -51,6 +51,7 @@ void handle_broker_registration(const RequestPtr&, protocol::Reader&);
 void handle_broker_heartbeat(const RequestPtr&, protocol::Reader&);
 void handle_allocate_producer_ids(const RequestPtr&, protocol::Reader&);
 void handle_begin_quorum_epoch(const RequestPtr&, protocol::Reader&);
+void handle_end_quorum_epoch(const RequestPtr&, protocol::Reader&);
 void handle_fetch_snapshot(const RequestPtr&, protocol::Reader&);
 // A quorum replica's Fetch of the metadata log (handle_fetch routes it here).
 void handle_quorum_fetch(const RequestPtr&, const protocol::FetchRequest&);

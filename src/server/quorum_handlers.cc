@@ -1,4 +1,4 @@
-// The metadata quorum's requests from other voters (Vote, BeginQuorumEpoch,
+// The metadata quorum's requests from other voters (Vote, BeginQuorumEpoch, EndQuorumEpoch,
 // and Fetch and FetchSnapshot of the metadata log): checked for this cluster's id, handed to
 // the QuorumTransport on the control shard, answered on the connection's shard with
 // what the Raft core says, or with an error when it says nothing.
@@ -29,29 +29,42 @@ void forward_to_quorum(const RequestPtr& request, raft::NodeId from, raft::Messa
 }
 }  // namespace
 
-void handle_vote(const RequestPtr& request, protocol::Reader& body) {
-  protocol::VoteRequest req;
+namespace {
+// A request answered at once by the core (Vote, BeginQuorumEpoch,
+// EndQuorumEpoch): decoded, checked for this cluster, translated for the
+// core (`from` says who sent it), answered with the core's reply in wire
+// form, or with `error` for what the core could not take.
+template <typename WireRequest, typename RaftReply, typename ToRaft, typename From, typename ToWire, typename Error>
+void handle_epoch_request(const RequestPtr& request, protocol::Reader& body, ToRaft to_raft, From from, ToWire to_wire,
+                          Error error) {
+  WireRequest req;
   req.decode(body, request->version());
-  if (!same_cluster(req.cluster_id, request->broker)) return request->reply(cluster::vote_error(ErrorCode::InconsistentClusterId));
-  auto vote = cluster::raft_vote_request(req);
-  if (!vote) return request->reply(cluster::vote_error(ErrorCode::UnknownTopicOrPartition));
-  forward_to_quorum<protocol::VoteResponse>(request, vote->candidate, *vote, [](const auto& reply) {
-    return reply ? cluster::wire_vote_response(std::get<raft::VoteResponse>(reply->message))
-                 : cluster::vote_error(ErrorCode::InconsistentVoterSet);
+  if (!same_cluster(req.cluster_id, request->broker)) return request->reply(error(ErrorCode::InconsistentClusterId));
+  auto message = to_raft(req);
+  if (!message) return request->reply(error(ErrorCode::UnknownTopicOrPartition));
+  using Response = decltype(error(ErrorCode::None));
+  forward_to_quorum<Response>(request, from(*message), *message, [to_wire, error](const auto& reply) {
+    return reply ? to_wire(std::get<RaftReply>(reply->message)) : error(ErrorCode::InconsistentVoterSet);
   });
+}
+}  // namespace
+
+void handle_vote(const RequestPtr& request, protocol::Reader& body) {
+  handle_epoch_request<protocol::VoteRequest, raft::VoteResponse>(
+      request, body, cluster::raft_vote_request, [](const raft::VoteRequest& m) { return m.candidate; },
+      cluster::wire_vote_response, cluster::vote_error);
 }
 
 void handle_begin_quorum_epoch(const RequestPtr& request, protocol::Reader& body) {
-  protocol::BeginQuorumEpochRequest req;
-  req.decode(body, request->version());
-  if (!same_cluster(req.cluster_id, request->broker))
-    return request->reply(cluster::begin_quorum_epoch_error(ErrorCode::InconsistentClusterId));
-  auto begin = cluster::raft_begin_quorum_epoch(req);
-  if (!begin) return request->reply(cluster::begin_quorum_epoch_error(ErrorCode::UnknownTopicOrPartition));
-  forward_to_quorum<protocol::BeginQuorumEpochResponse>(request, begin->leader, *begin, [](const auto& reply) {
-    return reply ? cluster::wire_begin_quorum_epoch_response(std::get<raft::BeginQuorumEpochResponse>(reply->message))
-                 : cluster::begin_quorum_epoch_error(ErrorCode::InconsistentVoterSet);
-  });
+  handle_epoch_request<protocol::BeginQuorumEpochRequest, raft::BeginQuorumEpochResponse>(
+      request, body, cluster::raft_begin_quorum_epoch, [](const raft::BeginQuorumEpoch& m) { return m.leader; },
+      cluster::wire_begin_quorum_epoch_response, cluster::begin_quorum_epoch_error);
+}
+
+void handle_end_quorum_epoch(const RequestPtr& request, protocol::Reader& body) {
+  handle_epoch_request<protocol::EndQuorumEpochRequest, raft::EndQuorumEpochResponse>(
+      request, body, cluster::raft_end_quorum_epoch, [](const raft::EndQuorumEpoch& m) { return m.leader; },
+      cluster::wire_end_quorum_epoch_response, cluster::end_quorum_epoch_error);
 }
 
 void handle_quorum_fetch(const RequestPtr& request, const protocol::FetchRequest& req) {

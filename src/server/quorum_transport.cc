@@ -18,8 +18,8 @@ bool holds(const raft::Message& m) {
 }
 
 bool is_request(const raft::Message& m) {
-  return holds<raft::VoteRequest>(m) || holds<raft::BeginQuorumEpoch>(m) || holds<raft::FetchRequest>(m) ||
-         holds<raft::FetchSnapshotRequest>(m);
+  return holds<raft::VoteRequest>(m) || holds<raft::BeginQuorumEpoch>(m) || holds<raft::EndQuorumEpoch>(m) ||
+         holds<raft::FetchRequest>(m) || holds<raft::FetchSnapshotRequest>(m);
 }
 }  // namespace
 
@@ -27,6 +27,7 @@ bool is_request(const raft::Message& m) {
 QuorumTransport::Kind QuorumTransport::kind_of(const raft::Message& m) {
   if (holds<raft::VoteRequest>(m) || holds<raft::VoteResponse>(m)) return Kind::kVote;
   if (holds<raft::BeginQuorumEpoch>(m) || holds<raft::BeginQuorumEpochResponse>(m)) return Kind::kBeginQuorumEpoch;
+  if (holds<raft::EndQuorumEpoch>(m) || holds<raft::EndQuorumEpochResponse>(m)) return Kind::kEndQuorumEpoch;
   if (holds<raft::FetchRequest>(m) || holds<raft::FetchResponse>(m)) return Kind::kFetch;
   return Kind::kFetchSnapshot;
 }
@@ -155,6 +156,13 @@ void QuorumTransport::send_request(raft::NodeId to, const raft::Message& message
         raft_.request_timeout_ms, [this, to](std::optional<protocol::BeginQuorumEpochResponse> response) {
           if (!response) return;
           if (auto answer = cluster::raft_begin_quorum_epoch_response(*response)) deliver(to, *answer, {});
+        });
+  } else if (const auto* end = std::get_if<raft::EndQuorumEpoch>(&message)) {
+    client.call<protocol::EndQuorumEpochResponse>(
+        cluster::wire_end_quorum_epoch(*end, cluster_id_), cluster::kEndQuorumEpochVersion, raft_.request_timeout_ms,
+        [this, to](std::optional<protocol::EndQuorumEpochResponse> response) {
+          if (!response) return;
+          if (auto answer = cluster::raft_end_quorum_epoch_response(*response)) deliver(to, *answer, {});
         });
   } else if (const auto* fetch = std::get_if<raft::FetchRequest>(&message)) {
     client.call<protocol::FetchResponse>(

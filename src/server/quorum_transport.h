@@ -51,7 +51,7 @@ class QuorumTransport {
   std::optional<cluster::QuorumVoter> learned_endpoint(raft::NodeId id) const;
 
  private:
-  enum class Kind { kVote, kBeginQuorumEpoch, kFetch, kFetchSnapshot };
+  enum class Kind { kVote, kBeginQuorumEpoch, kEndQuorumEpoch, kFetch, kFetchSnapshot };
   static Kind kind_of(const raft::Message& message);
   void send_request(raft::NodeId to, const raft::Message& message);
   void deliver(raft::NodeId from, const raft::Message& message, std::span<const uint8_t> records);

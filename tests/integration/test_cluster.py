@@ -280,3 +280,21 @@ def test_a_forwarded_request_no_controller_answers_times_out(cluster_factory):
             assert time.monotonic() - started < OP_TIMEOUT_S
     finally:
         cluster.nodes[controller].resume()
+
+
+def test_a_cleanly_stopped_active_controller_resigns_first(cluster_factory):
+    """SIGTERM of the active controller: it steps down (EndQuorumEpoch to the voters) before it
+    stops, and the others elect one of themselves; then it rejoins as a follower."""
+    cluster = cluster_factory(nodes=3)
+    leader = active_controller(cluster)
+    assert cluster.nodes[leader].stop() == 0
+    log = cluster.nodes[leader].log_text()
+    assert log.rfind("no longer leads") < log.rfind("stopped cleanly"), log[-2000:]
+    assert "no longer leads" in log
+    alive = [i for i in cluster.nodes if i != leader]
+    wait_until(lambda: active_controller(cluster, alive) in alive, timeout_s=ELECTION_BOUND_S,
+               what="a new active controller")
+    created = create_topic(cluster.nodes[alive[0]], partitions=1)
+    cluster.nodes[leader].start()
+    wait_until(lambda: created in metadata(cluster.nodes[leader]).topics, what="the stopped node catching up")
+    assert_one_leader_per_epoch(cluster)

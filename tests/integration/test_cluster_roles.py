@@ -23,7 +23,8 @@ def metadata(node):
 
 
 def test_three_controllers_and_two_brokers_serve_one_cluster(cluster_factory):
-    cluster = cluster_factory(nodes=3, separate_brokers=2)
+    cluster = cluster_factory(nodes=3, separate_brokers=2, settings={"broker.heartbeat.interval.ms": 200,
+                                                                     "broker.session.timeout.ms": 1500})
     brokers = cluster.brokers
     assert sorted(brokers) == [4, 5]
     for node in brokers.values():
@@ -63,9 +64,16 @@ def test_three_controllers_and_two_brokers_serve_one_cluster(cluster_factory):
     cluster.nodes[old_leader].kill()
     wait_until(lambda: (quorum_status(brokers[4]) or {}).get("leader") not in (None, -1, old_leader),
                what="a new active controller")
+    # (With a session timeout this short, the brokers may be fenced for a moment while their
+    # heartbeats find the new controller.)
+    wait_until(lambda: sorted(metadata(brokers[4]).brokers) == [4, 5], what="both brokers live again")
     second = create_topic(brokers[4], partitions=2)
     for node in brokers.values():
         wait_until(lambda: second in metadata(node).topics, what=f"{second} on {node}")
     cluster.nodes[old_leader].start()
     wait_until(lambda: all(v["lag"] == 0 for v in quorum_status(brokers[5])["voters"]),
                what="the restarted controller caught up")
+
+    # A broker that dies is fenced by the active controller, a controller-only node.
+    cluster.nodes[5].kill()
+    wait_until(lambda: sorted(metadata(brokers[4]).brokers) == [4], what="broker 5 fenced after its session timeout")

@@ -133,3 +133,20 @@ def test_each_listener_advertises_itself(broker_factory):
         assert (found["error_code"], found["host"], found["port"]) == (0, host, port)
     md = AdminClient({"bootstrap.servers": f"localhost:{internal}"}).list_topics(timeout=10)
     assert [(b.host, b.port) for b in md.brokers.values()] == [("localhost", internal)]
+
+
+def test_metadata_version_is_finalized_as_kafka_features_describes_it(broker):
+    """kafka-features.sh describe: the cluster's first controller finalized metadata.version
+    (a FeatureLevelRecord of 3.9-IV0, the record formats Freshet writes), and it stays so across a
+    restart (it is in the metadata log)."""
+    from kafka_tools import kafka_tool
+
+    def metadata_version_line():
+        out = kafka_tool(broker, "FeatureCommand", "describe").stdout
+        return next((line for line in out.splitlines() if "Feature: metadata.version" in line), "")
+
+    wait_until(lambda: "FinalizedVersionLevel: 3.9-IV0" in metadata_version_line(), what="metadata.version finalized")
+    line = metadata_version_line()
+    assert "SupportedMinVersion: 3.9-IV0" in line and "SupportedMaxVersion: 3.9-IV0" in line, line
+    broker.restart()
+    assert "FinalizedVersionLevel: 3.9-IV0" in metadata_version_line()

@@ -9,7 +9,8 @@
 // and their snapshots); leaders take client entries all along, and every
 // node snapshots its committed log every few entries and lets its log start
 // at the snapshot before, so that a node down long enough catches up by
-// fetching a snapshot, in chunks; leaders also change the voters now and
+// fetching a snapshot, in chunks; a leader that stops resigns first half the
+// time (EndQuorumEpoch, as at a controlled shutdown); leaders also change the voters now and
 // then (KIP-853: add an observer that keeps up, or remove a voter, itself
 // included), so that any node may vote at some time; then the faults stop.
 // Checked after every step: at most one leader per epoch ever, at most one
@@ -274,6 +275,10 @@ class Simulation {
     for (size_t i = 0; i < nodes_.size(); ++i) {
       Node& node = nodes_[i];
       if (node.core && chance(0.0005)) {  // crash: what was persisted stays
+        if (node.core->role() == Role::kLeader && chance(0.5)) {
+          node.core->resign(now_);  // a controlled shutdown: EndQuorumEpoch first
+          drain(i);
+        }
         node.controller.reset();
         node.core.reset();
         node.restart_at_ms = now_ + 200 + static_cast<int64_t>(random_() % 3000);

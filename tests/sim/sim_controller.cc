@@ -135,6 +135,8 @@ void SimController::check_record(const MetadataRecord& record, int64_t offset, c
   } else if (const auto* config = std::get_if<protocol::ConfigRecord>(&record)) {
     if (config->resource_type == cluster::kTopicResource && !before.topic(config->resource_name))
       fail("configures topic " + config->resource_name + ", which does not exist");
+  } else if (const auto* feature = std::get_if<protocol::FeatureLevelRecord>(&record)) {
+    if (before.feature_level(feature->name)) fail("finalizes " + feature->name + " again");
   }
 }
 
@@ -186,6 +188,7 @@ void SimController::random_operation(std::mt19937_64& random, int64_t now_ms) {
       break;
     case 7:
       controller_.fence_silent_brokers(now_ms, kSessionTimeoutMs);
+      controller_.finalize_features();
       break;
     case 8:
       controller_.allocate_producer_ids(static_cast<int32_t>(1 + pick(kBrokerIds)), -1);

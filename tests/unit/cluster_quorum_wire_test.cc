@@ -104,6 +104,17 @@ TEST(QuorumWireTest, FetchesCarryTheirBatchesAndDivergence) {
   EXPECT_EQ(*got->leader_endpoint, (QuorumVoter{2, "127.0.0.2", 9093}));
   EXPECT_FALSE(raft_fetch_response(quorum_fetch_error(protocol::ErrorCode::NotLeaderOrFollower), fetch));
 
+  // EndQuorumEpoch: the resigning leader and its preferred successors, and the answer.
+  auto end = raft_end_quorum_epoch(round_trip(wire_end_quorum_epoch({4, 1, {3, 2}}, "c"), kEndQuorumEpochVersion));
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->epoch, 4);
+  EXPECT_EQ(end->leader, 1);
+  EXPECT_EQ(end->preferred_successors, (std::vector<raft::NodeId>{3, 2}));
+  auto ended = raft_end_quorum_epoch_response(round_trip(wire_end_quorum_epoch_response({4, -1}), kEndQuorumEpochVersion));
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->epoch, 4);
+  EXPECT_FALSE(raft_end_quorum_epoch_response(end_quorum_epoch_error(protocol::ErrorCode::InconsistentClusterId)));
+
   // Records that do not continue at the fetch offset are as if lost.
   raft::FetchRequest elsewhere{4, 3, 11, 4, 500};
   EXPECT_FALSE(raft_fetch_response(wire_answer, elsewhere));

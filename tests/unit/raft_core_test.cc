@@ -368,3 +368,33 @@ TEST(RaftCore, AFollowerCutOffAChangeReturnsToTheVotersBeforeIt) {
 
 }  // namespace
 }  // namespace freshet::raft
+
+namespace freshet::raft {
+namespace {
+
+TEST(RaftCore, AResigningLeaderHasTheVotersElectAnotherAtOnce) {
+  RaftCore leader = elected_leader();
+  leader.receive(3, FetchRequest{1, 3, 1, 1, 0}, 3001);  // voter 3 holds the log: it is preferred
+  leader.take_actions();
+  leader.resign(3002);
+  EXPECT_EQ(leader.role(), Role::kUnattached);
+  Actions actions = leader.take_actions();
+  ASSERT_EQ(actions.send.size(), 2u);
+  for (const auto& out : actions.send) {
+    const auto& end = std::get<EndQuorumEpoch>(out.message);
+    EXPECT_EQ(end.epoch, 1);
+    EXPECT_EQ(end.preferred_successors, (std::vector<NodeId>{3, 2}));
+  }
+  // Voter 3, a follower that heard from the leader just now, stands soon
+  // after, without waiting for the fetch timeout.
+  RaftCore follower(3, {1, 2, 3}, config(), {}, StoredLog{}, 8, 0);
+  follower.receive(1, BeginQuorumEpoch{1, 1}, 3000);
+  follower.take_actions();
+  follower.receive(1, actions.send[0].message, 3003);
+  EXPECT_EQ(std::get<EndQuorumEpochResponse>(follower.take_actions().send.at(0).message).epoch, 1);
+  follower.tick(3003 + config().election_backoff_max_ms / 10 + 1);
+  EXPECT_EQ(follower.role(), Role::kProspective);
+}
+
+}  // namespace
+}  // namespace freshet::raft
