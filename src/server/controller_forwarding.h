@@ -14,6 +14,9 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "server/request.h"
 
@@ -21,6 +24,24 @@ namespace freshet::server {
 
 // Answers the client's request with `error` for every resource it names.
 using ErrorAnswer = std::function<void(protocol::ErrorCode error, const std::string& message)>;
+
+// The ErrorAnswer of a request whose topics (`topics`, each with a `name`)
+// are answered one result each in the response's `results` member.
+template <typename Response, typename Result, typename Topics>
+ErrorAnswer error_per_topic(const RequestPtr& request, std::shared_ptr<const Topics> topics,
+                            std::vector<Result> Response::*results) {
+  return [request, topics, results](protocol::ErrorCode error, const std::string& message) {
+    Response resp;
+    for (const auto& t : *topics) {
+      Result result;
+      result.name = t.name;
+      result.error_code = protocol::code(error);
+      result.error_message = message;
+      (resp.*results).push_back(std::move(result));
+    }
+    request->reply(resp);
+  };
+}
 
 // True when the request went to the active controller (it is answered from
 // there, or with `answer_error`). False when this node is the active

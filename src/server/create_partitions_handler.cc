@@ -10,18 +10,8 @@ using protocol::CreatePartitionsResponse;
 void handle_create_partitions(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<CreatePartitionsRequest>();
   req->decode(body, request->version());
-  auto answer_error = [request, req](protocol::ErrorCode error, const std::string& message) {
-    CreatePartitionsResponse resp;
-    for (const auto& t : req->topics) {
-      CreatePartitionsResponse::CreatePartitionsTopicResult result;
-      result.name = t.name;
-      result.error_code = protocol::code(error);
-      result.error_message = message;
-      resp.results.push_back(std::move(result));
-    }
-    request->reply(resp);
-  };
-  if (forward_to_controller(request, answer_error)) return;
+  const std::shared_ptr<const std::vector<CreatePartitionsRequest::CreatePartitionsTopic>> topics(req, &req->topics);
+  if (forward_to_controller(request, error_per_topic(request, topics, &CreatePartitionsResponse::results))) return;
   call_controller<CreatePartitionsResponse>(
       request->broker,
       [req](cluster::Controller& controller) {

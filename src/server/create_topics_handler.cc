@@ -45,18 +45,8 @@ void describe_created(Broker& broker, CreateTopicsResponse::CreatableTopicResult
 void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
   auto req = std::make_shared<CreateTopicsRequest>();
   req->decode(body, request->version());
-  auto answer_error = [request, req](protocol::ErrorCode error, const std::string& message) {
-    CreateTopicsResponse resp;
-    for (const auto& t : req->topics) {
-      CreateTopicsResponse::CreatableTopicResult result;
-      result.name = t.name;
-      result.error_code = protocol::code(error);
-      result.error_message = message;
-      resp.topics.push_back(std::move(result));
-    }
-    request->reply(resp);
-  };
-  if (forward_to_controller(request, answer_error)) return;
+  const std::shared_ptr<const std::vector<CreateTopicsRequest::CreatableTopic>> topics(req, &req->topics);
+  if (forward_to_controller(request, error_per_topic(request, topics, &CreateTopicsResponse::topics))) return;
   call_controller<CreateTopicsResponse>(
       request->broker,
       [req](cluster::Controller& controller) {

@@ -8,11 +8,26 @@ controllers in controller.quorum.bootstrap.servers and the controllers are forma
 start nodes one by one; a node is ready once it serves clients, which it does only after the
 quorum has a leader and the node has caught up and registered.
 """
+import json
 import os
 import re
 import subprocess
 
 from freshet_broker import Broker, free_port, freshet_bin
+from helpers import OP_TIMEOUT_S, admin
+
+
+def quorum_status(node):
+    """`freshet cluster quorum --format json` against this node alone (DescribeQuorum), or None
+    when it fails."""
+    proc = subprocess.run([freshet_bin(), "cluster", "quorum", "-b", node.bootstrap, "--format", "json"],
+                          capture_output=True, text=True, timeout=30)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def metadata(node):
+    """The node's Metadata answer, as confluent-kafka's admin lists it."""
+    return admin(node).list_topics(timeout=OP_TIMEOUT_S)
 
 
 def combined_node_settings(node_id, quorum, client_address, controller_address):

@@ -19,13 +19,10 @@ from helpers import (INVALID_REQUEST, OP_SET, OP_TIMEOUT_S, RESOURCE_BROKER, RES
                      consume_all, create_topic, incremental_alter_configs_request, produce_ok, unique_topic,
                      wait_until)
 from freshet_broker import freshet_bin
+from freshet_cluster import metadata
 from kafka_tools import kafka_tool
 
 ELECTION_BOUND_S = 15  # election timeout (1-2 s randomized) + fetch timeout (2 s), with slack
-
-
-def metadata(node):
-    return admin(node).list_topics(timeout=OP_TIMEOUT_S)
 
 
 def described_cluster(node):

@@ -5,25 +5,13 @@ as kafka-storage.sh); the voters and their endpoints then live in the metadata l
 leader writes them there) and its snapshots, and a broker that knows only the bootstrap servers
 finds the leader through them.
 """
-import json
 import os
 import subprocess
-import time
 
-from helpers import admin, consume_all, create_topic, produce_ok, wait_until, OP_TIMEOUT_S
+from helpers import consume_all, create_topic, produce_ok, wait_until
 from freshet_broker import Broker, free_port, freshet_bin
-from freshet_cluster import random_uuid
+from freshet_cluster import metadata, quorum_status, random_uuid
 from kafka_tools import kafka_tool
-
-
-def quorum_status(node):
-    proc = subprocess.run([freshet_bin(), "cluster", "quorum", "-b", node.bootstrap, "--format", "json"],
-                          capture_output=True, text=True, timeout=30)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
-
-
-def metadata(node):
-    return admin(node).list_topics(timeout=OP_TIMEOUT_S)
 
 
 def test_three_controllers_formatted_with_their_initial_voters_serve_one_cluster(cluster_factory):

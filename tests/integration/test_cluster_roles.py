@@ -4,22 +4,10 @@ clients; admin requests go to a broker, which forwards them to the active contro
 the active controller elects another while the brokers keep serving.
 """
 import collections
-import json
-import subprocess
 
-from helpers import OP_TIMEOUT_S, admin, consume_all, create_topic, produce_ok, wait_until
-from freshet_broker import freshet_bin
+from helpers import consume_all, create_topic, produce_ok, wait_until
+from freshet_cluster import metadata, quorum_status
 from kafka_tools import kafka_tool
-
-
-def quorum_status(node):
-    proc = subprocess.run([freshet_bin(), "cluster", "quorum", "-b", node.bootstrap, "--format", "json"],
-                          capture_output=True, text=True, timeout=30)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
-
-
-def metadata(node):
-    return admin(node).list_topics(timeout=OP_TIMEOUT_S)
 
 
 def test_three_controllers_and_two_brokers_serve_one_cluster(cluster_factory):
