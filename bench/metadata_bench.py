@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,9 @@ import time
 from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from freshet_broker import free_port  # noqa: E402  (one port picker for tests and benches)
+
 STALL_TIMEOUT_S = 60
 
 
@@ -85,12 +87,6 @@ def freshet_phase(args):
     finally:
         subprocess.run(["bash", script, "stop", workdir], capture_output=True, timeout=120)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def kafka_phase(args):

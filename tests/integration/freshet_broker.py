@@ -20,11 +20,20 @@ def freshet_bin():
     return os.environ.get("FRESHET_BIN") or os.path.join(REPO_ROOT, "build", "freshet")
 
 
+_handed_out_ports = set()
+
+
 def free_port():
-    """A loopback TCP port that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that nothing listens on right now and that this process never handed
+    out before: the kernel may offer a just-closed port again, and two nodes of one cluster get
+    their ports before either binds."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out_ports:
+            _handed_out_ports.add(port)
+            return port
 
 
 def port_accepts(port, timeout_s=0.2):
@@ -41,6 +50,15 @@ def read_log(path):
         with open(path, "rb") as f:
             return f.read().decode("utf-8", "replace")
     except FileNotFoundError:
+        return ""
+
+
+def thread_stacks(pid):
+    """Every thread's backtrace of a live process (gdb), to explain a hang; "" without gdb."""
+    try:
+        return subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt"],
+                              capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
         return ""
 
 
@@ -145,9 +163,11 @@ class Broker:
         try:
             return self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
+            stacks = thread_stacks(self.proc.pid)
             self.proc.kill()
             self.proc.wait()
-            raise AssertionError(f"freshet did not exit within {timeout_s}s of SIGTERM")
+            raise AssertionError(f"freshet did not exit within {timeout_s}s of SIGTERM; its threads:\n"
+                                 f"{stacks}\nlog:\n{self.log_tail()}")
 
     def kill(self):
         """SIGKILL (kill -9) and reap; returns the exit code."""
