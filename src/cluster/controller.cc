@@ -145,12 +145,6 @@ TopicResult Controller::check_replication(int32_t partitions, int16_t replicatio
                 fmt::format("Unable to replicate the partition {} time(s): The target replication factor of {} cannot be "
                             "reached because only {} broker(s) are registered.",
                             replication_factor, replication_factor, brokers.size()));
-  // Replicas that nothing keeps in step would only look like durability.
-  if (replication_factor > kMaxReplicationFactor)
-    return fail(ErrorCode::InvalidReplicationFactor,
-                fmt::format("Replication factor {} is not supported yet: Freshet keeps each partition on one broker "
-                            "until partition replication is built; use replication factor 1.",
-                            replication_factor));
   return {};
 }
 
@@ -187,6 +181,8 @@ MetadataRecord Controller::assigned_partition(const protocol::Uuid& topic_id, in
   record.replicas = replicas;
   record.isr = replicas;
   record.leader = replicas.front();
+  record.leader_epoch = 0;
+  record.partition_epoch = 0;
   return record;
 }
 

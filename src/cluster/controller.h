@@ -79,9 +79,22 @@ struct HeartbeatResult {
   bool should_shut_down = false;
 };
 
-// The most replicas a partition may have: one, until partition replication
-// (followers fetching from the leader, the ISR) exists.
-constexpr int16_t kMaxReplicationFactor = 1;
+// A partition leader's AlterPartition: the ISR it wants, and the leader and
+// partition epochs of the state it saw.
+struct IsrChangeRequest {
+  int32_t broker_id = -1;
+  int64_t broker_epoch = -1;
+  protocol::Uuid topic_id;
+  int32_t partition = -1;
+  int32_t leader_epoch = -1;
+  int32_t partition_epoch = -1;
+  std::vector<int32_t> new_isr;
+};
+
+struct IsrChangeResult {
+  protocol::ErrorCode error = protocol::ErrorCode::None;
+  PartitionInfo partition;  // the state after the change (when error is None)
+};
 
 // Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
 constexpr int32_t kProducerIdBlockSize = 1000;
@@ -161,6 +174,12 @@ class Controller {
   // handed out twice, across restarts too (AllocateProducerIds).
   ProducerIdBlock allocate_producer_ids(int32_t broker_id, int64_t broker_epoch);
 
+  // AlterPartition (controller_partitions.cc): Kafka's checks in its order
+  // (STALE_BROKER_EPOCH, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER,
+  // FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA for a
+  // new member that is fenced or no replica), then a PartitionChangeRecord.
+  IsrChangeResult alter_partition(const IsrChangeRequest& request);
+
 
  private:
   // An existing topic whose name differs from `name` only in '.' vs '_'.
@@ -175,6 +194,15 @@ class Controller {
   std::vector<MetadataRecord> config_diff(int8_t resource_type, const std::string& resource_name, const ConfigMap& before,
                                           const ConfigMap& after) const;
   TopicResult check_broker_resource(const std::string& resource_name) const;
+  // Fences or unfences a registration, with the partition changes that
+  // follow (controller_partitions.cc): a fenced broker leaves every ISR
+  // (but the last member's place: Kafka keeps it so that it can lead again)
+  // and gives up its leaderships to the first live ISR member in replica
+  // order (none: the partition is offline); an unfenced one leads the
+  // offline partitions whose ISR it is in.
+  protocol::ErrorCode set_fenced(int32_t broker_id, int64_t broker_epoch, bool fenced);
+  std::vector<MetadataRecord> leadership_after_fence(int32_t broker_id) const;
+  std::vector<MetadataRecord> leadership_after_unfence(int32_t broker_id) const;
   // Validates the resource's new dynamic set and commits what differs from `before`.
   TopicResult commit_broker_configs(const std::string& resource_name, const ConfigMap& before, const ConfigMap& after,
                                     bool validate_only);

@@ -2,7 +2,8 @@
 // ClusterControlManager and BrokerHeartbeatManager. A broker is live from
 // its registration (it registers only once caught up) for as long as it
 // heartbeats; silent for broker.session.timeout.ms, or asking to shut down,
-// it is fenced (FenceBrokerRecord); its next heartbeat unfences it.
+// it is fenced (FenceBrokerRecord); its next heartbeat unfences it. Each of
+// these moves partition leadership as controller_partitions.cc says.
 #include <spdlog/spdlog.h>
 
 #include "cluster/controller.h"
@@ -12,7 +13,7 @@ namespace freshet::cluster {
 using protocol::ErrorCode;
 
 RegistrationResult Controller::register_broker(const BrokerRegistration& registration, int64_t now_ms) {
-  RAFT_ASSERT(!batch_);  // proposed alone, at the log end
+  RAFT_ASSERT(!batch_);  // proposed first in its batch, at the log end
   BrokerInfo broker;
   broker.id = registration.broker_id;
   broker.incarnation = registration.incarnation;
@@ -22,7 +23,18 @@ RegistrationResult Controller::register_broker(const BrokerRegistration& registr
   broker.fenced = false;
   const protocol::RegisterBrokerRecord record = registration_record(broker);
   const int64_t epoch = record.broker_epoch;
-  if (auto result = commit({record}); result.error != ErrorCode::None) return {result.error};
+  // A restarted broker's partitions start new leader epochs: what it led
+  // goes to another in-sync replica, or back to it where it is the last one
+  // (Kafka's handling of an unclean shutdown), as if it had been fenced and
+  // unfenced. Its registration comes first: its offset is the epoch.
+  begin_batch();
+  ErrorCode error = commit({record}).error;
+  if (error == ErrorCode::None) {
+    commit(leadership_after_fence(registration.broker_id));
+    commit(leadership_after_unfence(registration.broker_id));
+  }
+  if (const ErrorCode proposed = end_batch().error; error == ErrorCode::None) error = proposed;
+  if (error != ErrorCode::None) return {error};
   last_heartbeat_ms_[registration.broker_id] = now_ms;
   spdlog::info("registering broker {} at epoch {}", registration.broker_id, epoch);
   return {ErrorCode::None, epoch};
@@ -35,21 +47,17 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
   if (!broker) return {ErrorCode::BrokerIdNotRegistered};
   if (broker->epoch != heartbeat.broker_epoch) return {ErrorCode::StaleBrokerEpoch};
   last_heartbeat_ms_[heartbeat.broker_id] = now_ms;
-  // A fence or unfence of this registration (its epoch).
-  auto set_fenced = [&](bool fenced) -> ErrorCode {
-    MetadataRecord record = fenced ? MetadataRecord(protocol::FenceBrokerRecord{heartbeat.broker_id, heartbeat.broker_epoch})
-                                   : MetadataRecord(protocol::UnfenceBrokerRecord{heartbeat.broker_id, heartbeat.broker_epoch});
-    return commit({record}).error;
-  };
   if (heartbeat.want_shutdown) {
     if (!broker->fenced) {
-      if (auto error = set_fenced(true); error != ErrorCode::None) return {error};
+      if (auto error = set_fenced(heartbeat.broker_id, heartbeat.broker_epoch, true); error != ErrorCode::None)
+        return {error};
       spdlog::info("fencing broker {}: it is shutting down", heartbeat.broker_id);
     }
     return {ErrorCode::None, true, true};
   }
   if (broker->fenced) {
-    if (auto error = set_fenced(false); error != ErrorCode::None) return {error};
+    if (auto error = set_fenced(heartbeat.broker_id, heartbeat.broker_epoch, false); error != ErrorCode::None)
+      return {error};
     spdlog::info("unfencing broker {}: it heartbeats again", heartbeat.broker_id);
   }
   return {ErrorCode::None, false, false};
@@ -57,20 +65,17 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
 
 void Controller::fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms) {
   if (!quorum_.active()) return;
-  std::vector<MetadataRecord> fences;
+  begin_batch();
   for (int32_t id : latest_->live_brokers()) {
     // A broker this controller has not heard from yet (it was just elected)
     // gets a full session from now.
     auto [it, fresh] = last_heartbeat_ms_.try_emplace(id, now_ms);
     if (fresh || now_ms - it->second < session_timeout_ms) continue;
-    protocol::FenceBrokerRecord fence;
-    fence.id = id;
-    fence.epoch = latest_->broker(id)->epoch;
-    fences.emplace_back(fence);
     spdlog::warn("fencing broker {}: no heartbeat for {} ms (broker.session.timeout.ms={})", id, now_ms - it->second,
                  session_timeout_ms);
+    set_fenced(id, latest_->broker(id)->epoch, true);
   }
-  commit(std::move(fences));
+  end_batch();
 }
 
 }  // namespace freshet::cluster

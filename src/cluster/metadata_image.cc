@@ -67,6 +67,24 @@ void MetadataImage::apply_broker_record(const MetadataRecord& record) {
   }
 }
 
+void MetadataImage::apply_partition_change(const protocol::PartitionChangeRecord& change) {
+  // Kafka's PartitionChangeRecord sentinels.
+  constexpr int32_t kNoLeaderChange = -2;
+  if (!names_by_id_.count(change.topic_id)) return;
+  const TopicInfo* topic = this->topic(change.topic_id);
+  if (change.partition_id < 0 || static_cast<size_t>(change.partition_id) >= topic->partitions.size()) return;
+  PartitionInfo& info = mutable_topic(change.topic_id).partitions[change.partition_id];
+  if (change.replicas) info.replicas = *change.replicas;
+  if (change.isr) info.isr = *change.isr;
+  // Kafka's PartitionRegistration.merge: naming a leader, even the same
+  // one, starts a new leader epoch; every change a new partition epoch.
+  if (change.leader != kNoLeaderChange) {
+    info.leader = change.leader;
+    ++info.leader_epoch;
+  }
+  ++info.partition_epoch;
+}
+
 void MetadataImage::apply(const MetadataRecord& record) {
   if (auto* t = std::get_if<protocol::TopicRecord>(&record)) {
     if (auto old = topics_.find(t->name); old != topics_.end()) names_by_id_.erase(old->second->id);
@@ -90,6 +108,8 @@ void MetadataImage::apply(const MetadataRecord& record) {
     info.leader = p->leader;
     info.leader_epoch = p->leader_epoch;
     info.partition_epoch = p->partition_epoch;
+  } else if (auto* change = std::get_if<protocol::PartitionChangeRecord>(&record)) {
+    apply_partition_change(*change);
   } else if (auto* c = std::get_if<protocol::ConfigRecord>(&record)) {
     ConfigMap* target = nullptr;
     if (c->resource_type == kBrokerResource) {
@@ -235,6 +255,7 @@ std::optional<MetadataRecord> decode_metadata_record(std::span<const uint8_t> by
     case protocol::FenceBrokerRecord::kApiKey: return decode_body<protocol::FenceBrokerRecord>(r, version);
     case protocol::UnfenceBrokerRecord::kApiKey: return decode_body<protocol::UnfenceBrokerRecord>(r, version);
     case protocol::FeatureLevelRecord::kApiKey: return decode_body<protocol::FeatureLevelRecord>(r, version);
+    case protocol::PartitionChangeRecord::kApiKey: return decode_body<protocol::PartitionChangeRecord>(r, version);
     default: return std::nullopt;
   }
 }

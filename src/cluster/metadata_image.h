@@ -1,7 +1,7 @@
 // The cluster metadata image: an immutable snapshot of topics, partitions,
 // configs (of topics and of BROKER resources), the registered brokers and the
 // producer ids handed out, built by applying metadata records (KRaft's
-// TopicRecord, PartitionRecord, ConfigRecord, RemoveTopicRecord,
+// TopicRecord, PartitionRecord, PartitionChangeRecord, ConfigRecord, RemoveTopicRecord,
 // ProducerIdsRecord, RegisterBrokerRecord, FenceBrokerRecord,
 // UnfenceBrokerRecord) in log order. Readers on any shard hold a shared_ptr to
 // one image; writers build the next one.
@@ -58,7 +58,7 @@ struct TopicInfo {
 using MetadataRecord =
     std::variant<protocol::TopicRecord, protocol::PartitionRecord, protocol::ConfigRecord, protocol::RemoveTopicRecord,
                  protocol::ProducerIdsRecord, protocol::RegisterBrokerRecord, protocol::FenceBrokerRecord,
-                 protocol::UnfenceBrokerRecord, protocol::FeatureLevelRecord>;
+                 protocol::UnfenceBrokerRecord, protocol::FeatureLevelRecord, protocol::PartitionChangeRecord>;
 
 // metadata.version, as Kafka numbers its levels: 3.9-IV0, the record
 // formats this version writes and reads.
@@ -115,6 +115,8 @@ class MetadataImage {
   // RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord; a fence or
   // unfence of another epoch (an older registration) is ignored.
   void apply_broker_record(const MetadataRecord& record);
+  // A partition's new replicas, ISR or leader (unknown partitions ignored).
+  void apply_partition_change(const protocol::PartitionChangeRecord& change);
 
   std::map<std::string, TopicPtr, std::less<>> topics_;
   std::unordered_map<protocol::Uuid, std::string, UuidHash> names_by_id_;

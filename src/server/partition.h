@@ -3,6 +3,7 @@
 // Lives on exactly one shard and is touched only there.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -58,6 +59,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
   int32_t leader_epoch() const { return leader_epoch_; }
+  // The controller's leader epoch for this partition (the metadata image's):
+  // new batches carry it; it never moves back.
+  void set_leader_epoch(int32_t leader_epoch) { leader_epoch_ = std::max(leader_epoch_, leader_epoch); }
   // KIP-320: a client's current_leader_epoch (-1: unknown) against ours:
   // older -> FENCED_LEADER_EPOCH, newer -> UNKNOWN_LEADER_EPOCH.
   protocol::ErrorCode check_leader_epoch(int32_t current_leader_epoch) const;

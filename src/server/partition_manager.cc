@@ -221,6 +221,7 @@ void PartitionManager::reconcile_topic(const cluster::TopicInfo& topic, const Ow
     Key key{topic.id, p.partition};
     if (auto it = partitions_.find(key); it != partitions_.end()) {
       it->second->update(policy, log_config);
+      it->second->set_leader_epoch(p.leader_epoch);
       continue;
     }
     if (unavailable_.count(key) || out_of_space_.count(key)) continue;
@@ -236,7 +237,9 @@ void PartitionManager::reconcile_topic(const cluster::TopicInfo& topic, const Ow
       (retried ? out_of_space_ : unavailable_).insert(key);
       continue;
     }
-    partitions_[key] = std::make_shared<Partition>(topic.name, p.partition, std::move(log), policy, notifier_, flusher_);
+    auto& opened = partitions_[key];
+    opened = std::make_shared<Partition>(topic.name, p.partition, std::move(log), policy, notifier_, flusher_);
+    opened->set_leader_epoch(p.leader_epoch);
   }
 }
 

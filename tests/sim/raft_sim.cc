@@ -209,6 +209,27 @@ class Simulation {
 
   // The FetchSnapshot answer's bytes: a chunk of the snapshot it names
   // (with that snapshot's image).
+  // A fetch answer carries whole record batches, as MetadataQuorum reads
+  // them from its log: the core's entries are cut back to the last proposal
+  // batch that ends within them, or stretched to the end of the first one.
+  void whole_batches(size_t i, Message& message) {
+    auto* answer = std::get_if<FetchResponse>(&message);
+    if (!answer || answer->entries.empty()) return;
+    const std::vector<int32_t>& log = nodes_[i].written;
+    const int64_t end = answer->base_offset + static_cast<int64_t>(answer->entries.size());
+    int64_t cut = answer->base_offset;
+    for (int64_t at = answer->base_offset; at < static_cast<int64_t>(log.size());) {
+      const auto* batch = batches_.find(at, log[static_cast<size_t>(at)]);
+      const int64_t next = at + (batch ? static_cast<int64_t>(batch->size()) : 1);
+      if (next > end && cut > answer->base_offset) break;
+      cut = std::min<int64_t>(next, static_cast<int64_t>(log.size()));
+      if (next >= end) break;
+      at = next;
+    }
+    answer->entries.assign(log.begin() + answer->base_offset, log.begin() + cut);
+    answer->voter_changes.erase(answer->voter_changes.lower_bound(cut), answer->voter_changes.end());
+  }
+
   Snapshot fill_snapshot_chunk(size_t i, Message& message) {
     auto* answer = std::get_if<FetchSnapshotResponse>(&message);
     if (!answer || !answer->snapshot) return {};
@@ -336,6 +357,7 @@ class Simulation {
     for (auto& out : actions.send) {
       const size_t to = index_of(out.to);
       const Snapshot bytes = fill_snapshot_chunk(i, out.message);
+      whole_batches(i, out.message);
       if (faults && (sides_[i] != sides_[to] || chance(0.05))) continue;  // cut or lost
       const int copies = faults && chance(0.02) ? 2 : 1;
       for (int c = 0; c < copies; ++c) {

@@ -1,5 +1,6 @@
 #include "sim_controller.h"
 
+#include <algorithm>
 #include <variant>
 
 #include "cluster/metadata_image.h"
@@ -132,6 +133,20 @@ void SimController::check_record(const MetadataRecord& record, int64_t offset, c
   } else if (const auto* unfence = std::get_if<protocol::UnfenceBrokerRecord>(&record)) {
     const cluster::BrokerInfo* broker = before.broker(unfence->id);
     if (!broker || broker->epoch != unfence->epoch || !broker->fenced) fail("unfences a broker not fenced in that epoch");
+  } else if (const auto* change = std::get_if<protocol::PartitionChangeRecord>(&record)) {
+    const cluster::TopicInfo* topic = before.topic(change->topic_id);
+    if (!topic || change->partition_id < 0 || static_cast<size_t>(change->partition_id) >= topic->partitions.size())
+      fail("changes a partition that does not exist");
+    const cluster::PartitionInfo& p = topic->partitions[static_cast<size_t>(change->partition_id)];
+    const std::vector<int32_t>& isr = change->isr ? *change->isr : p.isr;
+    const int32_t leader = change->leader == -2 ? p.leader : change->leader;
+    auto in = [](const std::vector<int32_t>& ids, int32_t id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+    if (isr.empty()) fail("empties an ISR");
+    for (int32_t id : isr)
+      if (!in(p.replicas, id)) fail("puts broker " + std::to_string(id) + ", no replica, in an ISR");
+    if (leader >= 0 && !in(isr, leader)) fail("elects leader " + std::to_string(leader) + " outside the ISR");
+    if (change->leader >= 0 && (!before.broker(leader) || before.broker(leader)->fenced))
+      fail("elects fenced broker " + std::to_string(leader));
   } else if (const auto* config = std::get_if<protocol::ConfigRecord>(&record)) {
     if (config->resource_type == cluster::kTopicResource && !before.topic(config->resource_name))
       fail("configures topic " + config->resource_name + ", which does not exist");
@@ -148,9 +163,10 @@ void SimController::random_operation(std::mt19937_64& random, int64_t now_ms) {
     cluster::NewTopic topic;
     topic.name = topic_name;
     topic.partitions = pick(4) == 0 ? -1 : static_cast<int32_t>(1 + pick(3));
+    topic.replication_factor = static_cast<int16_t>(1 + pick(kBrokerIds));
     controller_.create_topic(topic, pick(8) == 0);
   };
-  switch (pick(11)) {
+  switch (pick(12)) {
     case 0:
     case 1:
       create_topic(name);
@@ -196,6 +212,19 @@ void SimController::random_operation(std::mt19937_64& random, int64_t now_ms) {
     case 9: {
       ConfigChange change{"log.retention.ms", ConfigOp::Set, std::to_string(60000 + pick(5))};
       controller_.alter_broker_configs("", {change}, false);
+      break;
+    }
+    case 11: {  // a partition's leader asks for an ISR of some of its replicas (AlterPartition)
+      const cluster::TopicInfo* topic = committed.topic(name);
+      if (!topic || topic->partitions.empty()) break;
+      const cluster::PartitionInfo& p = topic->partitions[static_cast<size_t>(pick(static_cast<int64_t>(topic->partitions.size())))];
+      const cluster::BrokerInfo* leader = committed.broker(p.leader);
+      if (!leader) break;
+      cluster::IsrChangeRequest request{p.leader, leader->epoch, topic->id, p.partition, p.leader_epoch,
+                                        p.partition_epoch, {p.leader}};
+      for (int32_t replica : p.replicas)
+        if (replica != p.leader && pick(2) == 0) request.new_isr.push_back(replica);
+      controller_.alter_partition(request);
       break;
     }
   }

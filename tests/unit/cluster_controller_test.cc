@@ -83,7 +83,7 @@ TEST_F(ControllerTest, RefusesWhatKafkaRefuses) {
   EXPECT_EQ(controller_->create_topic(topic("bad name"), false).error, ErrorCode::InvalidTopicException);
   EXPECT_EQ(controller_->create_topic(topic("zero", 0), false).error, ErrorCode::InvalidPartitions);
   auto replicated = topic("replicated");
-  replicated.replication_factor = 3;
+  replicated.replication_factor = 3;  // one broker registered
   EXPECT_EQ(controller_->create_topic(replicated, false).error, ErrorCode::InvalidReplicationFactor);
   auto badconfig = topic("badconfig");
   badconfig.configs["retention.ms"] = "soon";
@@ -144,12 +144,15 @@ TEST_F(ControllerTest, ReplicasAreStripedOverTheRegisteredBrokers) {
     ++leaders[p.leader];
   }
   EXPECT_EQ(leaders, (std::map<int32_t, int>{{1, 2}, {2, 2}, {3, 2}}));
-  // Replication is not built yet: more than one replica is refused, not faked.
-  t = topic("replicated", 1);
+  t = topic("replicated", 3);
   t.replication_factor = 2;
-  auto refused = controller_->create_topic(t, false);
-  EXPECT_EQ(refused.error, ErrorCode::InvalidReplicationFactor);
-  EXPECT_NE(refused.message.find("not supported yet"), std::string::npos) << refused.message;
+  ASSERT_EQ(controller_->create_topic(t, false).error, ErrorCode::None);
+  for (const auto& p : controller_->image()->topic("replicated")->partitions) {
+    ASSERT_EQ(p.replicas.size(), 2u);
+    EXPECT_NE(p.replicas[0], p.replicas[1]);
+    EXPECT_EQ(p.isr, p.replicas);
+    EXPECT_EQ(p.leader, p.replicas[0]);
+  }
   t = topic("too-many", 1);
   t.replication_factor = 4;
   EXPECT_EQ(controller_->create_topic(t, false).error, ErrorCode::InvalidReplicationFactor);
@@ -181,6 +184,82 @@ TEST_F(ControllerTest, SilentBrokersAreFencedAndHeartbeatsUnfenceThem) {
   auto leaving = controller_->heartbeat({2, epoch, true}, 11500);
   EXPECT_TRUE(leaving.fenced && leaving.should_shut_down);
   EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1}));
+}
+
+class ReplicatedControllerTest : public ControllerTest {
+ protected:
+  void SetUp() override {
+    ControllerTest::SetUp();
+    for (int32_t id : {2, 3}) {
+      BrokerRegistration registration;
+      registration.broker_id = id;
+      epochs_[id] = controller_->register_broker(registration, 0).broker_epoch;
+    }
+    epochs_[1] = controller_->image()->broker(1)->epoch;
+    NewTopic t = topic("replicated");
+    t.assignments = {{1, 2, 3}};
+    ASSERT_EQ(controller_->create_topic(t, false).error, ErrorCode::None);
+    id_ = controller_->image()->topic("replicated")->id;
+  }
+  const PartitionInfo& partition() const { return controller_->image()->topic(id_)->partitions[0]; }
+  IsrChangeRequest isr_change(int32_t leader, std::vector<int32_t> isr) const {
+    return {leader, epochs_.at(leader), id_, 0, partition().leader_epoch, partition().partition_epoch, std::move(isr)};
+  }
+  std::map<int32_t, int64_t> epochs_;
+  protocol::Uuid id_;
+};
+
+TEST_F(ReplicatedControllerTest, AFencedLeaderHandsOverToTheNextInSyncReplica) {
+  ASSERT_EQ(partition().leader, 1);
+  ASSERT_EQ(controller_->heartbeat({1, epochs_[1], true}, 10).error, ErrorCode::None);  // controlled shutdown
+  EXPECT_EQ(partition().leader, 2);
+  EXPECT_EQ(partition().isr, (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(partition().leader_epoch, 1);
+  ASSERT_EQ(controller_->heartbeat({2, epochs_[2], true}, 10).error, ErrorCode::None);
+  ASSERT_EQ(controller_->heartbeat({3, epochs_[3], true}, 10).error, ErrorCode::None);
+  // The last in-sync replica keeps its place; nobody else may lead.
+  EXPECT_EQ(partition().leader, -1);
+  EXPECT_EQ(partition().isr, (std::vector<int32_t>{3}));
+  ASSERT_EQ(controller_->heartbeat({1, epochs_[1], false}, 20).error, ErrorCode::None);
+  EXPECT_EQ(partition().leader, -1);  // 1 is out of sync: no unclean election
+  ASSERT_EQ(controller_->heartbeat({3, epochs_[3], false}, 20).error, ErrorCode::None);
+  EXPECT_EQ(partition().leader, 3);
+}
+
+TEST_F(ReplicatedControllerTest, ARestartedLeaderStartsANewLeaderEpoch) {
+  const int32_t epoch = partition().leader_epoch;
+  BrokerRegistration again;
+  again.broker_id = 1;
+  ASSERT_EQ(controller_->register_broker(again, 0).error, ErrorCode::None);
+  EXPECT_EQ(partition().leader, 2);
+  EXPECT_EQ(partition().isr, (std::vector<int32_t>{2, 3}));
+  EXPECT_GT(partition().leader_epoch, epoch);
+}
+
+TEST_F(ReplicatedControllerTest, AlterPartitionChecksAsKafkaDoes) {
+  auto request = isr_change(1, {1, 2});
+  request.broker_epoch -= 1;
+  EXPECT_EQ(controller_->alter_partition(request).error, ErrorCode::StaleBrokerEpoch);
+  EXPECT_EQ(controller_->alter_partition(isr_change(2, {2, 1})).error, ErrorCode::NotLeaderOrFollower);
+  request = isr_change(1, {1, 2});
+  request.partition_epoch += 1;
+  EXPECT_EQ(controller_->alter_partition(request).error, ErrorCode::InvalidUpdateVersion);
+  request = isr_change(1, {1, 2});
+  request.leader_epoch -= 1;
+  EXPECT_EQ(controller_->alter_partition(request).error, ErrorCode::FencedLeaderEpoch);
+  EXPECT_EQ(controller_->alter_partition(isr_change(1, {1, 4})).error, ErrorCode::IneligibleReplica);
+
+  auto shrunk = controller_->alter_partition(isr_change(1, {1, 2}));
+  ASSERT_EQ(shrunk.error, ErrorCode::None);
+  EXPECT_EQ(shrunk.partition.isr, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(partition().isr, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(partition().leader_epoch, 0);  // the same leader
+  // A fenced broker may not join.
+  ASSERT_EQ(controller_->heartbeat({3, epochs_[3], true}, 10).error, ErrorCode::None);
+  EXPECT_EQ(controller_->alter_partition(isr_change(1, {1, 2, 3})).error, ErrorCode::IneligibleReplica);
+  ASSERT_EQ(controller_->heartbeat({3, epochs_[3], false}, 10).error, ErrorCode::None);
+  EXPECT_EQ(controller_->alter_partition(isr_change(1, {1, 2, 3})).error, ErrorCode::None);
+  EXPECT_EQ(partition().isr, (std::vector<int32_t>{1, 2, 3}));
 }
 
 TEST_F(ControllerTest, ProducerIdBlocksNeverRepeatAcrossReopen) {
