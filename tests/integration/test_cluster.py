@@ -147,6 +147,20 @@ def test_without_a_majority_no_change_commits(cluster_factory):
     assert_one_leader_per_epoch(cluster)
 
 
+def leader_epochs(cluster, topic, leaders):
+    """{partition: leader epoch} as each partition's leader answers ListOffsets v5 (KIP-320)."""
+    from kafka.protocol.offset import OffsetRequest
+    epochs = {}
+    for partition, leader in leaders.items():
+        with RawConnection(cluster.nodes[leader]) as conn:
+            answer = conn.request(OffsetRequest[5](replica_id=-1, isolation_level=0,
+                                                   topics=[(topic, [(partition, -1, -1)])]))
+        (_, error, _, _, epoch), = answer.topics[0][1]
+        assert error == 0, answer
+        epochs[partition] = epoch
+    return epochs
+
+
 def test_a_dead_broker_is_fenced_and_comes_back(cluster_factory):
     cluster = cluster_factory(nodes=3, settings={"broker.heartbeat.interval.ms": 200,
                                                  "broker.session.timeout.ms": 1500})
@@ -163,6 +177,7 @@ def test_a_dead_broker_is_fenced_and_comes_back(cluster_factory):
 
     led = [p for p, leader in leaders().items() if leader == victim]
     assert led, leaders()
+    epochs_before = leader_epochs(cluster, topic, leaders())
     cluster.nodes[victim].kill()
     wait_until(lambda: not listed(victim), what=f"broker {victim} fenced after its session timeout")
     # Its partitions have no leader now (one replica each until replication).
@@ -174,6 +189,10 @@ def test_a_dead_broker_is_fenced_and_comes_back(cluster_factory):
     cluster.nodes[victim].start()
     wait_until(lambda: listed(victim), what=f"broker {victim} unfenced after its restart")
     wait_until(lambda: all(leaders()[p] == victim for p in led), what="its partitions led again")
+    # Each leadership change starts a new leader epoch; the others' partitions keep theirs.
+    epochs_after = leader_epochs(cluster, topic, leaders())
+    for p, epoch in epochs_before.items():
+        assert (epochs_after[p] > epoch) == (p in led), (epochs_before, epochs_after, led)
 
     # A clean stop fences at once (controlled shutdown), well before the session timeout.
     cluster.nodes[victim].stop()
