@@ -17,6 +17,10 @@ const TopicInfo* MetadataImage::topic(const protocol::Uuid& id) const {
 // Copy-on-write: topics are shared between images until one changes.
 TopicInfo& MetadataImage::mutable_topic(const protocol::Uuid& id) {
   auto& slot = topics_.find(names_by_id_.at(id))->second;  // the two maps always agree
+  // Copied on the first write only: while no other image shares it, this
+  // image's topic is its own (made non-const by make_shared below), so a
+  // batch of changes to one topic costs one copy, not one per record.
+  if (slot.use_count() == 1) return const_cast<TopicInfo&>(*slot);
   auto copy = std::make_shared<TopicInfo>(*slot);
   slot = copy;
   return *copy;
