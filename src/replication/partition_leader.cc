@@ -10,34 +10,25 @@ namespace {
 bool contains(const std::vector<int32_t>& ids, int32_t id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
 }  // namespace
 
-PartitionLeader::PartitionLeader(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr,
+PartitionLeader::PartitionLeader(int32_t self, const std::vector<int32_t>& replicas, std::vector<int32_t> isr,
                                  int32_t partition_epoch, int64_t log_end_offset, int64_t high_watermark_offset,
                                  int64_t now_ms)
     : self_(self),
-      replicas_(std::move(replicas)),
       isr_(std::move(isr)),
       partition_epoch_(partition_epoch),
       log_end_offset_(log_end_offset),
       high_watermark_(high_watermark_offset) {
-  REPLICATION_ASSERT(contains(replicas_, self_));
+  REPLICATION_ASSERT(contains(replicas, self_));
   REPLICATION_ASSERT(contains(isr_, self_));
   REPLICATION_ASSERT(0 <= high_watermark_ && high_watermark_ <= log_end_offset_);
   // Every follower starts caught up as of now (Kafka resets them so on a
   // leadership change): a full lag time to show it is still there.
-  for (int32_t id : replicas_)
+  for (int32_t id : replicas)
     if (id != self_) followers_.push_back({id, -1, now_ms, now_ms, -1});
   advance_high_watermark();
 }
 
 bool PartitionLeader::in_isr(int32_t replica) const { return contains(isr_, replica); }
-
-bool PartitionLeader::is_follower(int32_t replica) const { return replica != self_ && contains(replicas_, replica); }
-
-int64_t PartitionLeader::follower_log_end_offset(int32_t replica) const {
-  for (const Follower& f : followers_)
-    if (f.id == replica) return f.log_end_offset;
-  return -1;
-}
 
 bool PartitionLeader::log_grew(int64_t log_end_offset) {
   REPLICATION_ASSERT(log_end_offset >= log_end_offset_);

@@ -20,20 +20,12 @@ class PartitionLeader {
   // `isr` holds `self`; `high_watermark_offset` is where this leader's
   // high watermark starts (its own, from when it followed), at most
   // `log_end_offset`.
-  PartitionLeader(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr, int32_t partition_epoch,
+  PartitionLeader(int32_t self, const std::vector<int32_t>& replicas, std::vector<int32_t> isr, int32_t partition_epoch,
                   int64_t log_end_offset, int64_t high_watermark_offset, int64_t now_ms);
 
-  int32_t self() const { return self_; }
-  const std::vector<int32_t>& replicas() const { return replicas_; }
   // The committed ISR (what the controller last said).
   const std::vector<int32_t>& isr() const { return isr_; }
-  int32_t partition_epoch() const { return partition_epoch_; }
   int64_t high_watermark() const { return high_watermark_; }
-  int64_t log_end_offset() const { return log_end_offset_; }
-  // A follower's log end offset as its last fetch said; -1: unknown.
-  int64_t follower_log_end_offset(int32_t replica) const;
-  // Whether `replica` is one of this partition's followers.
-  bool is_follower(int32_t replica) const;
 
   // The leader's log grew (or, truncated by nothing, stayed): true when the
   // high watermark moved.
@@ -94,7 +86,6 @@ class PartitionLeader {
   bool advance_high_watermark();
 
   int32_t self_;
-  std::vector<int32_t> replicas_;
   std::vector<int32_t> isr_;
   std::optional<std::vector<int32_t>> pending_isr_;
   int32_t partition_epoch_;

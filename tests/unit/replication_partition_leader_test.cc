@@ -73,6 +73,18 @@ TEST(PartitionLeader, ACaughtUpFollowerJoinsAndCountsWhileTheChangeIsInFlight) {
   EXPECT_FALSE(leader.isr_change_in_flight());
 }
 
+TEST(PartitionLeader, ARefusedChangeLetsTheLeaderAskAgain) {
+  PartitionLeader leader(1, {1, 2}, {1}, 0, 10, 10, 0);
+  leader.follower_fetched(2, 10, 1);
+  auto wanted = leader.wanted_isr(1, kLagMs, 0, anyone);
+  ASSERT_TRUE(wanted);
+  leader.isr_change_sent(*wanted);
+  leader.isr_change_failed();
+  EXPECT_FALSE(leader.isr_change_in_flight());
+  EXPECT_EQ(leader.isr(), (std::vector<int32_t>{1}));
+  EXPECT_EQ(leader.wanted_isr(2, kLagMs, 0, anyone), wanted);
+}
+
 TEST(PartitionLeader, AFollowerBehindTheEpochStartDoesNotJoin) {
   PartitionLeader leader(1, {1, 2, 3}, {1, 2}, 0, 10, 5, 0);
   leader.follower_fetched(3, 8, 1);  // 2 unknown: the high watermark stays at 5
