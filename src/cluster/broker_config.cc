@@ -110,6 +110,10 @@ const ConfigDef kBrokerKeys[] = {
     // (faster for them, see bench/README.md), sendfile for the others.
     {"freshet.fetch.file.transfer", T::String, "auto", 0, 0, "auto|sendfile|copy"},
     {"replica.fetch.max.bytes", T::Int, "1048576", 0},
+    {"replica.fetch.response.max.bytes", T::Int, "10485760", 0},
+    {"replica.fetch.wait.max.ms", T::Int, "500", 0},
+    {"replica.fetch.min.bytes", T::Int, "1", 1},
+    {"replica.fetch.backoff.ms", T::Int, "1000", 0},
 };
 
 const ConfigDef* find_broker_key(std::string_view name) {

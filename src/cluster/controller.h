@@ -142,6 +142,10 @@ class Controller {
   // Active controller, periodically: fences the live brokers that did not
   // heartbeat for `session_timeout_ms`.
   void fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms);
+  // Active controller: the connection broker `broker_id`'s heartbeats at
+  // `broker_epoch` came over closed, as a dead process's does: it is fenced
+  // now (unless already, or registered again since).
+  void fence_lost_broker(int32_t broker_id, int64_t broker_epoch);
   // Active controller, periodically: a new cluster's first controller
   // finalizes metadata.version (FeatureLevelRecord), as Kafka's bootstrap does.
   void finalize_features();

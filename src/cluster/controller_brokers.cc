@@ -63,6 +63,14 @@ HeartbeatResult Controller::heartbeat(const BrokerHeartbeat& heartbeat, int64_t 
   return {ErrorCode::None, false, false};
 }
 
+void Controller::fence_lost_broker(int32_t broker_id, int64_t broker_epoch) {
+  if (!quorum_.active()) return;
+  const BrokerInfo* broker = latest_->broker(broker_id);
+  if (!broker || broker->fenced || broker->epoch != broker_epoch) return;
+  spdlog::warn("fencing broker {}: the connection its heartbeats came over closed", broker_id);
+  set_fenced(broker_id, broker_epoch, true);
+}
+
 void Controller::fence_silent_brokers(int64_t now_ms, int64_t session_timeout_ms) {
   if (!quorum_.active()) return;
   begin_batch();

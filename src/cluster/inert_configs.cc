@@ -4,7 +4,7 @@ namespace freshet::cluster {
 
 namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
-constexpr const char* kReplication = "partitions have one replica each; replication is not built yet";
+constexpr const char* kReplication = "unclean leader election and replication throttles are not built yet";
 
 struct InertKey {
   std::string_view name;
@@ -16,9 +16,6 @@ constexpr InertKey kInertKeys[] = {
     {"num.network.threads", kThreads},
     {"num.io.threads", kThreads},
     {"num.recovery.threads.per.data.dir", "every shard recovers its own partitions in parallel at start"},
-    {"inter.broker.listener.name", kReplication},
-    {"replica.lag.time.max.ms", kReplication},
-    {"replica.fetch.max.bytes", kReplication},
     {"offsets.commit.timeout.ms", "an offset commit is answered once fsynced, without a timeout"},
     // Topic keys.
     {"segment.jitter.ms", "segments roll at segment.ms exactly"},

@@ -1,5 +1,6 @@
 #include "net/connection.h"
 
+#include <atomic>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
@@ -61,6 +62,13 @@ int64_t read_size_prefix(const uint8_t* p) {
 }
 }  // namespace
 
+namespace {
+uint64_t next_connection_id() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
 Connection::Connection(asio::ip::tcp::socket socket, std::string peer_ip, std::string listener, RequestHandler& handler,
                        ConnectionLimits limits, ConnectionResources resources, std::shared_ptr<FramePool> frames)
     : socket_(std::move(socket)),
@@ -69,7 +77,7 @@ Connection::Connection(asio::ip::tcp::socket socket, std::string peer_ip, std::s
       limits_(limits),
       resources_(std::move(resources)),
       frames_(std::move(frames)),
-      client_{describe_peer(socket_), std::move(listener)},
+      client_{describe_peer(socket_), std::move(listener), next_connection_id()},
       send_files_(limits.file_slices == FileSliceTransfer::kSendfile ||
                   (limits.file_slices == FileSliceTransfer::kAuto && !is_same_host(socket_))),
       receive_buffer_(kReceiveBufferBytes),
@@ -109,6 +117,7 @@ void Connection::close(const std::string& reason) {
   writer_wakeup_.cancel();
   memory_wakeup_.cancel();
   idle_timer_.cancel();
+  handler_.connection_closed(client_);
 }
 
 void Connection::close_from_any_thread(std::string reason) {

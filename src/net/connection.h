@@ -72,6 +72,7 @@ struct ConnectionResources {
 struct ClientInfo {
   std::string peer;      // for logs: "127.0.0.1:53422"
   std::string listener;  // the listener's name: "PLAINTEXT"
+  uint64_t connection_id = 0;  // unique among this process's connections
 };
 
 class RequestHandler {
@@ -81,6 +82,9 @@ class RequestHandler {
   // Responder runs.
   virtual void handle(const ClientInfo& client, std::shared_ptr<const std::vector<uint8_t>> frame,
                       Responder respond) = 0;
+  // The connection closed (the peer went away, or it was closed here); once,
+  // on the connection's thread.
+  virtual void connection_closed(const ClientInfo&) {}
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -66,6 +66,8 @@ class PartitionLeader {
   // The change was refused or lost: the committed ISR stands.
   void isr_change_failed() { pending_isr_.reset(); }
   bool isr_change_in_flight() const { return pending_isr_.has_value(); }
+  // The change in flight (to send again when its answer was lost).
+  const std::optional<std::vector<int32_t>>& pending_isr() const { return pending_isr_; }
   // The controller's ISR (an AlterPartition answer or a newer image): true
   // when the high watermark moved. Older partition epochs are ignored.
   bool isr_committed(std::vector<int32_t> isr, int32_t partition_epoch);

@@ -258,6 +258,8 @@ void Broker::start() {
   for (unsigned i = 0; i < shards_.size(); ++i) {
     managers_.push_back(std::make_unique<PartitionManager>(i, shards_, config_, notifier_, *log_dirs_, cleaner_.get(),
                                                            [this, i] { reconcile_shard(i, image()); }));
+    isr_updates_.push_back(std::make_unique<IsrUpdates>(*this, i));
+    fetchers_.push_back(std::make_unique<ReplicaFetcher>(*this, i));
     groups_.push_back(std::make_unique<GroupShard>(*this, i));
     transactions_.push_back(std::make_unique<TransactionShard>(*this, i));
   }
@@ -286,6 +288,7 @@ void Broker::start() {
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
     shards_.post(shard, [this, shard, image, &opened] {
       reconcile_shard(shard, image);
+      isr_updates_[shard]->start();
       opened.count_down();
     });
   }
@@ -326,6 +329,8 @@ void Broker::stop() {
   std::latch closed(shards_.size());
   for (unsigned shard = 0; shard < shards_.size(); ++shard) {
     shards_.post(shard, [this, shard, &closed, &mutex, &checkpoints] {
+      fetchers_[shard]->stop();
+      isr_updates_[shard]->stop();
       groups_[shard]->stop();
       transactions_[shard]->stop();
       managers_[shard]->stop();
@@ -352,6 +357,7 @@ void Broker::stop() {
 
 void Broker::reconcile_shard(unsigned shard, const std::shared_ptr<const cluster::MetadataImage>& image) {
   managers_[shard]->reconcile(image, [this, shard](const auto& t, int32_t p) { return owns(shard, t, p); });
+  fetchers_[shard]->reconcile();
   groups_[shard]->reconcile(*image);
   transactions_[shard]->reconcile(*image);
 }
@@ -389,6 +395,12 @@ protocol::EncodedMessage unsupported_api_versions_response(int32_t correlation_i
 // Any failure while handling one request costs that request's connection
 // (closed with a line naming the client and the API), never the broker: here
 // for the synchronous part; Request and ShardSet see to the asynchronous one.
+void Broker::connection_closed(const net::ClientInfo& client) {
+  // Brokers heartbeat over the controller listeners.
+  if (!duties_ || !config_.is_controller_listener(client.listener)) return;
+  shards_.post(shards_.control_shard(), [this, id = client.connection_id] { duties_->connection_closed(id); });
+}
+
 void Broker::handle(const net::ClientInfo& client, std::shared_ptr<const std::vector<uint8_t>> frame,
                     net::Responder respond) {
   protocol::Reader reader(*frame);

@@ -19,6 +19,8 @@
 #include "server/data_notifier.h"
 #include "server/fetch_session.h"
 #include "server/group_shard.h"
+#include "server/isr_updates.h"
+#include "server/replica_fetcher.h"
 #include "server/partition_manager.h"
 #include "server/broker_membership.h"
 #include "server/controller_duties.h"
@@ -56,6 +58,8 @@ class Broker : public net::RequestHandler {
   }
   // This shard's partitions; call only on `shard`'s thread.
   PartitionManager& partitions(unsigned shard) { return *managers_[shard]; }
+  // This shard's ISR changes; call only on `shard`'s thread.
+  IsrUpdates& isr_updates(unsigned shard) { return *isr_updates_[shard]; }
   // This shard's part of the group coordinator; call only on `shard`'s thread.
   GroupShard& groups(unsigned shard) { return *groups_[shard]; }
   // This shard's part of the transaction coordinator; only on `shard`'s thread.
@@ -79,6 +83,8 @@ class Broker : public net::RequestHandler {
   }
   // Only on the control shard.
   ControllerChannel& controller_channel() { return *controller_channel_; }
+  // The active controller's duties; null on a broker-only node. Only on the control shard.
+  ControllerDuties* duties() { return duties_.get(); }
   // Only on the control shard: the connections forwarded client requests take (Kafka's
   // "forwarding" channel), apart from the heartbeats' and registrations':
   // a slow answer to either never times out (and so disconnects) the other.
@@ -100,6 +106,7 @@ class Broker : public net::RequestHandler {
 
   void handle(const net::ClientInfo& client, std::shared_ptr<const std::vector<uint8_t>> frame,
               net::Responder respond) override;
+  void connection_closed(const net::ClientInfo& client) override;
 
  private:
   // Opens every log.dir and checks/writes their meta.properties; returns the
@@ -144,6 +151,8 @@ class Broker : public net::RequestHandler {
   // Null when log.cleaner.enable is false; destroyed (joined) before the
   // managers its jobs report to.
   std::unique_ptr<CleanerPool> cleaner_;
+  std::vector<std::unique_ptr<IsrUpdates>> isr_updates_;
+  std::vector<std::unique_ptr<ReplicaFetcher>> fetchers_;
   std::vector<std::unique_ptr<GroupShard>> groups_;
   std::vector<std::unique_ptr<TransactionShard>> transactions_;
   DataNotifier notifier_;

@@ -24,19 +24,6 @@ protocol::CreateTopicsRequest create_topics_request(const cluster::NewTopic& top
 }
 }  // namespace
 
-std::optional<cluster::TopicResult> unserved_replication(const cluster::NewTopic& topic,
-                                                         const cluster::BrokerConfig& config) {
-  int64_t replicas = topic.replication_factor;
-  if (!topic.assignments.empty()) replicas = static_cast<int64_t>(topic.assignments.front().size());
-  if (replicas == -1) replicas = config.get_int("default.replication.factor");
-  if (replicas <= kMaxServedReplicationFactor) return std::nullopt;
-  return cluster::TopicResult{
-      protocol::ErrorCode::InvalidReplicationFactor,
-      fmt::format("Replication factor {} is not supported yet: Freshet keeps each partition on one broker until "
-                  "followers copy the leader's data; use replication factor 1.",
-                  replicas)};
-}
-
 void create_topic_on_controller(Broker& broker, cluster::NewTopic topic, std::function<void(cluster::TopicResult)> done) {
   broker.shards().submit_async<cluster::TopicResult>(
       broker.shards().control_shard(),
@@ -44,8 +31,7 @@ void create_topic_on_controller(Broker& broker, cluster::NewTopic topic, std::fu
         auto request = create_topics_request(topic);
         on_active_controller<cluster::TopicResult, protocol::CreateTopicsResponse>(
             broker,
-            [topic, &config = broker.config()](cluster::Controller& c) {
-              if (auto refused = unserved_replication(topic, config)) return *refused;
+            [topic](cluster::Controller& c) {
               return c.create_topic(topic, false);
             },
             request,

@@ -67,14 +67,6 @@ void on_active_controller(Broker& broker, std::function<Result(cluster::Controll
                          });
 }
 
-// The controller places and elects replicated partitions, but brokers do not
-// copy their data yet (followers do not fetch): until they do, a topic of
-// more than kMaxServedReplicationFactor replicas is refused
-// (INVALID_REPLICATION_FACTOR) rather than faked.
-constexpr int16_t kMaxServedReplicationFactor = 1;
-std::optional<cluster::TopicResult> unserved_replication(const cluster::NewTopic& topic,
-                                                         const cluster::BrokerConfig& config);
-
 // Creates `topic` on the active controller, wherever it is; done(result) on
 // the caller's shard. The new topic reaches this node's image a little later
 // when another node leads.

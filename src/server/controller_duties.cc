@@ -29,4 +29,20 @@ void ControllerDuties::schedule() {
   });
 }
 
+void ControllerDuties::heartbeat_arrived(int32_t broker_id, int64_t broker_epoch, uint64_t connection_id) {
+  heartbeat_sources_[broker_id] = {broker_epoch, connection_id};
+}
+
+void ControllerDuties::connection_closed(uint64_t connection_id) {
+  if (stopped_) return;
+  for (auto it = heartbeat_sources_.begin(); it != heartbeat_sources_.end();) {
+    if (it->second.connection_id != connection_id) {
+      ++it;
+      continue;
+    }
+    broker_.controller().fence_lost_broker(it->first, it->second.broker_epoch);
+    it = heartbeat_sources_.erase(it);
+  }
+}
+
 }  // namespace freshet::server

@@ -49,7 +49,7 @@ void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
   if (forward_to_controller(request, error_per_topic(request, topics, &CreateTopicsResponse::topics))) return;
   call_controller<CreateTopicsResponse>(
       request->broker,
-      [req, &controller_config = request->broker.config()](cluster::Controller& controller) {
+      [req](cluster::Controller& controller) {
         CreateTopicsResponse resp;
         std::set<std::string> seen;
         controller.begin_batch();
@@ -59,8 +59,6 @@ void handle_create_topics(const RequestPtr& request, protocol::Reader& body) {
           cluster::TopicResult outcome;
           if (!seen.insert(t.name).second)
             outcome = {protocol::ErrorCode::InvalidRequest, "Duplicate topic name in request."};
-          else if (auto refused = unserved_replication(to_new_topic(t), controller_config))
-            outcome = *refused;
           else
             outcome = controller.create_topic(to_new_topic(t), req->validate_only);
           result.error_code = protocol::code(outcome.error);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "cluster/clock.h"
 #include "cluster/quorum_wire.h"
 #include "protocol/client_text.h"
 #include "protocol/errors.h"
@@ -30,9 +31,38 @@ struct FetchItem {
   int32_t current_leader_epoch;  // KIP-320; -1: unknown
   int32_t max_bytes;
   Isolation isolation;
+  int32_t replica_id;          // a follower's broker id; -1: a consumer
+  int32_t last_fetched_epoch;  // a follower's; -1: unknown
   ReadOutcome outcome;
   DataNotifier::Watch watch;  // the partition's data signal as of the read
+  // Where the follower's log left the leader's (its epoch ended earlier, or
+  // never was the leader's): no records, the follower truncates first.
+  std::optional<FetchResponse::EpochEndOffset> diverging;
 };
+
+// A follower's fetch on the leader: the divergence check of its last fetched
+// epoch (KIP-595 in Kafka's Fetch v12+), the read up to the log end, and
+// the follower's progress for the high watermark and the ISR.
+void serve_follower(FetchItem& item, Partition& partition) {
+  if (!partition.is_leader()) {
+    item.outcome.error = ErrorCode::NotLeaderOrFollower;
+    return;
+  }
+  if (item.last_fetched_epoch >= 0) {
+    auto [epoch, end_offset] = partition.log().end_offset_for_epoch(item.last_fetched_epoch);
+    if (end_offset < item.fetch_offset || epoch < item.last_fetched_epoch) {
+      item.diverging = FetchResponse::EpochEndOffset{epoch, end_offset};
+      item.outcome.high_watermark = partition.high_watermark();
+      item.outcome.log_start_offset = partition.log_start_offset();
+      item.outcome.records = protocol::Records{};
+      return;
+    }
+  }
+  item.outcome = partition.read_for_follower(item.fetch_offset, item.max_bytes);
+  if (item.outcome.error != ErrorCode::None) return;
+  partition.follower_fetched(item.replica_id, item.fetch_offset, cluster::monotonic_ms());
+  item.outcome.high_watermark = partition.high_watermark();
+}
 
 // Fetch v0-3: the records in message format v0 (v0-1) or v1 (v2-3), as
 // Kafka 3.x down-converts them (zstd batches cannot be:
@@ -81,6 +111,8 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
 
  private:
   bool by_id() const { return request_->version() >= 13; }
+  // The follower's broker id in a replica fetch; -1 for a consumer.
+  int32_t replica_id() const { return std::max(req_.replica_id, req_.replica_state.replica_id); }
   Isolation isolation() const {
     return req_.isolation_level == 1 ? Isolation::kReadCommitted : Isolation::kReadUncommitted;
   }
@@ -224,7 +256,8 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
         } else {
           by_shard_[broker.shard_of(*topic, fp.partition)].push_back(
               FetchItem{t, p, topic->id, fp.partition, fp.fetch_offset, fp.current_leader_epoch,
-                        std::min(fp.partition_max_bytes, request_max), isolation(), {}, {}});
+                        std::min(fp.partition_max_bytes, request_max), isolation(), replica_id(),
+                        fp.last_fetched_epoch, {}, {}, {}});
         }
         topic_resp.partitions.push_back(std::move(data));
       }
@@ -249,7 +282,10 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
               continue;
             }
             item.watch = {partition->data_signal(), partition->data_signal()->generation()};
-            if (version >= 4) {
+            if (item.replica_id >= 0) {
+              serve_follower(item, *partition);
+              if (item.outcome.error == ErrorCode::None) broker.isr_updates(shard).check(item.topic_id, partition);
+            } else if (version >= 4) {
               item.outcome = partition->read_for_fetch(item.fetch_offset, item.max_bytes, item.isolation);
             } else {
               item.outcome = partition->read(item.fetch_offset, item.max_bytes);
@@ -269,7 +305,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
     bool error = has_error_;
     for (const auto& item : results_) {
       if (item.outcome.records) bytes += item.outcome.records->size();
-      if (item.outcome.error != ErrorCode::None) error = true;
+      if (item.outcome.error != ErrorCode::None || item.diverging) error = true;
     }
     bool satisfied = error || bytes >= static_cast<size_t>(std::max(req_.min_bytes, 1)) ||
                      std::chrono::steady_clock::now() >= deadline_;
@@ -326,6 +362,7 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       data.high_watermark = item.outcome.high_watermark;
       data.last_stable_offset = item.outcome.last_stable_offset;
       data.log_start_offset = item.outcome.log_start_offset;
+      if (item.diverging) data.diverging_epoch = *item.diverging;
       if (request_->version() >= 4) {
         // Empty for read_uncommitted (Kafka sends null; clients take both).
         std::vector<FetchResponse::AbortedTransaction> aborted;

@@ -38,6 +38,7 @@ constexpr HandlerEntry kHandlers[] = {
     {ApiKey::BrokerRegistration, handle_broker_registration},
     {ApiKey::BrokerHeartbeat, handle_broker_heartbeat},
     {ApiKey::AllocateProducerIds, handle_allocate_producer_ids},
+    {ApiKey::AlterPartition, handle_alter_partition, 2},
     {ApiKey::BeginQuorumEpoch, handle_begin_quorum_epoch},
     {ApiKey::EndQuorumEpoch, handle_end_quorum_epoch},
     {ApiKey::FetchSnapshot, handle_fetch_snapshot},

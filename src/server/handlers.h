@@ -50,6 +50,7 @@ void handle_vote(const RequestPtr&, protocol::Reader&);
 void handle_broker_registration(const RequestPtr&, protocol::Reader&);
 void handle_broker_heartbeat(const RequestPtr&, protocol::Reader&);
 void handle_allocate_producer_ids(const RequestPtr&, protocol::Reader&);
+void handle_alter_partition(const RequestPtr&, protocol::Reader&);
 void handle_begin_quorum_epoch(const RequestPtr&, protocol::Reader&);
 void handle_end_quorum_epoch(const RequestPtr&, protocol::Reader&);
 void handle_fetch_snapshot(const RequestPtr&, protocol::Reader&);

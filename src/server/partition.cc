@@ -91,7 +91,7 @@ AppendOutcome Partition::append(const std::optional<protocol::Records>& records,
     out.message = e.what();
     return out;
   }
-  notifier_.data_arrived(data_signal_);
+  leader_log_grew();
   if (out.last_offset >= out.base_offset && out.base_offset >= 0) {
     records_since_flush_ += out.last_offset - out.base_offset + 1;
     out.flush_due = records_since_flush_ >= policy_.flush_messages;
@@ -121,7 +121,7 @@ AppendOutcome Partition::append_end_txn_marker(int64_t producer_id, int16_t prod
     AppendOutcome out = appended(
         log_->append_end_txn_marker(producer_id, producer_epoch, coordinator_epoch, commit, leader_epoch_, now_ms), now_ms);
     // The last stable offset may have moved: read_committed fetches wake up.
-    if (out.error == protocol::ErrorCode::None) notifier_.data_arrived(data_signal_);
+    if (out.error == protocol::ErrorCode::None) leader_log_grew();
     return out;
   } catch (const storage::StorageError& e) {
     spdlog::error("writing a transaction marker to {}-{} failed: {}", topic_, index_, e.what());
@@ -189,21 +189,28 @@ void Partition::flushed(const storage::FlushTarget& target, bool ok) {
 }
 
 ReadOutcome Partition::read(int64_t offset, int32_t max_bytes) {
-  return read_with(offset, max_bytes, &storage::PartitionLog::read, Isolation::kReadUncommitted);
+  return read_with(offset, max_bytes, &storage::PartitionLog::read, Isolation::kReadUncommitted, high_watermark());
 }
 
 ReadOutcome Partition::read_for_fetch(int64_t offset, int32_t max_bytes, Isolation isolation) {
-  return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice, isolation);
+  const int64_t max_offset = isolation == Isolation::kReadCommitted ? last_stable_offset() : high_watermark();
+  return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice, isolation, max_offset);
 }
 
-ReadOutcome Partition::read_with(int64_t offset, int32_t max_bytes, LogRead log_read, Isolation isolation) {
+ReadOutcome Partition::read_for_follower(int64_t offset, int32_t max_bytes) {
+  return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice, Isolation::kReadUncommitted,
+                   log_->log_end_offset());
+}
+
+ReadOutcome Partition::read_with(int64_t offset, int32_t max_bytes, LogRead log_read, Isolation isolation,
+                                 int64_t max_offset) {
   ReadOutcome out;
   out.high_watermark = high_watermark();
   out.last_stable_offset = last_stable_offset();
   out.log_start_offset = log_start_offset();
   const bool committed = isolation == Isolation::kReadCommitted;
   try {
-    auto result = (*log_.*log_read)(offset, max_bytes, true, committed ? out.last_stable_offset : out.high_watermark);
+    auto result = (*log_.*log_read)(offset, max_bytes, true, max_offset);
     if (result.status == storage::ReadStatus::kOffsetOutOfRange) {
       out.error = protocol::ErrorCode::OffsetOutOfRange;
       return out;

@@ -140,16 +140,20 @@ void PartitionManager::write_checkpoints(int64_t) {
 
 DeleteRecordsOutcome PartitionManager::delete_records(Partition& partition, int64_t offset) {
   DeleteRecordsOutcome outcome = partition.delete_records(offset, now_ms());
-  if (outcome.error != protocol::ErrorCode::None) return outcome;
+  if (outcome.error == protocol::ErrorCode::None && !checkpoint_now(partition))
+    outcome.error = protocol::ErrorCode::KafkaStorageError;
+  return outcome;
+}
+
+bool PartitionManager::checkpoint_now(Partition& partition) {
   try {
     storage::PartitionCheckpoint checkpoint = checkpoint_of(partition);
     log_dirs_.write_checkpoints(std::span(&checkpoint, 1));
+    return true;
   } catch (const storage::StorageError& e) {
-    spdlog::error("checkpointing the log start offset of {}-{} failed: {}", partition.topic(), partition.index(),
-                  e.what());
-    outcome.error = protocol::ErrorCode::KafkaStorageError;
+    spdlog::error("checkpointing {}-{} failed: {}", partition.topic(), partition.index(), e.what());
+    return false;
   }
-  return outcome;
 }
 
 namespace {
@@ -221,7 +225,7 @@ void PartitionManager::reconcile_topic(const cluster::TopicInfo& topic, const Ow
     Key key{topic.id, p.partition};
     if (auto it = partitions_.find(key); it != partitions_.end()) {
       it->second->update(policy, log_config);
-      it->second->set_leader_epoch(p.leader_epoch);
+      it->second->assign(p, config_.node_id(), cluster::monotonic_ms());
       continue;
     }
     if (unavailable_.count(key) || out_of_space_.count(key)) continue;
@@ -239,7 +243,7 @@ void PartitionManager::reconcile_topic(const cluster::TopicInfo& topic, const Ow
     }
     auto& opened = partitions_[key];
     opened = std::make_shared<Partition>(topic.name, p.partition, std::move(log), policy, notifier_, flusher_);
-    opened->set_leader_epoch(p.leader_epoch);
+    opened->assign(p, config_.node_id(), cluster::monotonic_ms());
   }
 }
 

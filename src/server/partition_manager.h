@@ -62,6 +62,15 @@ class PartitionManager {
   std::vector<storage::PartitionCheckpoint> close_all();
 
   std::shared_ptr<Partition> find(const protocol::Uuid& topic_id, int32_t partition) const;
+  // Calls fn(topic_id, partition) for every open partition of this shard.
+  template <typename Fn>
+  void for_each(Fn fn) const {
+    for (const auto& [key, partition] : partitions_) fn(key.topic_id, partition);
+  }
+  // Writes the partition's recovery point and log start offset to the
+  // checkpoint files now (after a truncation or a new log start); false,
+  // logged, when that failed.
+  bool checkpoint_now(Partition& partition);
   // DeleteRecords on an owned partition: see Partition::delete_records;
   // the new log start offset is checkpointed before this returns.
   DeleteRecordsOutcome delete_records(Partition& partition, int64_t offset);

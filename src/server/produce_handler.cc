@@ -1,3 +1,6 @@
+#include <asio/steady_timer.hpp>
+#include <fmt/format.h>
+
 #include <map>
 
 #include "cluster/internal_topics.h"
@@ -30,12 +33,61 @@ struct ProduceItem {
 struct ProduceContext {
   int16_t acks;
   int16_t version;
+  int32_t timeout_ms;
   std::optional<std::string> transactional_id;
 };
 
 
-// Appends the shard's items; with acks=all (or when flush.messages is
-// reached) answers once they are durable. The
+// Answers acks=all once the high watermark passes each item's records (or
+// request timeout_ms passes first: REQUEST_TIMED_OUT). One per shard's part
+// of a request; `finish_one` is called once per item it took. Whoever ends
+// the request destroys it (it holds `finish_one`, which holds it).
+class ReplicationWaits {
+ public:
+  ReplicationWaits(asio::io_context& context, int32_t timeout_ms, std::function<void()> finish_one)
+      : timer_(std::make_shared<asio::steady_timer>(context)),
+        timeout_ms_(timeout_ms),
+        finish_one_(std::move(finish_one)) {}
+  ~ReplicationWaits() { timer_->cancel(); }
+
+  void wait(ProduceItem& item, Partition& partition) {
+    auto answered = std::make_shared<bool>(false);
+    if (waits_->empty()) arm();
+    waits_->push_back({&item, answered});
+    partition.await_replicated(item.outcome.last_offset, [&item, answered, finish_one = finish_one_](ErrorCode error) {
+      if (*answered) return;
+      *answered = true;
+      item.outcome.error = error;
+      finish_one();
+    });
+  }
+
+ private:
+  using Waits = std::vector<std::pair<ProduceItem*, std::shared_ptr<bool>>>;
+  void arm() {
+    timer_->expires_after(std::chrono::milliseconds(std::max(timeout_ms_, 0)));
+    timer_->async_wait([waits = waits_, finish_one = finish_one_](asio::error_code ec) {
+      if (ec) return;
+      for (auto& [item, answered] : *waits) {
+        if (*answered) continue;
+        *answered = true;
+        item->outcome.error = ErrorCode::RequestTimedOut;
+        finish_one();
+      }
+    });
+  }
+
+  std::shared_ptr<asio::steady_timer> timer_;
+  int32_t timeout_ms_;
+  std::function<void()> finish_one_;
+  std::shared_ptr<Waits> waits_ = std::make_shared<Waits>();
+};
+
+// Appends the shard's items. acks=all needs min.insync.replicas in the ISR
+// (else NOT_ENOUGH_REPLICAS, nothing appended) and answers once every ISR
+// member has the records (the high watermark passed them), or, with the
+// leader alone in the ISR, once they are durable (fsync); flush.messages
+// reached also waits for durability, whatever the acks. The
 // first batch of a transaction on a partition is appended only once its
 // transaction coordinator confirms the partition is in the producer's
 // ongoing transaction (KIP-890 part 1), under a guard that a marker or a
@@ -45,14 +97,24 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
   auto now = now_ms();
   auto shared = std::make_shared<std::vector<ProduceItem>>(std::move(items));
   auto pending = std::make_shared<size_t>(1);  // one for this loop
-  auto finish_one = [shared, pending, reply] {
-    if (--*pending == 0) reply(std::move(*shared));
+  auto waits = std::make_shared<std::optional<ReplicationWaits>>();
+  auto finish_one = [shared, pending, reply, waits] {
+    if (--*pending > 0) return;
+    waits->reset();
+    reply(std::move(*shared));
   };
-  auto append = [acks = context.acks, version = context.version, pending, finish_one](
+  if (context.acks == -1) waits->emplace(broker.shards().context(shard), context.timeout_ms, finish_one);
+  auto append = [acks = context.acks, version = context.version, pending, finish_one, waits](
                     ProduceItem& item, Partition& partition, const storage::AppendChecks& checks) {
     item.outcome = partition.append(item.records, version, now_ms(), checks);
     item.records.reset();
-    if (item.outcome.error != ErrorCode::None || (acks != -1 && !item.outcome.flush_due)) return;
+    if (item.outcome.error != ErrorCode::None) return;
+    const bool replicated = acks == -1 && partition.isr().size() > 1;
+    if (replicated) {
+      ++*pending;
+      (*waits)->wait(item, partition);
+    }
+    if ((acks != -1 || replicated) && !item.outcome.flush_due) return;
     ++*pending;
     partition.await_durable(item.outcome.last_offset, [&item, finish_one](bool ok) {
       if (!ok) {
@@ -78,10 +140,16 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
       item.outcome.error = ErrorCode::UnknownTopicOrPartition;
       continue;
     }
-    if (context.acks == -1 && partition->policy().min_insync_replicas > 1) {
+    if (!partition->is_leader()) {  // the image moved on before this shard's partitions did
+      item.outcome.error = ErrorCode::NotLeaderOrFollower;
+      continue;
+    }
+    const size_t isr_size = partition->isr().size();
+    if (context.acks == -1 && isr_size < static_cast<size_t>(partition->policy().min_insync_replicas)) {
       item.outcome.error = ErrorCode::NotEnoughReplicas;
-      item.outcome.message = "The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of " +
-                             std::to_string(partition->policy().min_insync_replicas);
+      item.outcome.message = fmt::format(
+          "The size of the current ISR {} is insufficient to satisfy the min.isr requirement of {} for partition {}-{}",
+          isr_size, partition->policy().min_insync_replicas, partition->topic(), partition->index());
       continue;
     }
     std::optional<protocol::RecordBatchHeader> header;
@@ -172,7 +240,7 @@ void handle_produce(const RequestPtr& request, protocol::Reader& body) {
   if (acks == 0) request->no_reply();
   fan_out<ProduceItem>(
       broker.shards(), std::move(by_shard),
-      [&broker, context = ProduceContext{acks, request->version(), req->transactional_id}](
+      [&broker, context = ProduceContext{acks, request->version(), req->timeout_ms, req->transactional_id}](
           unsigned shard, std::vector<ProduceItem> items, auto reply) {
         produce_on_shard(broker, context, shard, std::move(items), std::move(reply));
       },

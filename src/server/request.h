@@ -21,8 +21,8 @@ class Broker;
 struct Request {
   Request(Broker& broker, unsigned shard, const net::ClientInfo& client, std::shared_ptr<const std::vector<uint8_t>> frame,
           net::Responder respond)
-      : broker(broker), shard(shard), peer(client.peer), listener(client.listener), frame(std::move(frame)),
-        respond(std::move(respond)) {}
+      : broker(broker), shard(shard), peer(client.peer), listener(client.listener), connection_id(client.connection_id),
+        frame(std::move(frame)), respond(std::move(respond)) {}
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
   ~Request();
@@ -31,6 +31,7 @@ struct Request {
   unsigned shard;  // the connection's shard
   std::string peer;
   std::string listener;  // the name of the listener the client connected through
+  uint64_t connection_id;  // see net::ClientInfo
   protocol::RequestHeader header;
   std::shared_ptr<const std::vector<uint8_t>> frame;  // keeps decoded Records views alive
   size_t body_offset = 0;  // where the request body starts in `frame` (after the header)

@@ -256,6 +256,13 @@ std::pair<int32_t, int64_t> PartitionLog::end_offset_for_epoch(int32_t epoch) co
   return epochs_.end_offset_for(epoch, log_end_offset_);
 }
 
+void PartitionLog::begin_leader_epoch(int32_t epoch) {
+  assert(!closed_ && epoch >= 0);
+  const auto latest = epochs_.latest_epoch();
+  if (latest && *latest >= epoch) return;
+  if (epochs_.assign(epoch, log_end_offset_)) persist_epochs();
+}
+
 void PartitionLog::truncate_to(int64_t offset) {
   assert(!closed_);
   if (offset >= log_end_offset_) return;

@@ -205,6 +205,11 @@ class PartitionLog {
   // LeaderEpochCache::end_offset_for.
   std::pair<int32_t, int64_t> end_offset_for_epoch(int32_t epoch) const;
   std::optional<int32_t> latest_epoch() const { return epochs_.latest_epoch(); }
+  // This replica became the leader for `epoch`: it starts at the log end
+  // (Kafka's makeLeader), so followers diverging from it learn where their
+  // last epoch ended before the leader has written in its own. Ignored for
+  // an epoch the cache already has, or an older one.
+  void begin_leader_epoch(int32_t epoch);
 
   // Removes every batch from the one holding `offset` on (a follower diverging
   // from its leader), with the snapshots above the new log end, and reloads

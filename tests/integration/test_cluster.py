@@ -85,13 +85,6 @@ def test_three_nodes_serve_one_cluster(cluster_factory):
         answer = conn.request(OffsetRequest[1](replica_id=-1, topics=[(topic, [(wrong.id, -1)])]))
     assert answer.topics[0][1][0][1] == KafkaError.NOT_LEADER_FOR_PARTITION, answer
 
-    # More than one replica is refused until partition replication exists, never faked.
-    futures = admin(other).create_topics([NewTopic(unique_topic(), num_partitions=1, replication_factor=3)])
-    with pytest.raises(KafkaException) as refused:
-        list(futures.values())[0].result(timeout=OP_TIMEOUT_S)
-    assert refused.value.args[0].code() == KafkaError.INVALID_REPLICATION_FACTOR
-    assert "not supported yet" in refused.value.args[0].str()
-
     # kafka-metadata-quorum.sh describe --status, against a broker.
     status = kafka_tool(cluster.nodes[1], "MetadataQuorumCommand", "describe", "--status").stdout
     assert f"LeaderId:               {controller}" in status, status

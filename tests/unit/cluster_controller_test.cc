@@ -186,6 +186,19 @@ TEST_F(ControllerTest, SilentBrokersAreFencedAndHeartbeatsUnfenceThem) {
   EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1}));
 }
 
+TEST_F(ControllerTest, ABrokerWhoseHeartbeatConnectionClosedIsFencedAtOnce) {
+  BrokerRegistration two;
+  two.broker_id = 2;
+  const int64_t epoch = controller_->register_broker(two, 1000).broker_epoch;
+  controller_->fence_lost_broker(2, epoch - 1);  // an older registration's connection: nothing
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1, 2}));
+  controller_->fence_lost_broker(2, epoch);
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1}));
+  // Alive after all: its next heartbeat unfences it.
+  EXPECT_FALSE(controller_->heartbeat({2, epoch, false}, 1500).fenced);
+  EXPECT_EQ(controller_->live_brokers(), (std::vector<int32_t>{1, 2}));
+}
+
 class ReplicatedControllerTest : public ControllerTest {
  protected:
   void SetUp() override {

@@ -93,5 +93,20 @@ TEST(LeaderEpochCacheTest, PartitionLogTracksEpochsOfAppends) {
   EXPECT_EQ(log->end_offset_for_epoch(4), std::make_pair(4, int64_t{15}));
 }
 
+TEST(LeaderEpochCacheTest, NewLeaderEpochStartsAtTheLogEnd) {
+  st::TempDir tmp;
+  auto dir = tmp.path() / "t-0";
+  auto log = PartitionLog::open(dir, {}, {}, {});
+  auto batch = st::make_batch(5, 10, 0);
+  log->append(batch, 2, 0);  // 0..4 in epoch 2
+  log->begin_leader_epoch(3);
+  EXPECT_EQ(log->latest_epoch(), 3);
+  // A follower still in epoch 2 learns where it ended, before any write in 3.
+  EXPECT_EQ(log->end_offset_for_epoch(2), std::make_pair(2, int64_t{5}));
+  log->begin_leader_epoch(1);  // older: ignored
+  log->begin_leader_epoch(3);  // again: ignored
+  EXPECT_EQ(st::read_text(dir / "leader-epoch-checkpoint"), "0\n2\n2 0\n3 5\n");
+}
+
 }  // namespace
 }  // namespace freshet::storage
