@@ -178,6 +178,12 @@ class Controller {
   // handed out twice, across restarts too (AllocateProducerIds).
   ProducerIdBlock allocate_producer_ids(int32_t broker_id, int64_t broker_epoch);
 
+  // Active controller, periodically (controller_partitions.cc): each
+  // partition without a leader whose topic has
+  // unclean.leader.election.enable (its own, or the broker default) gets
+  // the first live replica in replica order as leader and sole ISR member.
+  void elect_unclean_leaders();
+
   // AlterPartition (controller_partitions.cc): Kafka's checks in its order
   // (STALE_BROKER_EPOCH, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER,
   // FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA for a
@@ -207,6 +213,7 @@ class Controller {
   protocol::ErrorCode set_fenced(int32_t broker_id, int64_t broker_epoch, bool fenced);
   std::vector<MetadataRecord> leadership_after_fence(int32_t broker_id) const;
   std::vector<MetadataRecord> leadership_after_unfence(int32_t broker_id) const;
+  bool unclean_election_enabled(const TopicInfo& topic) const;
   // Validates the resource's new dynamic set and commits what differs from `before`.
   TopicResult commit_broker_configs(const std::string& resource_name, const ConfigMap& before, const ConfigMap& after,
                                     bool validate_only);

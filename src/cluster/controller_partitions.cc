@@ -1,12 +1,13 @@
 // Controller::alter_partition and the leader elections that follow a
-// broker's fence and unfence: Kafka's ReplicationControlManager and
-// PartitionChangeBuilder, with unclean leader election off.
+// broker's fence and unfence, and unclean ones where a topic allows them:
+// Kafka's ReplicationControlManager and PartitionChangeBuilder.
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "cluster/controller.h"
+#include "cluster/topic_config.h"
 #include "raft/invariant.h"
 
 namespace freshet::cluster {
@@ -86,6 +87,40 @@ ErrorCode Controller::set_fenced(int32_t broker_id, int64_t broker_epoch, bool f
   if (!alone) return error;
   const ErrorCode proposed = end_batch().error;
   return error != ErrorCode::None ? error : proposed;
+}
+
+bool Controller::unclean_election_enabled(const TopicInfo& topic) const {
+  const TopicConfigDef* def = find_topic_config("unclean.leader.election.enable");
+  return def && effective_topic_config(*def, topic.configs, config_).value == "true";
+}
+
+void Controller::elect_unclean_leaders() {
+  if (!quorum_.active()) return;
+  std::vector<MetadataRecord> records;
+  for (const auto& [name, topic] : latest_->topics()) {
+    std::optional<bool> enabled;  // looked up at the topic's first offline partition
+    for (const PartitionInfo& p : topic->partitions) {
+      if (p.leader != kNoLeader) continue;
+      if (!enabled) enabled = unclean_election_enabled(*topic);
+      if (!*enabled) break;
+      auto next = std::find_if(p.replicas.begin(), p.replicas.end(), [&](int32_t id) {
+        const BrokerInfo* broker = latest_->broker(id);
+        return broker && !broker->fenced;
+      });
+      if (next == p.replicas.end()) continue;
+      spdlog::warn("partition {}-{}: unclean leader election of broker {} (no member of ISR {} is live): "
+                   "records only they had are lost",
+                   topic->name, p.partition, *next, fmt::join(p.isr, ","));
+      auto change = change_of(*topic, p);
+      change.leader = *next;
+      change.isr = std::vector<int32_t>{*next};
+      records.emplace_back(std::move(change));
+    }
+  }
+  if (records.empty()) return;
+  begin_batch();
+  commit(std::move(records));
+  end_batch();
 }
 
 IsrChangeResult Controller::alter_partition(const IsrChangeRequest& request) {

@@ -4,7 +4,7 @@ namespace freshet::cluster {
 
 namespace {
 constexpr const char* kThreads = "Freshet runs one reactor thread per shard (--smp) for network and disk work";
-constexpr const char* kReplication = "unclean leader election and replication throttles are not built yet";
+constexpr const char* kReplication = "replication throttles are not built yet";
 
 struct InertKey {
   std::string_view name;
@@ -27,7 +27,6 @@ constexpr InertKey kInertKeys[] = {
     {"message.format.version",
      "it is ignored because the inter-broker protocol version is 3.0 or later (records are stored in "
      "message format v2); this configuration is deprecated and removed in Apache Kafka 4.0"},
-    {"unclean.leader.election.enable", kReplication},
     {"leader.replication.throttled.replicas", kReplication},
     {"follower.replication.throttled.replicas", kReplication},
 };

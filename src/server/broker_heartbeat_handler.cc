@@ -16,7 +16,7 @@ void handle_broker_heartbeat(const RequestPtr& request, protocol::Reader& body) 
        heartbeat = cluster::BrokerHeartbeat{req.broker_id, req.broker_epoch, req.want_shut_down}](cluster::Controller& c) {
         auto result = c.heartbeat(heartbeat, cluster::monotonic_ms());
         if (result.error == protocol::ErrorCode::None && !result.fenced && broker.duties())
-          broker.duties()->heartbeat_arrived(heartbeat.broker_id, heartbeat.broker_epoch, connection_id);
+          broker.duties()->heard_from(heartbeat.broker_id, heartbeat.broker_epoch, connection_id);
         protocol::BrokerHeartbeatResponse response;
         response.error_code = protocol::code(result.error);
         response.is_caught_up = true;

@@ -17,8 +17,11 @@ void handle_broker_registration(const RequestPtr& request, protocol::Reader& bod
   }
   call_controller<protocol::BrokerRegistrationResponse>(
       request->broker,
-      [registration = registration_of(req)](cluster::Controller& controller) {
+      [&broker = request->broker, connection_id = request->connection_id,
+       registration = registration_of(req)](cluster::Controller& controller) {
         auto result = controller.register_broker(registration, cluster::monotonic_ms());
+        if (result.error == protocol::ErrorCode::None && broker.duties())
+          broker.duties()->heard_from(registration.broker_id, result.broker_epoch, connection_id);
         protocol::BrokerRegistrationResponse response;
         response.error_code = protocol::code(result.error);
         response.broker_epoch = result.broker_epoch;

@@ -24,12 +24,13 @@ void ControllerDuties::schedule() {
     if (ec || stopped_) return;
     cluster::Controller& controller = broker_.controller();  // each duty writes only while active
     controller.fence_silent_brokers(cluster::monotonic_ms(), broker_.config().get_int("broker.session.timeout.ms"));
+    controller.elect_unclean_leaders();
     controller.finalize_features();
     schedule();
   });
 }
 
-void ControllerDuties::heartbeat_arrived(int32_t broker_id, int64_t broker_epoch, uint64_t connection_id) {
+void ControllerDuties::heard_from(int32_t broker_id, int64_t broker_epoch, uint64_t connection_id) {
   heartbeat_sources_[broker_id] = {broker_epoch, connection_id};
 }
 

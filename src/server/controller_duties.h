@@ -1,7 +1,8 @@
 // The active controller's duties, on the control shard of every controller
 // node, broker or not: every broker.heartbeat.interval.ms, fencing the
-// brokers whose session timed out (broker.session.timeout.ms) and
-// finalizing a new cluster's feature levels; and at once, fencing a broker
+// brokers whose session timed out (broker.session.timeout.ms), unclean
+// leader elections where topics allow them, and finalizing a new cluster's
+// feature levels; and at once, fencing a broker
 // whose heartbeats' connection closed. A broker process that dies has its
 // connections closed by its host right away, so its partitions get new
 // leaders within a heartbeat's round trip, not a session timeout; a live
@@ -25,9 +26,9 @@ class ControllerDuties {
   // On the control shard, both.
   void start();
   void stop();
-  // A heartbeat that kept broker `broker_id` (at `broker_epoch`) unfenced
-  // came over connection `connection_id` of this node.
-  void heartbeat_arrived(int32_t broker_id, int64_t broker_epoch, uint64_t connection_id);
+  // The registration of broker `broker_id` at `broker_epoch`, or a heartbeat
+  // that kept it unfenced, came over connection `connection_id` of this node.
+  void heard_from(int32_t broker_id, int64_t broker_epoch, uint64_t connection_id);
   // A connection of this node closed.
   void connection_closed(uint64_t connection_id);
 

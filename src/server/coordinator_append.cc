@@ -14,7 +14,9 @@ constexpr int16_t kProduceVersion = 9;  // any v3+ Produce accepts a RecordBatch
 void append_coordinator_records(const std::shared_ptr<Partition>& partition, const std::vector<coordinator::StoredRecord>& records,
                                 const protocol::RecordBatchOptions& options, storage::VerificationGuard verification,
                                 std::string_view what, std::function<void(protocol::ErrorCode)> done) {
-  if (!partition) return done(protocol::ErrorCode::NotLeaderOrFollower);
+  if (!partition || !partition->is_leader()) return done(protocol::ErrorCode::NotLeaderOrFollower);
+  if (partition->isr().size() < static_cast<size_t>(partition->policy().min_insync_replicas))
+    return done(protocol::ErrorCode::NotEnoughReplicas);
   const int64_t now = now_ms();
   protocol::RecordBatchBuilder builder(options);
   for (const auto& record : records) {
@@ -28,9 +30,7 @@ void append_coordinator_records(const std::shared_ptr<Partition>& partition, con
     spdlog::warn("writing {} records to {}-{} failed: {}", what, partition->topic(), partition->index(), outcome.message);
     return done(outcome.error);
   }
-  partition->await_durable(outcome.last_offset, [done = std::move(done)](bool ok) {
-    done(ok ? protocol::ErrorCode::None : protocol::ErrorCode::KafkaStorageError);
-  });
+  partition->await_committed(outcome.last_offset, std::move(done));
 }
 
 }  // namespace freshet::server

@@ -1,6 +1,7 @@
 // How the coordinators write their records: one batch appended to their
 // internal partition on this shard (checked as a coordinator's write: no
-// sequence checks), answered once durable (acks=all). Shard thread only.
+// sequence checks), answered once committed as acks=all commits (with
+// min.insync.replicas in the ISR). Shard thread only.
 #pragma once
 
 #include <functional>
@@ -20,7 +21,8 @@ class Partition;
 // Appends `records` to `partition` (nullptr: not on this shard, answered
 // NOT_LEADER_OR_FOLLOWER) as one batch built with `options` (a transactional
 // one carries the `verification` its TxnOffsetCommit got); done(error)
-// gets the raw append error, None once the batch is fsynced. `done` may run
+// gets the raw append error, None once the batch is committed
+// (Partition::await_committed). `done` may run
 // inside this call (an error) or later. `what` names the coordinator in log lines.
 void append_coordinator_records(const std::shared_ptr<Partition>& partition, const std::vector<coordinator::StoredRecord>& records,
                                 const protocol::RecordBatchOptions& options, storage::VerificationGuard verification,

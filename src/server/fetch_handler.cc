@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include "cluster/clock.h"
@@ -14,6 +15,7 @@
 #include "server/fan_out.h"
 #include "server/fetch_session.h"
 #include "server/handlers.h"
+#include "server/leader_hints.h"
 
 namespace freshet::server {
 
@@ -378,8 +380,29 @@ class FetchOperation : public std::enable_shared_from_this<FetchOperation> {
       total += size;
       data.records = std::move(item.outcome.records);
     }
+    add_leader_hints();
     close_session();
     request_->reply(resp_);
+  }
+
+  // KIP-951: where each partition answered NOT_LEADER_OR_FOLLOWER or
+  // FENCED_LEADER_EPOCH is led now.
+  void add_leader_hints() {
+    auto image = request_->broker.image();
+    std::map<int32_t, FetchResponse::NodeEndpoint> endpoints;
+    for (auto& topic : resp_.responses) {
+      const cluster::TopicInfo* info = by_id() ? image->topic(topic.topic_id) : image->topic(topic.topic);
+      if (!info) continue;
+      for (auto& data : topic.partitions) {
+        const auto error = static_cast<ErrorCode>(data.error_code);
+        if (error != ErrorCode::NotLeaderOrFollower && error != ErrorCode::FencedLeaderEpoch) continue;
+        auto hint = leader_hint(*image, *info, data.partition_index, request_->listener);
+        if (!hint) continue;
+        data.current_leader = {hint->leader_id, hint->leader_epoch};
+        add_node_endpoint(endpoints, *hint);
+      }
+    }
+    for (auto& [id, node] : endpoints) resp_.node_endpoints.push_back(std::move(node));
   }
 
   RequestPtr request_;

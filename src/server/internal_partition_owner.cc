@@ -21,7 +21,8 @@ void InternalPartitionOwner::reconcile(const cluster::MetadataImage& image) {
   std::vector<std::pair<int32_t, uint64_t>> new_loads;
   if (topic) {
     for (const auto& p : topic->partitions) {
-      if (broker_.shard_of(*topic, p.partition) != shard_) continue;
+      // The coordinator runs where the partition's leader is.
+      if (broker_.shard_of(*topic, p.partition) != shard_ || p.leader != broker_.node_id()) continue;
       // A partition whose log could not be opened is not served (clients are
       // told NOT_COORDINATOR) until a later reconcile finds it open.
       if (!find(p.partition)) continue;
@@ -64,7 +65,7 @@ void InternalPartitionOwner::start_loading(int32_t partition, uint64_t load_id) 
 void InternalPartitionOwner::load_chunk(int32_t partition, uint64_t load_id, std::shared_ptr<Partition> log,
                                         int64_t offset) {
   if (!still_loading(partition, load_id)) return;
-  auto read = log->read(std::max(offset, log->log_start_offset()),
+  auto read = log->read_to_log_end(std::max(offset, log->log_start_offset()),
                         static_cast<int32_t>(broker_.config().get_int(load_buffer_key_)));
   int64_t next = offset;
   if (read.error == protocol::ErrorCode::None && read.records && !read.records->bytes.empty()) {
@@ -80,7 +81,7 @@ void InternalPartitionOwner::load_chunk(int32_t partition, uint64_t load_id, std
       spdlog::error("{}-{}: stopped loading at offset {}: {}", topic_, partition, next, e.what());
     }
   }
-  if (next > offset && next < log->high_watermark()) {
+  if (next > offset && next < log->log().log_end_offset()) {
     broker_.shards().post(shard_, [this, partition, load_id, log, next] { load_chunk(partition, load_id, log, next); });
     return;
   }

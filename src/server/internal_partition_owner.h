@@ -1,11 +1,12 @@
 // Which partitions of one internal topic (__consumer_offsets,
-// __transaction_state) a shard's coordinator owns, and their loading:
+// __transaction_state) a shard's coordinator owns (those this broker leads),
+// and their loading:
 // reconcile() compares the metadata image with what the shard owns, has the
 // coordinator begin loading each new partition and unload each one gone (a
 // partition whose log is not open on the shard is not owned). A
 // new partition's log is read from its start in chunks of the topic's load
 // buffer size (offsets.load.buffer.size, ...), yielding to other work on the
-// shard between chunks; every batch up to the high watermark, control batches
+// shard between chunks; every batch up to the log end, control batches
 // included, goes to the coordinator, then it finishes loading. A reload or
 // unload stops a load in progress. Shard thread only.
 #pragma once

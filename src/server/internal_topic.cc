@@ -32,8 +32,7 @@ std::optional<CoordinatorRoute> route_coordinator_key(const Broker& broker, cons
 }
 
 int16_t internal_replication_factor(const cluster::BrokerConfig& config, const char* key, size_t live_brokers) {
-  const int64_t capped = std::min<int64_t>(config.get_int(key), static_cast<int64_t>(live_brokers));
-  return static_cast<int16_t>(std::min<int64_t>(capped, kMaxInternalReplicationFactor));
+  return static_cast<int16_t>(std::min<int64_t>(config.get_int(key), static_cast<int64_t>(live_brokers)));
 }
 
 }  // namespace freshet::server

@@ -33,12 +33,7 @@ struct CoordinatorRoute {
 std::optional<CoordinatorRoute> route_coordinator_key(const Broker& broker, const cluster::MetadataImage& image,
                                                       std::string_view topic_name, const std::string& key);
 
-// Coordinators run where their partition's replicas are, not yet where its
-// leader is: until they follow leadership, internal topics keep one replica.
-constexpr int16_t kMaxInternalReplicationFactor = 1;
-
-// The replication factor `key` names, capped at `live_brokers` and at
-// kMaxInternalReplicationFactor.
+// The replication factor `key` names, capped at `live_brokers`.
 int16_t internal_replication_factor(const cluster::BrokerConfig& config, const char* key, size_t live_brokers);
 
 }  // namespace freshet::server

@@ -12,8 +12,9 @@ namespace {
 using protocol::ErrorCode;
 using protocol::MetadataResponse;
 
-// A partition whose leader is fenced (or gone) has no leader until another
-// replica takes over (replication, issue 12): LEADER_NOT_AVAILABLE.
+// A partition whose leader is fenced (or gone) has no leader until the
+// controller elects another (an in-sync replica, or with unclean leader
+// election any live one): LEADER_NOT_AVAILABLE.
 MetadataResponse::MetadataResponseTopic describe_topic(const cluster::TopicInfo& topic, const cluster::MetadataImage& image) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;

@@ -197,6 +197,10 @@ ReadOutcome Partition::read_for_fetch(int64_t offset, int32_t max_bytes, Isolati
   return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice, isolation, max_offset);
 }
 
+ReadOutcome Partition::read_to_log_end(int64_t offset, int32_t max_bytes) {
+  return read_with(offset, max_bytes, &storage::PartitionLog::read, Isolation::kReadUncommitted, log_->log_end_offset());
+}
+
 ReadOutcome Partition::read_for_follower(int64_t offset, int32_t max_bytes) {
   return read_with(offset, max_bytes, &storage::PartitionLog::read_file_slice, Isolation::kReadUncommitted,
                    log_->log_end_offset());

@@ -95,6 +95,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // (NOT_ENOUGH_REPLICAS_AFTER_APPEND with fewer), NOT_LEADER_OR_FOLLOWER
   // when the lead is lost first.
   void await_replicated(int64_t offset, std::function<void(protocol::ErrorCode)> done);
+  // What acks=all waits for: await_replicated() with followers in the ISR,
+  // else await_durable() (KAFKA_STORAGE_ERROR when the fsync failed).
+  void await_committed(int64_t offset, std::function<void(protocol::ErrorCode)> done);
   // On the leader: the ISR to send the controller (AlterPartition) now, or
   // nullopt when none is due or one is out: the change wanted_isr() asks
   // for (see replication::PartitionLeader), or again the one whose answer
@@ -152,6 +155,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   ReadOutcome read_for_fetch(int64_t offset, int32_t max_bytes, Isolation isolation);
   // A follower's fetch from the leader: the same, up to the log end.
   ReadOutcome read_for_follower(int64_t offset, int32_t max_bytes);
+  // Like read(), up to the log end: a coordinator taking over its partition
+  // loads all of the log (the previous leader may have acknowledged
+  // records this one's high watermark does not cover yet).
+  ReadOutcome read_to_log_end(int64_t offset, int32_t max_bytes);
 
   // Retention (PartitionLog::enforce_retention) below the high watermark.
   // flush.ms: starts a flush when the log holds unflushed records and its

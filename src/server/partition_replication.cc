@@ -78,6 +78,13 @@ void Partition::await_replicated(int64_t offset, std::function<void(protocol::Er
   if (offset < high_watermark()) high_watermark_moved();
 }
 
+void Partition::await_committed(int64_t offset, std::function<void(protocol::ErrorCode)> done) {
+  if (leader_state_ && leader_state_->isr().size() > 1) return await_replicated(offset, std::move(done));
+  await_durable(offset, [done = std::move(done)](bool ok) {
+    done(ok ? protocol::ErrorCode::None : protocol::ErrorCode::KafkaStorageError);
+  });
+}
+
 void Partition::fail_replicated_waiters(protocol::ErrorCode error) {
   auto waiters = std::move(replication_waiters_);
   replication_waiters_.clear();

@@ -10,6 +10,7 @@
 #include "server/clock.h"
 #include "server/fan_out.h"
 #include "server/handlers.h"
+#include "server/leader_hints.h"
 #include "server/transaction_topic.h"
 #include "server/txn_partition_checks.h"
 
@@ -38,26 +39,32 @@ struct ProduceContext {
 };
 
 
-// Answers acks=all once the high watermark passes each item's records (or
-// request timeout_ms passes first: REQUEST_TIMED_OUT). One per shard's part
-// of a request; `finish_one` is called once per item it took. Whoever ends
-// the request destroys it (it holds `finish_one`, which holds it).
-class ReplicationWaits {
+// Answers acks=all once each item's records are committed
+// (Partition::await_committed), or, while followers are to copy them,
+// request timeout_ms passes first (REQUEST_TIMED_OUT). One per shard's part of a request; `finish_one` is
+// called once per item it took. Whoever ends the request destroys it (it
+// holds `finish_one`, which holds it).
+class AcksAllWaits {
  public:
-  ReplicationWaits(asio::io_context& context, int32_t timeout_ms, std::function<void()> finish_one)
+  AcksAllWaits(asio::io_context& context, int32_t timeout_ms, std::function<void()> finish_one)
       : timer_(std::make_shared<asio::steady_timer>(context)),
         timeout_ms_(timeout_ms),
         finish_one_(std::move(finish_one)) {}
-  ~ReplicationWaits() { timer_->cancel(); }
+  ~AcksAllWaits() { timer_->cancel(); }
 
   void wait(ProduceItem& item, Partition& partition) {
     auto answered = std::make_shared<bool>(false);
-    if (waits_->empty()) arm();
-    waits_->push_back({&item, answered});
-    partition.await_replicated(item.outcome.last_offset, [&item, answered, finish_one = finish_one_](ErrorCode error) {
+    // Only waits for followers time out: Kafka answers a leader alone in the
+    // ISR at once, so no client expects that to take timeout_ms.
+    if (partition.isr().size() > 1) {
+      if (waits_->empty()) arm();
+      waits_->push_back({&item, answered});
+    }
+    partition.await_committed(item.outcome.last_offset, [&item, answered, finish_one = finish_one_](ErrorCode error) {
       if (*answered) return;
       *answered = true;
       item.outcome.error = error;
+      if (error == ErrorCode::KafkaStorageError) item.outcome.message = "fdatasync failed";
       finish_one();
     });
   }
@@ -97,7 +104,7 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
   auto now = now_ms();
   auto shared = std::make_shared<std::vector<ProduceItem>>(std::move(items));
   auto pending = std::make_shared<size_t>(1);  // one for this loop
-  auto waits = std::make_shared<std::optional<ReplicationWaits>>();
+  auto waits = std::make_shared<std::optional<AcksAllWaits>>();
   auto finish_one = [shared, pending, reply, waits] {
     if (--*pending > 0) return;
     waits->reset();
@@ -109,12 +116,11 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
     item.outcome = partition.append(item.records, version, now_ms(), checks);
     item.records.reset();
     if (item.outcome.error != ErrorCode::None) return;
-    const bool replicated = acks == -1 && partition.isr().size() > 1;
-    if (replicated) {
+    if (acks == -1) {
       ++*pending;
       (*waits)->wait(item, partition);
     }
-    if ((acks != -1 || replicated) && !item.outcome.flush_due) return;
+    if (!item.outcome.flush_due) return;
     ++*pending;
     partition.await_durable(item.outcome.last_offset, [&item, finish_one](bool ok) {
       if (!ok) {
@@ -185,6 +191,23 @@ void produce_on_shard(Broker& broker, const ProduceContext& context, unsigned sh
   finish_one();
 }
 
+// KIP-951: where each partition answered NOT_LEADER_OR_FOLLOWER is led now.
+void add_leader_hints(ProduceResponse& resp, const cluster::MetadataImage& image, const std::string& listener) {
+  std::map<int32_t, ProduceResponse::NodeEndpoint> endpoints;
+  for (auto& topic : resp.responses) {
+    const cluster::TopicInfo* info = image.topic(topic.name);
+    if (!info) continue;
+    for (auto& p : topic.partition_responses) {
+      if (p.error_code != protocol::code(ErrorCode::NotLeaderOrFollower)) continue;
+      auto hint = leader_hint(image, *info, p.index, listener);
+      if (!hint) continue;
+      p.current_leader = {hint->leader_id, hint->leader_epoch};
+      add_node_endpoint(endpoints, *hint);
+    }
+  }
+  for (auto& [id, node] : endpoints) resp.node_endpoints.push_back(std::move(node));
+}
+
 ProduceResponse::PartitionProduceResponse to_response(int32_t index, const AppendOutcome& outcome) {
   ProduceResponse::PartitionProduceResponse r;
   r.index = index;
@@ -249,7 +272,9 @@ void handle_produce(const RequestPtr& request, protocol::Reader& body) {
           resp->responses[item.topic_index].partition_responses[item.partition_index] = to_response(item.partition, item.outcome);
       },
       [request, resp, acks] {
-        if (acks != 0) request->reply(*resp);
+        if (acks == 0) return;
+        add_leader_hints(*resp, *request->broker.image(), request->listener);
+        request->reply(*resp);
       });
 }
 

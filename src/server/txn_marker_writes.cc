@@ -20,7 +20,7 @@ struct MarkerItem {
 };
 
 // On `shard`: appends the marker to each item's partition; reply(items) once
-// every append is durable or refused.
+// every append is committed as acks=all commits (Partition::await_committed) or refused.
 void write_on_shard(Broker& broker, unsigned shard, const coordinator::TxnMarker& marker,
                     std::vector<MarkerItem> items, std::function<void(std::vector<MarkerItem>)> reply) {
   auto shared = std::make_shared<std::vector<MarkerItem>>(std::move(items));
@@ -34,6 +34,10 @@ void write_on_shard(Broker& broker, unsigned shard, const coordinator::TxnMarker
       item.error = ErrorCode::UnknownTopicOrPartition;
       continue;
     }
+    if (!partition->is_leader()) {
+      item.error = ErrorCode::NotLeaderOrFollower;
+      continue;
+    }
     auto outcome = partition->append_end_txn_marker(marker.producer_id, marker.producer_epoch,
                                                     marker.coordinator_epoch, marker.commit, now_ms());
     if (outcome.error != ErrorCode::None) {
@@ -42,8 +46,9 @@ void write_on_shard(Broker& broker, unsigned shard, const coordinator::TxnMarker
     }
     ++*pending;
     const bool offsets = item.tp.topic == kOffsetsTopic;
-    partition->await_durable(outcome.last_offset, [&broker, shard, &item, offsets, marker, finish_one](bool ok) {
-      item.error = ok ? ErrorCode::None : ErrorCode::KafkaStorageError;
+    partition->await_committed(outcome.last_offset, [&broker, shard, &item, offsets, marker, finish_one](ErrorCode error) {
+      item.error = error;
+      const bool ok = error == ErrorCode::None;
       if (ok && offsets) {
         broker.groups(shard).coordinator().complete_transaction(item.tp.partition, marker.producer_id, marker.commit);
       }

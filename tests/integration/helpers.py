@@ -569,7 +569,8 @@ def data_files(broker):
 # kafka-python 2.0.2 only knows the old, non-flexible versions of the group APIs, so the group
 # tests describe the messages they send here (field names, types and version ranges as Kafka's
 # protocol defines them) and encode every version, flexible ones (compact strings and arrays,
-# tagged fields) included. Decoding skips any tagged field the broker sends.
+# tagged fields) included. Decoding keeps the tagged fields the broker sends undecoded, as
+# {tag: bytes} under "_tagged" (decode_tagged reads one).
 
 class Array:
     """Field type: an array of a primitive type name or of a struct (a list of fields)."""
@@ -718,9 +719,12 @@ class WireReader:
             if field_present(versions, self.version):
                 out[name] = self.value(type_)
         if self.flexible:
-            for _ in range(self.uvarint()):  # tagged fields: skipped
-                self.uvarint()
-                self.take(self.uvarint())
+            tagged = {}
+            for _ in range(self.uvarint()):  # tagged fields: kept undecoded, by tag
+                tag = self.uvarint()
+                tagged[tag] = self.take(self.uvarint())
+            if tagged:
+                out["_tagged"] = tagged
         return out
 
 
@@ -743,6 +747,11 @@ def encode_request(api, version, correlation_id, client_id, fields):
         w.out += uvarint(0)
     w.struct(api.request, fields)
     return bytes(w.out)
+
+
+def decode_tagged(data, type_, version):
+    """A tagged field's bytes (from "_tagged") as a value of `type_` (a field list or Array)."""
+    return WireReader(data, version, True).value(type_)
 
 
 def decode_response(api, version, payload):

@@ -10,8 +10,9 @@ import threading
 from confluent_kafka import TopicPartition
 
 from freshet_cluster import metadata
-from helpers import (OP_TIMEOUT_S, consume_all, consumer, create_topic, poll_records, produce_ok, producer,
-                     raw_produce, record_batch, wait_until)
+from helpers import (FIND_COORDINATOR, OP_SET, OP_TIMEOUT_S, Api, Array, call, consume_all, consumer, create_topic,
+                     decode_tagged, incremental_alter_topic_configs, poll_records, produce_ok, producer, raw_produce,
+                     record_batch, wait_until)
 
 NOT_ENOUGH_REPLICAS = 19
 # A dead broker is fenced (and leaves the ISRs) after the session timeout; short ones keep the test quick.
@@ -195,3 +196,118 @@ def test_a_dead_broker_is_fenced_when_its_connection_closes(cluster_factory):
     controller = next(n for i, n in cluster.nodes.items() if i not in cluster.brokers)
     assert f"fencing broker {leader}: the connection its heartbeats came over closed" in controller.log_text()
     produce_ok(cluster.nodes[alive[0]], topic, [{"value": b"after"}], acks="all")
+
+
+def coordinator_of(node, key, key_type=0):
+    """The coordinator `node` names for a group (key_type 0) or transactional id (1), or None."""
+    try:
+        (found,) = call(node, FIND_COORDINATOR, 4, key_type=key_type, coordinator_keys=[key])["coordinators"]
+    except OSError:
+        return None
+    return found["node_id"] if found["error_code"] == 0 else None
+
+
+def test_a_consumer_group_resumes_after_its_coordinators_death(cluster_factory):
+    """__consumer_offsets has three replicas on three brokers: kill -9 the group's coordinator
+    and the leader of its partition elsewhere takes over, loaded from its replica, so the
+    group's next member resumes at the committed offsets."""
+    cluster = cluster_factory(nodes=3, settings=SETTINGS)
+    topic = create_topic(cluster, partitions=3, replication_factor=3)
+    values = [f"v{i}".encode() for i in range(300)]
+    produce_ok(cluster, topic, [{"value": v, "partition": i % 3} for i, v in enumerate(values)], acks="all")
+    group = "g-" + topic
+    first = consumer(cluster, **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    first.subscribe([topic])
+    seen, next_offsets = [], {}
+    while len(seen) < 150:
+        msg = first.poll(1.0)
+        if msg is not None and msg.error() is None:
+            seen.append(msg.value())
+            next_offsets[msg.partition()] = msg.offset() + 1
+    first.commit(offsets=[TopicPartition(topic, p, o) for p, o in next_offsets.items()], asynchronous=False)
+    committed = {p: next_offsets.get(p, -1001) for p in range(3)}
+    first.close()
+    coordinator = wait_until(lambda: coordinator_of(cluster.nodes[1], group), what="the group's coordinator")
+    cluster.nodes[coordinator].kill()
+    alive = [i for i in cluster.nodes if i != coordinator]
+    wait_until(lambda: coordinator_of(cluster.nodes[alive[0]], group) in alive, timeout_s=FAILOVER_TIMEOUT_S,
+               what="a new coordinator")
+    second = consumer(cluster, **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    try:
+        assert {tp.partition: tp.offset for tp in second.committed(
+            [TopicPartition(topic, p) for p in range(3)], timeout=OP_TIMEOUT_S)} == committed
+        second.subscribe([topic])
+        rest = []
+        wait_until(lambda: rest.extend(m.value() for m in second.consume(100, 0.5) if m.error() is None)
+                   or len(rest) >= 300 - sum(o for o in committed.values() if o >= 0), timeout_s=FAILOVER_TIMEOUT_S,
+                   what="the rest of the records")
+    finally:
+        second.close()
+    # Exactly the records after the committed offsets: none of the first member's again.
+    assert len(rest) == 300 - sum(o for o in committed.values() if o >= 0)
+    assert sorted(set(rest) | set(seen)) == sorted(values) and not set(rest) & set(seen)
+
+
+def test_unclean_leader_election_only_when_the_topic_allows_it(cluster_factory):
+    """The last in-sync replica dies with a record the others never got: the partition stays
+    offline when another replica comes back (clean election only), until
+    unclean.leader.election.enable is set on the topic; then that replica leads without the
+    record, and the old leader, back, truncates it and follows (DivergingEpoch)."""
+    cluster = cluster_factory(nodes=1, separate_brokers=3, settings=SETTINGS)
+    topic = create_topic(cluster, partitions=1, replication_factor=3, config={"min.insync.replicas": "1"})
+    wait_fully_replicated(cluster, topic, 1)
+    brokers = cluster.brokers
+    leader = partitions_of(next(iter(brokers.values())), topic)[0][0]
+    produce_ok(brokers[leader], topic, [{"value": b"replicated"}], acks="all")
+    followers = [i for i in brokers if i != leader]
+    for i in followers:
+        brokers[i].kill()
+    wait_until(lambda: partitions_of(brokers[leader], topic)[0][2] == [leader], timeout_s=FAILOVER_TIMEOUT_S,
+               what="the ISR down to the leader")
+    produce_ok(brokers[leader], topic, [{"value": b"only-on-the-old-leader"}], acks="1")
+    brokers[leader].kill()
+    survivor = brokers[followers[0]]
+    survivor.start()
+    assert partitions_of(survivor, topic)[0][0] == -1, "a replica outside the ISR led without unclean election"
+    assert incremental_alter_topic_configs(survivor, topic, [("unclean.leader.election.enable", OP_SET, "true")])[0] == 0
+    wait_until(lambda: partitions_of(survivor, topic)[0][0] == followers[0], timeout_s=FAILOVER_TIMEOUT_S,
+               what="the unclean election")
+    assert [r.value for r in consume_all(survivor, topic, 1)] == [b"replicated"]
+    produce_ok(survivor, topic, [{"value": b"after"}], acks="all")
+    for i in (leader, followers[1]):
+        brokers[i].start()
+    wait_fully_replicated(cluster, topic, 1)
+    wait_identical_replicas(cluster, topic, 1)
+    assert [r.value for r in consume_all(survivor, topic, 1)] == [b"replicated", b"after"]
+
+
+PRODUCE = Api(0, 9, request=[
+    ("transactional_id", "nstring", "3+"), ("acks", "int16"), ("timeout_ms", "int32"),
+    ("topic_data", Array([("name", "string"), ("partition_data", Array([("index", "int32"), ("records", "nbytes")]))])),
+], response=[
+    ("responses", Array([("name", "string"), ("partition_responses", Array([
+        ("index", "int32"), ("error_code", "int16"), ("base_offset", "int64"), ("log_append_time_ms", "int64", "2+"),
+        ("log_start_offset", "int64", "5+"),
+        ("record_errors", Array([("batch_index", "int32"), ("batch_index_error_message", "nstring")]), "8+"),
+        ("error_message", "nstring", "8+")]))])),
+    ("throttle_time_ms", "int32", "1+"),
+])
+LEADER_ID_AND_EPOCH = [("leader_id", "int32"), ("leader_epoch", "int32")]
+NODE_ENDPOINTS = Array([("node_id", "int32"), ("host", "string"), ("port", "int32"), ("rack", "nstring")])
+
+
+def test_not_leader_answers_name_the_leader(cluster_factory):
+    """KIP-951: Produce v10 to a broker that does not lead the partition answers
+    NOT_LEADER_OR_FOLLOWER with the current leader, its epoch and where it listens."""
+    cluster = cluster_factory(nodes=3, settings=SETTINGS)
+    topic = create_topic(cluster, partitions=1, replication_factor=1)
+    leader = partitions_of(cluster.nodes[1], topic)[0][0]
+    other = next(n for i, n in cluster.nodes.items() if i != leader)
+    answer = call(other, PRODUCE, 10, transactional_id=None, acks=1, timeout_ms=5000, topic_data=[
+        {"name": topic, "partition_data": [{"index": 0, "records": record_batch([(None, b"v", [])])}]}])
+    (partition,) = answer["responses"][0]["partition_responses"]
+    assert partition["error_code"] == 6, partition  # NOT_LEADER_OR_FOLLOWER
+    current = decode_tagged(partition["_tagged"][0], LEADER_ID_AND_EPOCH, 10)
+    assert current["leader_id"] == leader and current["leader_epoch"] >= 0, current
+    (endpoint,) = decode_tagged(answer["_tagged"][0], NODE_ENDPOINTS, 10)
+    assert (endpoint["node_id"], f"{endpoint['host']}:{endpoint['port']}") == (leader, cluster.nodes[leader].bootstrap)
